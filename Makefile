@@ -1,0 +1,44 @@
+# gohunt build, demo, test and bench entry points.
+#
+#   make demo    set everything up (Go build, .venv from PyPI, kernelspec) and run the main playbook headless
+#   make test    install what the tests need and run every test (this is what .ci/run calls)
+#   make bench   run the benchmarks side by side with their peers and print the ratios
+#   make lab     start JupyterLab with the gohunt kernel ready
+#
+# Each area adds its own steps in mk/*.mk by appending to TEST_STEPS and BENCH_STEPS, so that the
+# test and bench targets run them all in order.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+ROOT := $(CURDIR)
+BIN := $(ROOT)/bin/gohunt
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+GO ?= go
+export PATH := $(ROOT)/bin:$(VENV)/bin:$(PATH)
+
+TEST_STEPS :=
+BENCH_STEPS :=
+
+.PHONY: build venv kernelspec setup test bench demo lab vet
+
+build:
+	$(GO) build -o $(BIN) ./cmd/gohunt
+
+venv:
+	bash scripts/venv.sh
+
+kernelspec: build venv
+	./install.sh --sys-prefix
+
+setup: build venv kernelspec
+
+vet:
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+include $(sort $(wildcard mk/*.mk))
+
+test: setup vet $(TEST_STEPS)
+
+bench: setup $(BENCH_STEPS)
