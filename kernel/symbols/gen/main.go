@@ -145,4 +145,3 @@ func signature(fset *token.FileSet, decl ast.Node) string {
 	}
 	return s
 }
-
