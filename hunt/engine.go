@@ -1,0 +1,221 @@
+package hunt
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// engine is the embedded DuckDB database of the session and what frames share: the registry of
+// names for SQL, the display settings and the temporary directory. The kernel worker process is
+// the session, so one engine per process: defaultEngine opens it on first use.
+type engine struct {
+	db      *sql.DB
+	conn    *duckdb.Connector
+	tempDir string
+	seq     atomic.Int64
+
+	mu          sync.Mutex
+	reg         map[string]*Frame // lower-cased name -> frame (table names are case-insensitive, as in Spark)
+	regNames    map[string]string // lower-cased name -> name as registered
+	displayRows int
+}
+
+var (
+	defaultMu  sync.Mutex
+	defaultEng *engine
+)
+
+// defaultEngine returns the session's engine, opening it on first use.
+func defaultEngine() (*engine, error) {
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	if defaultEng != nil {
+		return defaultEng, nil
+	}
+	e, err := openEngine("")
+	if err != nil {
+		return nil, err
+	}
+	defaultEng = e
+	return e, nil
+}
+
+// Close closes the session's database and removes its temporary directory (spilled data and
+// decompressed sources). Frames made before Close fail afterwards; the next hunt call opens a
+// fresh, empty database. The kernel worker calls Close when it shuts down.
+func Close() error {
+	defaultMu.Lock()
+	e := defaultEng
+	defaultEng = nil
+	defaultMu.Unlock()
+	if e == nil {
+		return nil
+	}
+	return e.close()
+}
+
+// openEngine opens an in-memory DuckDB database whose temp_directory (where data larger than
+// memory spills) is a fresh directory under tempRoot (os.TempDir() when empty).
+func openEngine(tempRoot string) (*engine, error) {
+	if tempRoot == "" {
+		tempRoot = os.TempDir()
+	}
+	dir, err := os.MkdirTemp(tempRoot, "gohunt-duckdb-")
+	if err != nil {
+		return nil, fmt.Errorf("hunt: creating temp directory: %w", err)
+	}
+	q := url.Values{}
+	q.Set("temp_directory", filepath.Join(dir, "spill"))
+	// Spark orders NULLs first in ascending and last in descending order; so do we.
+	q.Set("default_null_order", "nulls_first_on_asc_last_on_desc")
+	conn, err := duckdb.NewConnector("?"+q.Encode(), func(execer driver.ExecerContext) error {
+		return nil
+	})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("hunt: opening DuckDB: %w", err)
+	}
+	db := sql.OpenDB(conn)
+	e := &engine{db: db, conn: conn, tempDir: dir, reg: map[string]*Frame{}, regNames: map[string]string{}, displayRows: 20}
+	if err := e.exec(context.Background(), sparkMacros); err != nil {
+		e.close()
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *engine) close() error {
+	err := e.db.Close()
+	if cerr := e.conn.Close(); err == nil {
+		err = cerr
+	}
+	if rerr := os.RemoveAll(e.tempDir); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+func (e *engine) exec(ctx context.Context, q string, args ...any) error {
+	if _, err := e.db.ExecContext(ctx, q, args...); err != nil {
+		return duckErr(err)
+	}
+	return nil
+}
+
+// tableName returns a fresh name for a table the engine owns.
+func (e *engine) tableName(prefix string) string {
+	return fmt.Sprintf("__hunt_%s_%d", prefix, e.seq.Add(1))
+}
+
+// tempPath returns a fresh path in the engine's temporary directory.
+func (e *engine) tempPath(name string) string {
+	return filepath.Join(e.tempDir, fmt.Sprintf("%d-%s", e.seq.Add(1), name))
+}
+
+// duckErr turns a DuckDB error into one that reads well: internal identifier suffixes removed.
+func duckErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := cleanMessage(err.Error())
+	if msg == err.Error() {
+		return err
+	}
+	return &Error{Msg: msg, Err: err}
+}
+
+// Error is an error from the hunt library: Msg says what failed, naming the column, file and
+// line, or SQL position involved; Err is the underlying cause when there is one.
+type Error struct {
+	Msg string
+	Err error
+}
+
+// Error returns the message.
+func (e *Error) Error() string { return e.Msg }
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+func errorf(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(format, args...)} }
+
+// SetDisplayRows sets how many rows a frame shows when displayed (HTML and String); 20 at start.
+// n < 1 is treated as 1. It is a setting of the session.
+func SetDisplayRows(n int) {
+	e, err := defaultEngine()
+	if err != nil {
+		return
+	}
+	if n < 1 {
+		n = 1
+	}
+	e.mu.Lock()
+	e.displayRows = n
+	e.mu.Unlock()
+}
+
+func (e *engine) rowsToShow() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.displayRows
+}
+
+// Register makes frame f known to SQL under name (case-insensitive, like Spark's temporary views),
+// replacing an earlier frame of that name. It returns f's error, if f carries one.
+func Register(name string, f *Frame) error {
+	if f == nil {
+		return errorf("hunt.Register(%q): nil frame", name)
+	}
+	if f.err != nil {
+		return f.err
+	}
+	if !validTableName(name) {
+		return errorf("hunt.Register: %q is not a valid table name (letters, digits and _ , not starting with a digit)", name)
+	}
+	f.eng.mu.Lock()
+	f.eng.reg[strings.ToLower(name)] = f
+	f.eng.regNames[strings.ToLower(name)] = name
+	f.eng.mu.Unlock()
+	return nil
+}
+
+// Tables lists the names registered for SQL, as registered.
+func Tables() []string {
+	e, err := defaultEngine()
+	if err != nil {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for _, n := range e.regNames {
+		out = append(out, n)
+	}
+	sortStrings(out)
+	return out
+}
+
+func validTableName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'):
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,171 @@
+package hunt
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Frame is a lazy table of events: a DuckDB query plan that nothing has run yet. Operations
+// (Where, Select, GroupBy, Join, ...) return a new Frame and leave the receiver unchanged; the
+// query runs only when the frame is shown, counted, collected or written, and then only as far as
+// needed (showing reads the first rows and the count, not the whole frame).
+//
+// A Frame that an operation could not build carries the error: every later operation passes it
+// on, Err returns it, terminal operations (Count, Collect, Write...) return it, and the kernel
+// fails the cell with it when the frame is displayed. Frames are immutable and safe to use from
+// several goroutines.
+type Frame struct {
+	eng  *engine
+	sql  string   // DuckDB SELECT whose result columns are the frame's column idents
+	cols []column // bound schema, in order
+	err  error
+	note string // reported with results, e.g. "skipped 3 malformed lines"
+}
+
+// column is one column of a frame's bound schema.
+type column struct {
+	ident string // DuckDB identifier, unique case-insensitively within the frame
+	name  string // display name (what the user sees and types)
+	typ   string // DuckDB type, e.g. BIGINT, VARCHAR, VARCHAR[], STRUCT(...)
+}
+
+// errFrame returns a frame carrying err.
+func errFrame(e *engine, err error) *Frame { return &Frame{eng: e, err: err} }
+
+// newFrame binds query (DuckDB SQL) and returns a frame of it, or a frame carrying the binding
+// error. Binding runs DESCRIBE, which plans the query without reading data.
+func newFrame(e *engine, query string) *Frame {
+	cols, err := e.describe(query)
+	if err != nil {
+		return errFrame(e, err)
+	}
+	return &Frame{eng: e, sql: query, cols: cols}
+}
+
+func (e *engine) describe(query string) ([]column, error) {
+	rows, err := e.db.QueryContext(context.Background(), "DESCRIBE "+query)
+	if err != nil {
+		return nil, duckErr(err)
+	}
+	defer rows.Close()
+	names, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var cols []column
+	for rows.Next() {
+		vals := make([]any, len(names))
+		ptrs := make([]any, len(names))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		ident, _ := vals[0].(string)
+		typ, _ := vals[1].(string)
+		cols = append(cols, column{ident: ident, name: displayName(ident), typ: typ})
+	}
+	return cols, duckErr(rows.Err())
+}
+
+// derive builds a frame from f by query, passing on f's error.
+func (f *Frame) derive(query string) *Frame {
+	if f.err != nil {
+		return f
+	}
+	g := newFrame(f.eng, query)
+	if g.err == nil {
+		g.note = f.note
+	}
+	return g
+}
+
+// Err returns the error that building this frame ran into, or nil. The kernel shows it as the
+// cell's error when the frame is displayed.
+func (f *Frame) Err() error {
+	if f == nil {
+		return errorf("hunt: nil frame")
+	}
+	return f.err
+}
+
+// Note returns what the source reported with the data, such as how many malformed lines were
+// skipped (empty when there is nothing to report).
+func (f *Frame) Note() string { return f.note }
+
+// SQLText returns the DuckDB query behind the frame (internal column names of case-colliding
+// columns carry a private-use suffix). Useful to see what runs; hunt.DuckSQL accepts such queries.
+func (f *Frame) SQLText() string { return f.sql }
+
+// Columns returns the frame's column names, in order.
+func (f *Frame) Columns() []string {
+	out := make([]string, len(f.cols))
+	for i, c := range f.cols {
+		out[i] = c.name
+	}
+	return out
+}
+
+// names returns display names (for error suggestions).
+func (f *Frame) names() []string { return f.Columns() }
+
+// resolve finds the column named name (exactly, case-sensitive as in Spark with
+// spark.sql.caseSensitive=true). An unknown name gives an error listing near matches.
+func (f *Frame) resolve(name string) (column, error) {
+	var found []column
+	for _, c := range f.cols {
+		if c.name == name {
+			found = append(found, c)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return column{}, unknownColumn(name, f.names())
+	default:
+		return column{}, errorf("hunt: column %q is ambiguous: the frame has %d columns of that name (rename one first)", name, len(found))
+	}
+}
+
+func unknownColumn(name string, names []string) error {
+	near := nearNames(name, names)
+	if len(near) == 0 {
+		return errorf("hunt: unknown column %q (the frame has %d columns; see Columns())", name, len(names))
+	}
+	return errorf("hunt: unknown column %q; did you mean %s?", name, strings.Join(quoteAll(near), ", "))
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
+
+// from returns "(sql) AS t" for use in a FROM clause.
+func (f *Frame) from() string { return "(" + f.sql + ") AS __t" }
+
+// selectList renders every column of f as an identifier list.
+func (f *Frame) selectList(prefix string) string {
+	parts := make([]string, len(f.cols))
+	for i, c := range f.cols {
+		parts[i] = prefix + quoteIdent(c.ident)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// allocator returns an ident allocator holding f's idents.
+func (f *Frame) allocator() *identAllocator {
+	a := newIdentAllocator()
+	for _, c := range f.cols {
+		a.reserve(c.ident)
+	}
+	return a
+}

@@ -1,0 +1,127 @@
+package hunt
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// DuckDB resolves identifiers case-insensitively and cannot hold two columns whose names differ
+// only by case, while Spark (spark.sql.caseSensitive=true, as the playbooks run it) and the Mordor
+// files can (SourceProcessGUID and SourceProcessGuid). A frame's columns therefore have an internal
+// identifier (ident) that is unique case-insensitively, and a display name (name) that the user
+// sees and types. The ident is the name itself, or, for the second and later names that collide
+// with an earlier one, the name + identMark + a number. Decoding cuts at identMark, so every
+// DuckDB result column name maps back to its display name without a side table.
+const identMark = "\uE000"
+
+// displayName returns the user-visible name of an internal column identifier.
+func displayName(ident string) string {
+	if i := strings.Index(ident, identMark); i >= 0 {
+		return ident[:i]
+	}
+	return ident
+}
+
+// cleanMessage removes internal identifier suffixes from a DuckDB error message.
+func cleanMessage(s string) string {
+	for {
+		i := strings.Index(s, identMark)
+		if i < 0 {
+			return s
+		}
+		j := i + len(identMark)
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		s = s[:i] + s[j:]
+	}
+}
+
+// identAllocator hands out internal identifiers for display names, unique case-insensitively.
+type identAllocator struct {
+	used map[string]bool // lower-cased idents in use
+}
+
+func newIdentAllocator() *identAllocator { return &identAllocator{used: map[string]bool{}} }
+
+// reserve marks an existing ident as used.
+func (a *identAllocator) reserve(ident string) { a.used[strings.ToLower(ident)] = true }
+
+// ident returns a fresh identifier for name.
+func (a *identAllocator) ident(name string) string {
+	if !a.used[strings.ToLower(name)] && !strings.Contains(name, identMark) {
+		a.reserve(name)
+		return name
+	}
+	base := strings.ReplaceAll(name, identMark, "")
+	for n := 1; ; n++ {
+		id := base + identMark + strconv.Itoa(n)
+		if !a.used[strings.ToLower(id)] {
+			a.reserve(id)
+			return id
+		}
+	}
+}
+
+// quoteIdent quotes an identifier for DuckDB.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// quoteString quotes a string literal for DuckDB (which keeps backslashes as they are).
+func quoteString(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
+
+// nearNames lists up to five names close to want: same name in another case first, then by edit
+// distance, then by shared prefix.
+func nearNames(want string, names []string) []string {
+	type cand struct {
+		name string
+		d    int
+	}
+	var cs []cand
+	lw := strings.ToLower(want)
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		ln := strings.ToLower(n)
+		d := editDistance(lw, ln)
+		switch {
+		case ln == lw:
+			d = 0
+		case strings.Contains(ln, lw) || strings.Contains(lw, ln):
+			d = min(d, 2)
+		}
+		if d <= max(2, len(want)/3) {
+			cs = append(cs, cand{n, d})
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
+	var out []string
+	for i := 0; i < len(cs) && i < 5; i++ {
+		out = append(out, cs[i].name)
+	}
+	return out
+}
+
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			c := 1
+			if ra[i-1] == rb[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
