@@ -1,0 +1,165 @@
+package kernel
+
+import (
+	"encoding/json"
+	"runtime"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gohunt/gohunt/kernel/ipc"
+)
+
+// Version is the gohunt kernel's implementation version, reported in kernel_info_reply.
+const Version = "0.1.0"
+
+// handlers is the dispatch table: one handler per msg_type, for shell and control alike.
+var handlers = map[string]handler{
+	"kernel_info_request": (*Kernel).kernelInfo,
+	"execute_request":     (*Kernel).execute,
+	"complete_request":    (*Kernel).complete,
+	"inspect_request":     (*Kernel).inspect,
+	"is_complete_request": (*Kernel).isComplete,
+	"history_request":     (*Kernel).historyRequest,
+	"comm_info_request":   (*Kernel).commInfo,
+	"comm_open":           (*Kernel).commOpen,
+	"comm_msg":            func(*Kernel, *request) {}, // no comm targets: nothing to deliver to
+	"comm_close":          func(*Kernel, *request) {},
+	"shutdown_request":    (*Kernel).shutdown,
+	"interrupt_request":   (*Kernel).interruptRequest,
+}
+
+// KernelInfo is the content of kernel_info_reply.
+func KernelInfo() map[string]any {
+	goVersion := strings.TrimPrefix(runtime.Version(), "go")
+	return map[string]any{
+		"status":                 "ok",
+		"protocol_version":       "5.3",
+		"implementation":         "gohunt",
+		"implementation_version": Version,
+		"language_info": map[string]any{
+			"name":               "go",
+			"version":            goVersion,
+			"mimetype":           "text/x-go",
+			"file_extension":     ".go",
+			"pygments_lexer":     "go",
+			"codemirror_mode":    "go",
+			"nbconvert_exporter": "script",
+		},
+		"banner": "gohunt " + Version + ": Go (yaegi v0.16.1 interpreter, Go " + goVersion +
+			" runtime) for threat-hunting notebooks. %help lists the magics.",
+		"help_links": []map[string]string{
+			{"text": "gohunt kernel", "url": "https://github.com/gohunt/gohunt/blob/main/docs/kernel.md"},
+			{"text": "Go documentation", "url": "https://go.dev/doc/"},
+			{"text": "yaegi interpreter", "url": "https://github.com/traefik/yaegi"},
+		},
+		"debugger": false,
+	}
+}
+
+func (k *Kernel) kernelInfo(r *request) { k.reply(r, "kernel_info_reply", KernelInfo()) }
+
+// completeRequest is the content of complete_request and inspect_request.
+type completeRequest struct {
+	Code        string `json:"code"`
+	CursorPos   *int   `json:"cursor_pos"`
+	DetailLevel int    `json:"detail_level"`
+}
+
+// cursor returns the cursor position in code points, defaulting to the end of the code.
+func (c completeRequest) cursor() int {
+	if c.CursorPos == nil {
+		return utf8.RuneCountInString(c.Code)
+	}
+	return *c.CursorPos
+}
+
+func (k *Kernel) complete(r *request) {
+	var c completeRequest
+	r.msg.DecodeContent(&c)
+	pos := c.cursor()
+	content, err := k.callWorker(ipc.Request{Op: ipc.OpComplete, Code: c.Code, CursorPos: pos})
+	if err != nil {
+		k.log.Printf("complete: %v", err)
+		k.reply(r, "complete_reply", map[string]any{"status": "ok", "matches": []string{},
+			"cursor_start": pos, "cursor_end": pos, "metadata": map[string]any{}})
+		return
+	}
+	k.reply(r, "complete_reply", content)
+}
+
+func (k *Kernel) inspect(r *request) {
+	var c completeRequest
+	r.msg.DecodeContent(&c)
+	content, err := k.callWorker(ipc.Request{Op: ipc.OpInspect, Code: c.Code, CursorPos: c.cursor(), DetailLevel: c.DetailLevel})
+	if err != nil {
+		k.log.Printf("inspect: %v", err)
+		k.reply(r, "inspect_reply", map[string]any{"status": "ok", "found": false, "data": map[string]any{}, "metadata": map[string]any{}})
+		return
+	}
+	k.reply(r, "inspect_reply", content)
+}
+
+func (k *Kernel) isComplete(r *request) {
+	var c completeRequest
+	r.msg.DecodeContent(&c)
+	content, err := k.callWorker(ipc.Request{Op: ipc.OpIsComplete, Code: c.Code})
+	if err != nil {
+		k.log.Printf("is_complete: %v", err)
+		k.reply(r, "is_complete_reply", map[string]any{"status": "unknown"})
+		return
+	}
+	k.reply(r, "is_complete_reply", content)
+}
+
+func (k *Kernel) historyRequest(r *request) {
+	var h historyRequest
+	r.msg.DecodeContent(&h)
+	k.reply(r, "history_reply", map[string]any{"status": "ok", "history": k.history.query(h)})
+}
+
+func (k *Kernel) commInfo(r *request) {
+	k.reply(r, "comm_info_reply", map[string]any{"status": "ok", "comms": map[string]any{}})
+}
+
+// commOpen answers every comm_open with comm_close: gohunt registers no comm targets.
+func (k *Kernel) commOpen(r *request) {
+	var c struct {
+		CommID     string `json:"comm_id"`
+		TargetName string `json:"target_name"`
+	}
+	r.msg.DecodeContent(&c)
+	k.log.Printf("comm_open for unknown target %q: closing comm %s", c.TargetName, c.CommID)
+	k.publish(r.msg, "comm_close", map[string]any{"comm_id": c.CommID, "data": map[string]any{}})
+}
+
+// shutdown answers, stops the worker and ends Run. With restart, Jupyter starts a new kernel
+// process; this one exits either way.
+func (k *Kernel) shutdown(r *request) {
+	var c struct {
+		Restart bool `json:"restart"`
+	}
+	r.msg.DecodeContent(&c)
+	content := map[string]any{"status": "ok", "restart": c.Restart}
+	k.reply(r, "shutdown_reply", content)
+	k.publish(r.msg, "shutdown_reply", content)
+	k.stopWorker()
+	go func() {
+		time.Sleep(100 * time.Millisecond) // let the PUB queue deliver idle and the replies
+		k.cancel()
+	}()
+}
+
+func (k *Kernel) interruptRequest(r *request) {
+	k.interrupt()
+	k.reply(r, "interrupt_reply", map[string]any{"status": "ok"})
+}
+
+// jsonObject returns content decoded as an object, or an empty one.
+func jsonObject(content json.RawMessage) map[string]any {
+	var m map[string]any
+	if json.Unmarshal(content, &m) != nil || m == nil {
+		m = map[string]any{}
+	}
+	return m
+}
