@@ -67,8 +67,8 @@ type Kernel struct {
 	execCount int // touched only by the shell goroutine
 
 	mu      sync.Mutex
-	w       *worker       // the current worker; nil before the first start
-	running *runningCell  // the execute in progress, if any
+	w       *worker            // the current worker; nil before the first start
+	running *runningCell       // the execute in progress, if any
 	orphanP *messaging.Message // parent for output of goroutines that outlive their cell
 }
 
