@@ -41,6 +41,27 @@ func newFrame(e *engine, query string) *Frame {
 	if err != nil {
 		return errFrame(e, err)
 	}
+	// A query's result may hold names equal up to case (SELECT a, a); DuckDB would rename them
+	// when the query becomes a subquery. Give them internal idents now, by position.
+	seen := map[string]bool{}
+	dup := false
+	for _, c := range cols {
+		k := strings.ToLower(c.ident)
+		if seen[k] {
+			dup = true
+			break
+		}
+		seen[k] = true
+	}
+	if dup {
+		alloc := newIdentAllocator()
+		ids := make([]string, len(cols))
+		for i := range cols {
+			cols[i].ident = alloc.ident(cols[i].name)
+			ids[i] = quoteIdent(cols[i].ident)
+		}
+		query = "SELECT * FROM (" + query + ") AS __q(" + strings.Join(ids, ", ") + ")"
+	}
 	return &Frame{eng: e, sql: query, cols: cols}
 }
 

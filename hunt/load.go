@@ -1,0 +1,176 @@
+package hunt
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// readConfig holds the options of Read (and of other JSON sources).
+type readConfig struct {
+	skipBad     bool   // skip malformed lines and count them, instead of failing
+	keepStructs bool   // keep nested objects as STRUCT columns instead of dotted columns
+	format      string // force a format: json, csv, parquet ("" = by file name)
+}
+
+// ReadOption changes how Read reads.
+type ReadOption func(*readConfig)
+
+// SkipBadLines makes Read skip malformed lines (not one JSON object) instead of failing; the
+// frame's Note, and its display, report how many were skipped and the first one's file and line.
+func SkipBadLines() ReadOption { return func(c *readConfig) { c.skipBad = true } }
+
+// KeepStructs keeps nested objects (winlogbeat's event_data, user, beat ...) as STRUCT columns
+// instead of flattening them into dotted columns such as "event_data.Image".
+func KeepStructs() ReadOption { return func(c *readConfig) { c.keepStructs = true } }
+
+// Format forces the format of Read's input instead of guessing it from the file name:
+// "json" (JSON lines or a JSON array, optionally .gz), "csv" or "parquet".
+func Format(name string) ReadOption { return func(c *readConfig) { c.format = strings.ToLower(name) } }
+
+// jsonLoader turns JSON objects into one DuckDB table: it validates and scans each object into
+// the union schema, writes it (keys renamed where needed) to a temporary JSON-lines file, and at
+// the end has DuckDB read that file with the inferred column types.
+type jsonLoader struct {
+	e       *engine
+	cfg     readConfig
+	scan    *lineScanner
+	path    string
+	file    *os.File
+	w       *bufio.Writer
+	rows    int64
+	skipped int64
+	firstBad string
+	maxLine int
+}
+
+func newJSONLoader(e *engine, cfg readConfig) *jsonLoader {
+	return &jsonLoader{e: e, cfg: cfg, scan: newLineScanner()}
+}
+
+// addLine adds one JSON object. origin names it in errors ("file.zip:member.json line 12").
+// A malformed object is an error, or with SkipBadLines is counted and skipped.
+func (l *jsonLoader) addLine(line []byte, origin string) error {
+	if l.file == nil {
+		l.path = l.e.tempPath("source.jsonl")
+		f, err := os.Create(l.path)
+		if err != nil {
+			return fmt.Errorf("hunt: %w", err)
+		}
+		l.file = f
+		l.w = bufio.NewWriterSize(f, 1<<20)
+	}
+	out, err := l.scan.scan(line)
+	if err != nil {
+		if l.cfg.skipBad {
+			if l.skipped == 0 {
+				l.firstBad = origin + ": " + err.Error()
+			}
+			l.skipped++
+			return nil
+		}
+		return &Error{Msg: fmt.Sprintf("hunt: %s: malformed JSON: %v (SkipBadLines() skips such lines)", origin, err), Err: err}
+	}
+	if len(out) > l.maxLine {
+		l.maxLine = len(out)
+	}
+	l.w.Write(out)
+	l.w.WriteByte('\n')
+	l.rows++
+	return nil
+}
+
+func (l *jsonLoader) discard() {
+	if l.file != nil {
+		l.file.Close()
+		os.Remove(l.path)
+	}
+}
+
+// duckType is the DuckDB type of a field in the read_json column spec.
+func (l *jsonLoader) duckType(f *jfield, top bool) string {
+	switch f.kind {
+	case jBool:
+		return "BOOLEAN"
+	case jInt:
+		return "BIGINT"
+	case jHuge:
+		return "HUGEINT"
+	case jFloat:
+		return "DOUBLE"
+	case jList:
+		if f.elem == nil || f.elem.kind == jNull {
+			return "VARCHAR[]"
+		}
+		return l.duckType(f.elem, false) + "[]"
+	case jObject:
+		if len(f.children) == 0 {
+			return "VARCHAR"
+		}
+		parts := make([]string, len(f.children))
+		for i, c := range f.children {
+			parts[i] = quoteIdent(c.key) + " " + l.duckType(c, false)
+		}
+		return "STRUCT(" + strings.Join(parts, ", ") + ")"
+	}
+	return "VARCHAR"
+}
+
+// frame materializes the loaded objects as a table and returns its frame.
+func (l *jsonLoader) frame() (*Frame, error) {
+	defer l.discard()
+	if l.file == nil {
+		return nil, errorf("hunt: no events to read")
+	}
+	if err := l.w.Flush(); err != nil {
+		return nil, fmt.Errorf("hunt: writing %s: %w", l.path, err)
+	}
+	if err := l.file.Close(); err != nil {
+		return nil, fmt.Errorf("hunt: %w", err)
+	}
+	root := l.scan.root
+	table := l.e.tableName("src")
+	var spec, proj []string
+	alloc := newIdentAllocator()
+	for _, c := range root.children {
+		spec = append(spec, quoteString(c.key)+": "+quoteString(l.duckType(c, true)))
+		if l.cfg.keepStructs {
+			proj = append(proj, quoteIdent(c.key)+" AS "+quoteIdent(alloc.ident(c.name)))
+			continue
+		}
+		proj = l.flatten(proj, alloc, c, quoteIdent(c.key), c.name)
+	}
+	if len(spec) == 0 {
+		return nil, errorf("hunt: the events have no fields")
+	}
+	if len(proj) == 0 {
+		proj = []string{"NULL AS empty"}
+	}
+	q := fmt.Sprintf("CREATE TABLE %s AS SELECT %s FROM read_json(%s, format='newline_delimited', records=true, columns={%s}, maximum_object_size=%d)",
+		quoteIdent(table), strings.Join(proj, ", "), quoteString(l.path), strings.Join(spec, ", "), max(l.maxLine+1, 16<<20))
+	if err := l.e.exec(context.Background(), q); err != nil {
+		return nil, fmt.Errorf("hunt: loading events into DuckDB: %w", err)
+	}
+	f := newFrame(l.e, "SELECT * FROM "+quoteIdent(table))
+	if f.err != nil {
+		return nil, f.err
+	}
+	if l.skipped > 0 {
+		f.note = "skipped " + strconv.FormatInt(l.skipped, 10) + " malformed line(s); first: " + l.firstBad
+	}
+	return f, nil
+}
+
+// flatten adds projections for field c at SQL path expr: objects become dotted columns.
+func (l *jsonLoader) flatten(proj []string, alloc *identAllocator, c *jfield, expr, name string) []string {
+	if c.kind == jObject && len(c.children) > 0 {
+		for _, k := range c.children {
+			proj = l.flatten(proj, alloc, k, expr+"."+quoteIdent(k.key), name+"."+k.name)
+		}
+		return proj
+	}
+	return append(proj, expr+" AS "+quoteIdent(alloc.ident(name)))
+}
