@@ -57,7 +57,9 @@ func toExpr(v any) Expr {
 	return Lit(v)
 }
 
-func (e Expr) cmp(op string, v any) Expr { return Expr{op: "bin", name: op, args: []Expr{e, toExpr(v)}} }
+func (e Expr) cmp(op string, v any) Expr {
+	return Expr{op: "bin", name: op, args: []Expr{e, toExpr(v)}}
+}
 
 // Eq is e = v; v is a Go value or an Expr.
 func (e Expr) Eq(v any) Expr { return e.cmp("=", v) }
@@ -95,7 +97,9 @@ func (e Expr) Like(pattern string) Expr { return Expr{op: "like", args: []Expr{e
 func (e Expr) RLike(re string) Expr { return Expr{op: "rlike", args: []Expr{e}, val: re} }
 
 // Contains is true when e contains s (case-sensitive).
-func (e Expr) Contains(s string) Expr { return Expr{op: "fn", name: "contains", args: []Expr{e, Lit(s)}} }
+func (e Expr) Contains(s string) Expr {
+	return Expr{op: "fn", name: "contains", args: []Expr{e, Lit(s)}}
+}
 
 // StartsWith is true when e starts with s (case-sensitive).
 func (e Expr) StartsWith(s string) Expr {

@@ -35,16 +35,16 @@ func Format(name string) ReadOption { return func(c *readConfig) { c.format = st
 // the union schema, writes it (keys renamed where needed) to a temporary JSON-lines file, and at
 // the end has DuckDB read that file with the inferred column types.
 type jsonLoader struct {
-	e       *engine
-	cfg     readConfig
-	scan    *lineScanner
-	path    string
-	file    *os.File
-	w       *bufio.Writer
-	rows    int64
-	skipped int64
+	e        *engine
+	cfg      readConfig
+	scan     *lineScanner
+	path     string
+	file     *os.File
+	w        *bufio.Writer
+	rows     int64
+	skipped  int64
 	firstBad string
-	maxLine int
+	maxLine  int
 }
 
 func newJSONLoader(e *engine, cfg readConfig) *jsonLoader {

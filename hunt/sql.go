@@ -197,4 +197,3 @@ func translateSparkExpr(expr string, s scope) (string, error) {
 	}
 	return q, nil
 }
-
