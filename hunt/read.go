@@ -23,8 +23,8 @@ import (
 //   - JSON lines: .json, .jsonl, .ndjson, and the same gzip-compressed (.json.gz ...); a .json
 //     file holding one JSON array of objects is read too;
 //   - .csv (DuckDB's CSV sniffer picks types) and .parquet;
-//   - a directory (its files of those kinds) or a glob ("data/*.zip"), read as one frame whose
-//     columns are the union of the files' columns.
+//   - a directory or a glob ("data/*.zip"): its files of those kinds (others, such as README or
+//     LICENSE, are left out), read as one frame whose columns are the union of the files'.
 //
 // JSON events: the schema is the union of every event's keys, in order of first appearance; a
 // key whose values change type gets the wider type (integers widen to HUGEINT or DOUBLE, mixed
@@ -195,13 +195,13 @@ func expand(path string, cfg readConfig) ([]string, error) {
 		}
 		var out []string
 		for _, p := range m {
-			if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			if st, err := os.Stat(p); err == nil && !st.IsDir() && kindOf(p, cfg) != srcUnknown {
 				out = append(out, p)
 			}
 		}
 		sort.Strings(out)
 		if len(out) == 0 {
-			return nil, errorf("hunt.Read: no file matches %q", path)
+			return nil, errorf("hunt.Read: no file matches %q (files of other kinds than .zip, .tar.gz, .json, .jsonl, .json.gz, .csv, .parquet are left out)", path)
 		}
 		return out, nil
 	}
