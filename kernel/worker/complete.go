@@ -1,0 +1,251 @@
+package worker
+
+import (
+	"go/scanner"
+	"go/token"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/traefik/yaegi/stdlib"
+
+	"github.com/gohunt/gohunt/kernel/symbols"
+)
+
+var goKeywords = strings.Fields(`break case chan const continue default defer else fallthrough for func go goto if import interface map package range return select struct switch type var`)
+
+var builtins = strings.Fields(`any bool byte comparable complex64 complex128 error float32 float64 int int8 int16 int32 int64 rune string uint uint8 uint16 uint32 uint64 uintptr true false iota nil append cap clear close complex copy delete imag len make max min new panic print println real recover`)
+
+// Complete answers a complete_request. cursorPos is in code points; matches replace the text
+// between cursor_start and cursor_end (also code points), and carry the qualifier typed before
+// the dot (fmt.Pr => fmt.Print, fmt.Printf, ...), as IPython does.
+func (s *Session) Complete(code string, cursorPos int) map[string]any {
+	rs := []rune(code)
+	if cursorPos > len(rs) || cursorPos < 0 {
+		cursorPos = len(rs)
+	}
+	start := cursorPos
+	for start > 0 && (isIdentRune(rs[start-1]) || rs[start-1] == '.') {
+		start--
+	}
+	end := cursorPos
+	for end < len(rs) && isIdentRune(rs[end]) {
+		end++
+	}
+	prefix := string(rs[start:cursorPos])
+	var cands []string
+	if i := strings.LastIndex(prefix, "."); i >= 0 {
+		base, partial := prefix[:i], prefix[i+1:]
+		for _, m := range s.members(base) {
+			if strings.HasPrefix(m, partial) {
+				cands = append(cands, base+"."+m)
+			}
+		}
+	} else {
+		for _, n := range s.topNames() {
+			if strings.HasPrefix(n, prefix) {
+				cands = append(cands, n)
+			}
+		}
+	}
+	sort.Strings(cands)
+	cands = dedup(cands)
+	if cands == nil {
+		cands = []string{}
+	}
+	return map[string]any{"status": "ok", "matches": cands, "cursor_start": start, "cursor_end": end, "metadata": map[string]any{}}
+}
+
+func dedup(ss []string) []string {
+	out := ss[:0]
+	for i, s := range ss {
+		if i == 0 || s != ss[i-1] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// topNames returns the names usable without a qualifier.
+func (s *Session) topNames() []string {
+	names := append(append([]string{}, goKeywords...), builtins...)
+	s.mu.Lock()
+	for n := range s.globals {
+		names = append(names, n)
+	}
+	for n := range s.funcDocs {
+		if !strings.Contains(n, ".") {
+			names = append(names, n)
+		}
+	}
+	for n := range s.imports {
+		if !strings.HasPrefix(n, "__") {
+			names = append(names, n)
+		}
+	}
+	s.mu.Unlock()
+	for n := range stdPackages() {
+		names = append(names, n)
+	}
+	return names
+}
+
+// members returns what may follow "base.": a package's exported names, or a variable's
+// fields and methods.
+func (s *Session) members(base string) []string {
+	s.mu.Lock()
+	t, isVar := s.globals[base]
+	s.mu.Unlock()
+	if isVar {
+		return s.typeMembers(t)
+	}
+	if strings.Contains(base, ".") {
+		return nil
+	}
+	path, ok := s.pkgPath(base)
+	if !ok {
+		return nil
+	}
+	var out []string
+	exp := stdlib.Symbols[path+"/"+base]
+	if exp == nil {
+		exp = symbols.Symbols[path+"/"+base]
+	}
+	if exp == nil {
+		exp = stdlib.Symbols[path+"/"+path[strings.LastIndex(path, "/")+1:]]
+	}
+	for n := range exp {
+		if token.IsExported(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// typeMembers lists the fields and methods of values of type t, compiled or cell-defined.
+func (s *Session) typeMembers(t reflect.Type) []string {
+	if t == nil {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	add := func(n string) {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, tt := range []reflect.Type{t, reflect.PointerTo(t)} {
+		for i := 0; i < tt.NumMethod(); i++ {
+			add(tt.Method(i).Name)
+		}
+	}
+	st := t
+	if st.Kind() == reflect.Pointer {
+		st = st.Elem()
+	}
+	if st.Kind() == reflect.Struct {
+		for i := 0; i < st.NumField(); i++ {
+			if f := st.Field(i); f.IsExported() || !strings.HasPrefix(f.Name, "X") {
+				add(f.Name)
+			}
+		}
+	}
+	return out
+}
+
+// IsComplete answers an is_complete_request: "complete", "incomplete" (with an indent for the
+// next line) or "invalid".
+func (s *Session) IsComplete(code string) map[string]any {
+	status, indent := isComplete(code)
+	r := map[string]any{"status": status}
+	if status == "incomplete" {
+		r["indent"] = indent
+	}
+	return r
+}
+
+func isComplete(code string) (string, string) {
+	if strings.TrimSpace(code) == "" {
+		return "complete", ""
+	}
+	t := strings.TrimSpace(code)
+	if strings.HasPrefix(t, "%%") {
+		// A cell magic takes the lines after it: a blank line ends it.
+		if strings.HasSuffix(code, "\n\n") {
+			return "complete", ""
+		}
+		return "incomplete", ""
+	}
+	if _, ok := helpRequest(code); ok {
+		return "complete", ""
+	}
+	// Blank the magic lines; judge the Go.
+	var goSrc strings.Builder
+	for _, p := range splitMagicLines(code) {
+		if p.magic {
+			goSrc.WriteString(blank(code[p.start:p.end]))
+		} else {
+			goSrc.WriteString(code[p.start:p.end])
+		}
+	}
+	src := goSrc.String()
+	// Unclosed brackets, strings or comments mean more is coming.
+	fset := token.NewFileSet()
+	file := fset.AddFile("", -1, len(src))
+	var s scanner.Scanner
+	var errs scanner.ErrorList
+	s.Init(file, []byte(src), func(pos token.Position, msg string) { errs.Add(pos, msg) }, scanner.ScanComments)
+	depth := 0
+	var last token.Token
+	for {
+		_, tok, lit := s.Scan()
+		if tok == token.EOF {
+			break
+		}
+		switch tok {
+		case token.LPAREN, token.LBRACK, token.LBRACE:
+			depth++
+		case token.RPAREN, token.RBRACK, token.RBRACE:
+			depth--
+		}
+		if tok != token.SEMICOLON || lit == ";" {
+			if tok != token.COMMENT {
+				last = tok
+			}
+		}
+	}
+	for _, e := range errs {
+		if strings.Contains(e.Msg, "not terminated") {
+			return "incomplete", ""
+		}
+	}
+	if len(errs) > 0 {
+		return "invalid", ""
+	}
+	if depth < 0 {
+		return "invalid", ""
+	}
+	if depth > 0 {
+		return "incomplete", strings.Repeat("    ", depth)
+	}
+	switch last {
+	case token.ADD, token.SUB, token.MUL, token.QUO, token.REM, token.AND, token.OR, token.XOR,
+		token.SHL, token.SHR, token.AND_NOT, token.LAND, token.LOR, token.EQL, token.NEQ, token.LSS,
+		token.GTR, token.LEQ, token.GEQ, token.ASSIGN, token.DEFINE, token.COMMA, token.PERIOD,
+		token.ADD_ASSIGN, token.SUB_ASSIGN, token.MUL_ASSIGN, token.QUO_ASSIGN, token.ARROW:
+		return "incomplete", ""
+	}
+	// Balanced: it is complete if every chunk parses.
+	segs, err := splitCell(src, 0, len(src))
+	if err != nil {
+		return "invalid", ""
+	}
+	chs, _ := chunks(src, segs)
+	for _, c := range chs {
+		if _, err := parseChunk(src, c); err != nil {
+			return "invalid", ""
+		}
+	}
+	return "complete", ""
+}

@@ -1,0 +1,294 @@
+package worker
+
+import (
+	"bytes"
+	"go/ast"
+	"go/doc"
+	"go/parser"
+	"go/printer"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/traefik/yaegi/stdlib"
+
+	"github.com/gohunt/gohunt/kernel/symbols"
+)
+
+var (
+	preDocsOnce sync.Once
+	preDocs     map[string]symbols.Doc
+
+	stdPkgsOnce sync.Once
+	stdPkgs     map[string][]string // package name -> import paths in the yaegi stdlib
+
+	stdDocMu sync.Mutex
+	stdDocs  = map[string]map[string]symbols.Doc{} // import path -> name -> doc
+)
+
+func preloadedDocs() map[string]symbols.Doc {
+	preDocsOnce.Do(func() { preDocs = symbols.Docs() })
+	return preDocs
+}
+
+// stdPackages indexes the standard library packages the interpreter can import by name.
+func stdPackages() map[string][]string {
+	stdPkgsOnce.Do(func() {
+		stdPkgs = map[string][]string{}
+		for key := range stdlib.Symbols {
+			i := strings.LastIndex(key, "/")
+			if i < 0 {
+				continue
+			}
+			stdPkgs[key[i+1:]] = append(stdPkgs[key[i+1:]], key[:i])
+		}
+		for _, v := range stdPkgs {
+			sort.Slice(v, func(i, j int) bool { return len(v[i]) < len(v[j]) || len(v[i]) == len(v[j]) && v[i] < v[j] })
+		}
+	})
+	return stdPkgs
+}
+
+// pkgPath returns the import path the name refers to in the session: an import of a cell,
+// a preloaded package, or else the standard library package of that name.
+func (s *Session) pkgPath(name string) (string, bool) {
+	s.mu.Lock()
+	p, ok := s.imports[name]
+	s.mu.Unlock()
+	if ok {
+		return p, true
+	}
+	if ps := stdPackages()[name]; len(ps) > 0 {
+		return ps[0], true
+	}
+	return "", false
+}
+
+// goroot finds the Go installation whose sources document the standard library.
+func goroot() string {
+	if r := os.Getenv("GOROOT"); r != "" {
+		return r
+	}
+	if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
+		return strings.TrimSpace(string(out))
+	}
+	return runtime.GOROOT() //nolint:staticcheck // last resort
+}
+
+var gorootOnce = sync.OnceValue(goroot)
+
+// stdDoc returns the documentation of name (Name or Type.Method) in the standard library
+// package path, read from GOROOT's sources.
+func stdDoc(path, name string) (symbols.Doc, bool) {
+	stdDocMu.Lock()
+	defer stdDocMu.Unlock()
+	m, ok := stdDocs[path]
+	if !ok {
+		m = map[string]symbols.Doc{}
+		stdDocs[path] = m
+		dir := filepath.Join(gorootOnce(), "src", filepath.FromSlash(path))
+		fset := token.NewFileSet()
+		pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool {
+			n := fi.Name()
+			return !strings.HasSuffix(n, "_test.go")
+		}, parser.ParseComments)
+		if err == nil {
+			var files []*ast.File
+			base := filepath.Base(dir)
+			for pn, p := range pkgs {
+				if pn == base || len(pkgs) == 1 || pn == strings.TrimSuffix(base, "_test") {
+					for _, f := range p.Files {
+						files = append(files, f)
+					}
+				}
+			}
+			if dp, err := doc.NewFromFiles(fset, files, path); err == nil {
+				indexDocs(fset, dp, m)
+			}
+		}
+	}
+	d, ok := m[name]
+	return d, ok
+}
+
+// indexDocs adds the exported names of dp to m keyed Name and Type.Method; "" is the package.
+func indexDocs(fset *token.FileSet, dp *doc.Package, m map[string]symbols.Doc) {
+	sig := func(decl ast.Node) string {
+		switch d := decl.(type) {
+		case *ast.FuncDecl:
+			c := *d
+			c.Body, c.Doc = nil, nil
+			decl = &c
+		case *ast.GenDecl:
+			c := *d
+			c.Doc = nil
+			decl = &c
+		}
+		var buf bytes.Buffer
+		_ = (&printer.Config{Mode: printer.UseSpaces | printer.TabIndent, Tabwidth: 8}).Fprint(&buf, fset, decl)
+		lines := strings.Split(buf.String(), "\n")
+		if len(lines) > 30 {
+			lines = append(lines[:30], "\t...")
+		}
+		return strings.Join(lines, "\n")
+	}
+	m[""] = symbols.Doc{Signature: "package " + dp.Name + ` // import "` + dp.ImportPath + `"`, Doc: dp.Doc}
+	values := func(vs []*doc.Value) {
+		for _, v := range vs {
+			for _, sp := range v.Decl.Specs {
+				for _, n := range sp.(*ast.ValueSpec).Names {
+					if n.IsExported() {
+						m[n.Name] = symbols.Doc{Signature: sig(v.Decl), Doc: v.Doc}
+					}
+				}
+			}
+		}
+	}
+	for _, f := range dp.Funcs {
+		m[f.Name] = symbols.Doc{Signature: sig(f.Decl), Doc: f.Doc}
+	}
+	values(dp.Consts)
+	values(dp.Vars)
+	for _, t := range dp.Types {
+		m[t.Name] = symbols.Doc{Signature: sig(t.Decl), Doc: t.Doc}
+		values(t.Consts)
+		values(t.Vars)
+		for _, f := range t.Funcs {
+			m[f.Name] = symbols.Doc{Signature: sig(f.Decl), Doc: f.Doc}
+		}
+		for _, f := range t.Methods {
+			m[t.Name+"."+f.Name] = symbols.Doc{Signature: sig(f.Decl), Doc: f.Doc}
+		}
+	}
+}
+
+// docOf returns the documentation of a dotted name as the session sees it: a cell-defined func
+// or type, a session variable (its type, then the method or field), a preloaded package's
+// name, or a standard library name.
+func (s *Session) docOf(name, _ string) (string, bool) {
+	format := func(d symbols.Doc) string {
+		if d.Doc == "" {
+			return d.Signature
+		}
+		return d.Signature + "\n\n" + strings.TrimRight(d.Doc, "\n")
+	}
+	s.mu.Lock()
+	fd, isFunc := s.funcDocs[name]
+	s.mu.Unlock()
+	if isFunc {
+		return format(symbols.Doc{Signature: fd.sig, Doc: fd.doc}), true
+	}
+	head, rest, dotted := strings.Cut(name, ".")
+	// A variable: show its type, or document its method.
+	s.mu.Lock()
+	t, isVar := s.globals[head]
+	s.mu.Unlock()
+	if isVar && t != nil {
+		if !dotted {
+			return head + " " + t.String(), true
+		}
+		tn := typeName(t)
+		if d, ok := s.docOf(tn+"."+rest, ""); ok {
+			return d, true
+		}
+		if m, ok := t.MethodByName(rest); ok {
+			return tn + "." + rest + " " + m.Type.String(), true
+		}
+		return "", false
+	}
+	if path, ok := s.pkgPath(head); ok {
+		if d, ok := preloadedDocs()[name]; ok {
+			return format(d), true
+		}
+		if !dotted {
+			if d, ok := preloadedDocs()[head]; ok {
+				return format(d), true
+			}
+		}
+		if d, ok := stdDoc(path, rest); ok {
+			return format(d), true
+		}
+	}
+	return "", false
+}
+
+// typeName returns "pkg.Type" for a compiled named type (through one pointer).
+func typeName(t reflect.Type) string {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Name() == "" {
+		return t.String()
+	}
+	p := t.PkgPath()
+	return p[strings.LastIndex(p, "/")+1:] + "." + t.Name()
+}
+
+// Inspect answers an inspect_request: the documentation of the name at cursorPos (in code
+// points).
+func (s *Session) Inspect(code string, cursorPos, detail int) map[string]any {
+	name := nameAt(code, cursorPos)
+	reply := map[string]any{"status": "ok", "found": false, "data": map[string]any{}, "metadata": map[string]any{}}
+	if name == "" {
+		return reply
+	}
+	text, ok := s.docOf(name, "")
+	if !ok {
+		return reply
+	}
+	reply["found"] = true
+	reply["data"] = map[string]any{"text/plain": text}
+	return reply
+}
+
+func isIdentRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// nameAt returns the dotted name under or before the cursor; inside a call's parentheses, the
+// called name.
+func nameAt(code string, cursor int) string {
+	rs := []rune(code)
+	if cursor > len(rs) {
+		cursor = len(rs)
+	}
+	if cursor < 0 {
+		cursor = 0
+	}
+	word := func(at int) string {
+		i, j := at, at
+		for i > 0 && (isIdentRune(rs[i-1]) || rs[i-1] == '.') {
+			i--
+		}
+		for j < len(rs) && isIdentRune(rs[j]) {
+			j++
+		}
+		return strings.Trim(string(rs[i:j]), ".")
+	}
+	if w := word(cursor); w != "" {
+		return w
+	}
+	// Inside parentheses: the function being called.
+	depth := 0
+	for i := cursor - 1; i >= 0; i-- {
+		switch rs[i] {
+		case ')':
+			depth++
+		case '(':
+			if depth == 0 {
+				return word(i)
+			}
+			depth--
+		case '\n':
+			if depth == 0 {
+				return ""
+			}
+		}
+	}
+	return ""
+}

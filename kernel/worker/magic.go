@@ -1,0 +1,268 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CellMagic runs a cell that starts with %%name: args is the rest of that first line, body the
+// lines after it. It may run Go in the session (s.RunGo) and show a value through res.
+type CellMagic struct {
+	Usage string // one line for %help
+	Run   func(ctx context.Context, s *Session, args, body string, res *cellResult) error
+}
+
+// cellMagics is the one table of %% cell magics.
+var cellMagics = map[string]CellMagic{
+	"sql": {
+		Usage: "%%sql [-o NAME]   run the cell as Spark-dialect SQL over registered frames (hunt.SQL); -o binds the frame to the Go variable NAME",
+		Run:   sqlMagic,
+	},
+	"html": {
+		Usage: "%%html            show the cell as HTML",
+		Run: func(ctx context.Context, s *Session, args, body string, res *cellResult) error {
+			res.data = map[string]any{"text/html": body, "text/plain": "<HTML>"}
+			return nil
+		},
+	},
+	"markdown": {
+		Usage: "%%markdown        show the cell as Markdown",
+		Run: func(ctx context.Context, s *Session, args, body string, res *cellResult) error {
+			res.data = map[string]any{"text/markdown": body, "text/plain": body}
+			return nil
+		},
+	},
+	"time": {
+		Usage: "%%time            run the Go cell and print its wall time",
+		Run: func(ctx context.Context, s *Session, args, body string, res *cellResult) error {
+			t := time.Now()
+			err := s.runGo(ctx, body, 0, len(body), true, res)
+			s.syncOutput()
+			fmt.Fprintf(s.cfg.Stdout, "Wall time: %v\n", time.Since(t).Round(time.Microsecond))
+			return err
+		},
+	},
+	"bash": {
+		Usage: "%%bash            run the cell with bash, streaming its output",
+		Run: func(ctx context.Context, s *Session, args, body string, res *cellResult) error {
+			return s.shell(ctx, "bash", "-c", body)
+		},
+	},
+}
+
+var sqlArgsRE = regexp.MustCompile(`^\s*(?:-o\s+([A-Za-z_][A-Za-z0-9_]*))?\s*$`)
+
+// sqlMagic runs `%%sql [-o name]` as the Go `name := hunt.SQL(body)` followed by name, so that
+// the frame renders (and a deferred error fails the cell) like any displayed value.
+func sqlMagic(ctx context.Context, s *Session, args, body string, res *cellResult) error {
+	m := sqlArgsRE.FindStringSubmatch(args)
+	if m == nil {
+		return &execError{Ename: "UsageError", Evalue: "usage: %%sql [-o NAME]; got %%sql " + args}
+	}
+	s.mu.Lock()
+	_, ok := s.imports["hunt"]
+	s.mu.Unlock()
+	if !ok {
+		return &execError{Ename: "UsageError", Evalue: "%%sql needs the hunt package, which this build does not preload"}
+	}
+	name := m[1]
+	if name == "" {
+		name = "__sql"
+	}
+	src := fmt.Sprintf("%s := hunt.SQL(%s)\n%s", name, strconv.Quote(body), name)
+	return s.runGo(ctx, src, 0, len(src), true, res)
+}
+
+var (
+	helpBeforeRE = regexp.MustCompile(`^\s*\?\??\s*([A-Za-z_][\w.]*)\s*$`)
+	helpAfterRE  = regexp.MustCompile(`^\s*([A-Za-z_][\w.]*)\s*\?\??\s*$`)
+)
+
+// helpRequest recognizes `?name` and `name?`.
+func helpRequest(code string) (string, bool) {
+	if m := helpBeforeRE.FindStringSubmatch(code); m != nil {
+		return m[1], true
+	}
+	if m := helpAfterRE.FindStringSubmatch(code); m != nil {
+		return m[1], true
+	}
+	return "", false
+}
+
+// pageHelp puts the documentation of name in the pager (an execute_reply payload).
+func (s *Session) pageHelp(name string, res *cellResult) error {
+	text, ok := s.docOf(name, "")
+	if !ok {
+		return &execError{Ename: "NameError", Evalue: fmt.Sprintf("no documentation found for %s", name)}
+	}
+	res.payload = append(res.payload, map[string]any{
+		"source": "page", "data": map[string]any{"text/plain": text}, "start": 0})
+	return nil
+}
+
+// cellMagic runs a %%name cell.
+func (s *Session) cellMagic(ctx context.Context, code string, res *cellResult) error {
+	first, body, _ := strings.Cut(code, "\n")
+	name, args, _ := strings.Cut(strings.TrimPrefix(first, "%%"), " ")
+	m, ok := cellMagics[strings.TrimSpace(name)]
+	if !ok {
+		return &execError{Ename: "UsageError", Evalue: fmt.Sprintf("unknown cell magic %%%%%s (see %%help)", name)}
+	}
+	return m.Run(ctx, s, args, body, res)
+}
+
+// lineMagic runs one %name or !command line.
+func (s *Session) lineMagic(ctx context.Context, line string, res *cellResult) error {
+	if strings.HasPrefix(line, "!") {
+		return s.shell(ctx, "sh", "-c", strings.TrimPrefix(line, "!"))
+	}
+	name, args, _ := strings.Cut(strings.TrimPrefix(line, "%"), " ")
+	args = strings.TrimSpace(args)
+	switch name {
+	case "help":
+		fmt.Fprint(s.cfg.Stdout, helpText())
+		return nil
+	case "env":
+		return s.envMagic(ctx, args)
+	case "time":
+		t := time.Now()
+		err := s.runGo(ctx, args, 0, len(args), true, res)
+		s.syncOutput()
+		fmt.Fprintf(s.cfg.Stdout, "Wall time: %v\n", time.Since(t).Round(time.Microsecond))
+		return err
+	}
+	return &execError{Ename: "UsageError", Evalue: fmt.Sprintf("unknown magic %%%s (see %%help)", name)}
+}
+
+// shell runs a command with its output streamed into the cell's.
+func (s *Session) shell(ctx context.Context, name string, args ...string) error {
+	s.syncOutput()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdout, cmd.Stderr = s.cfg.Stdout, s.cfg.Stderr
+	cmd.Env = s.environ()
+	cmd.WaitDelay = time.Second
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return s.interrupted()
+	}
+	if _, ok := err.(*exec.ExitError); ok {
+		return nil // as in IPython: the command's own output says what failed
+	}
+	if err != nil {
+		return &execError{Ename: "ShellError", Evalue: err.Error()}
+	}
+	return nil
+}
+
+// environ returns the cells' environment (what %env and os.Setenv in cells changed).
+func (s *Session) environ() []string {
+	v, err := s.eval(context.Background(), "__os.Environ()")
+	if err != nil || !v.IsValid() {
+		return os.Environ()
+	}
+	env, ok := v.Interface().([]string)
+	if !ok {
+		return os.Environ()
+	}
+	return env
+}
+
+var envRE = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)(?:\s*=\s*|\s+)?(.*)$`)
+
+// envMagic: %env lists, %env K shows, %env K=V (or K V) sets, for cells and compiled code.
+func (s *Session) envMagic(ctx context.Context, args string) error {
+	if args == "" {
+		env := s.environ()
+		sort.Strings(env)
+		for _, kv := range env {
+			k, v, _ := strings.Cut(kv, "=")
+			if secretName(k) {
+				v = "<hidden>"
+			}
+			fmt.Fprintf(s.cfg.Stdout, "%s=%s\n", k, v)
+		}
+		return nil
+	}
+	m := envRE.FindStringSubmatch(args)
+	if m == nil {
+		return &execError{Ename: "UsageError", Evalue: "usage: %env [NAME[=VALUE]]"}
+	}
+	k, v := m[1], m[2]
+	if !strings.ContainsAny(args, "= \t") {
+		val, _ := s.eval(ctx, "__os.Getenv("+strconv.Quote(k)+")")
+		out := ""
+		if val.IsValid() {
+			out = val.String()
+		}
+		if secretName(k) && out != "" {
+			out = "<hidden>"
+		}
+		fmt.Fprintln(s.cfg.Stdout, out)
+		return nil
+	}
+	if err := os.Setenv(k, v); err != nil {
+		return &execError{Ename: "UsageError", Evalue: err.Error()}
+	}
+	if _, err := s.eval(ctx, "__os.Setenv("+strconv.Quote(k)+", "+strconv.Quote(v)+")"); err != nil {
+		return err
+	}
+	shown := v
+	if secretName(k) {
+		shown = "<hidden>"
+	}
+	fmt.Fprintf(s.cfg.Stdout, "env: %s=%s\n", k, shown)
+	return nil
+}
+
+// secretName reports whether an environment variable likely holds a credential.
+func secretName(k string) bool {
+	u := strings.ToUpper(k)
+	for _, w := range []string{"PASS", "SECRET", "TOKEN", "API_KEY", "APIKEY", "CREDENTIAL", "PRIVATE"} {
+		if strings.Contains(u, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func helpText() string {
+	var b strings.Builder
+	b.WriteString(`gohunt: Go cells on yaegi, with the hunt library and display preloaded.
+
+Line magics (a line of their own, anywhere in a cell):
+  %help             this help
+  %env              list the environment; %env NAME shows one; %env NAME=VALUE sets it
+  %time STATEMENT   run one Go statement or expression and print its wall time
+  !COMMAND          run a shell command, streaming its output
+  ?NAME, NAME?      show the documentation of NAME (also Shift-Tab)
+
+Cell magics (first line of the cell):
+`)
+	names := make([]string, 0, len(cellMagics))
+	for n := range cellMagics {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b.WriteString("  " + cellMagics[n].Usage + "\n")
+	}
+	b.WriteString(`
+Display: the value of a cell's last expression is shown (HTML(), Markdown(), SVG(), PNG(),
+MIMEBundle() by capability, String() as text). display.HTML(s), display.Markdown(s),
+display.SVG(s), display.PNG(b), display.Show(v), display.ShowID(id, v), display.Update(id, v),
+display.NewID(), display.Clear(wait).
+
+Go in cells: imports, declarations and statements mix in any order; names persist across cells.
+Rewritten for the interpreter: range over an int, per-iteration loop variables captured by
+closures, go statements (a goroutine's panic becomes the cell's error). Interrupt stops a loop;
+a crash the worker cannot survive (stack overflow) restarts it and loses all variables.
+`)
+	return b.String()
+}

@@ -1,0 +1,229 @@
+package worker
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Output limits.
+const (
+	// flushInterval is how often printed output is forwarded while a cell runs.
+	flushInterval = 20 * time.Millisecond
+	// flushSize forwards printed output at once when this much is pending.
+	flushSize = 64 << 10
+	// DefaultOutputLimit is how many bytes of printed output one cell forwards per stream;
+	// the rest is drained and counted, so a runaway print never blocks or exhausts memory.
+	DefaultOutputLimit = 4 << 20
+)
+
+// fenceMark starts a fence written into a stream's pipe; "\x00\x1bGHF" + number + "\x00".
+const fenceMark = "\x00\x1bGHF"
+
+// stream drains one pipe (the worker's fd 1 or 2, or a test pipe) and forwards what it reads as
+// "stream" events, in order, coalesced over flushInterval. A fence (Sync) waits until everything
+// written to the pipe before it has been forwarded.
+type stream struct {
+	name  string   // "stdout" or "stderr"
+	w     *os.File // the write end: what cells print to
+	r     *os.File
+	send  func(name, text string)
+	limit int
+
+	mu      sync.Mutex
+	pending []byte
+	sent    int // bytes forwarded since reset
+	dropped int // bytes dropped since reset
+	fences  map[uint64]chan struct{}
+	nextID  uint64
+	wake    chan struct{}
+	closed  chan struct{}
+}
+
+// newStream starts draining r; w is the pipe's write end (fences are written to it).
+func newStream(name string, r, w *os.File, limit int, send func(name, text string)) *stream {
+	s := &stream{name: name, r: r, w: w, send: send, limit: limit, fences: map[uint64]chan struct{}{},
+		wake: make(chan struct{}, 1), closed: make(chan struct{})}
+	go s.read()
+	go s.flusher()
+	return s
+}
+
+func (s *stream) read() {
+	defer close(s.closed)
+	buf := make([]byte, 64<<10)
+	var carry []byte
+	for {
+		n, err := s.r.Read(buf)
+		if n > 0 {
+			data := append(carry, buf[:n]...)
+			carry = nil
+			data, carry = s.takeFences(data)
+			s.add(data)
+		}
+		if err != nil {
+			s.add(carry)
+			s.flush()
+			return
+		}
+	}
+}
+
+// takeFences removes complete fence marks from data, releasing their waiters after forwarding
+// what came before them, and returns the rest plus a possibly incomplete mark to carry over.
+func (s *stream) takeFences(data []byte) (rest, carry []byte) {
+	for {
+		i := bytes.Index(data, []byte(fenceMark))
+		if i < 0 {
+			break
+		}
+		j := bytes.IndexByte(data[i+len(fenceMark):], 0)
+		if j < 0 {
+			return data[:i], append([]byte(nil), data[i:]...)
+		}
+		id, _ := strconv.ParseUint(string(data[i+len(fenceMark):i+len(fenceMark)+j]), 10, 64)
+		s.add(data[:i])
+		s.flush()
+		s.mu.Lock()
+		if ch, ok := s.fences[id]; ok {
+			close(ch)
+			delete(s.fences, id)
+		}
+		s.mu.Unlock()
+		data = data[i+len(fenceMark)+j+1:]
+	}
+	// Hold back a tail that may be the start of a mark.
+	for k := len(fenceMark) - 1; k > 0; k-- {
+		if len(data) >= k && bytes.HasSuffix(data, []byte(fenceMark[:k])) {
+			return data[:len(data)-k], append([]byte(nil), data[len(data)-k:]...)
+		}
+	}
+	return data, nil
+}
+
+func (s *stream) add(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	s.mu.Lock()
+	room := s.limit - s.sent - len(s.pending)
+	if room < 0 {
+		room = 0
+	}
+	keep := b
+	if len(keep) > room {
+		keep = keep[:room]
+		s.dropped += len(b) - room
+	}
+	s.pending = append(s.pending, keep...)
+	big := len(s.pending) >= flushSize
+	s.mu.Unlock()
+	if big {
+		s.flush()
+		return
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *stream) flusher() {
+	for {
+		select {
+		case <-s.closed:
+			return
+		case <-s.wake:
+		}
+		select {
+		case <-s.closed:
+			return
+		case <-time.After(flushInterval):
+		}
+		s.flush()
+	}
+}
+
+// flush forwards pending output now.
+func (s *stream) flush() {
+	s.mu.Lock()
+	defer s.mu.Unlock() // held while sending, so chunks stay in order
+	if len(s.pending) == 0 {
+		return
+	}
+	text := validUTF8(s.pending)
+	s.sent += len(s.pending) - len(text.carry)
+	s.pending = text.carry
+	s.send(s.name, text.s)
+}
+
+type utf8Split struct {
+	s     string
+	carry []byte
+}
+
+// validUTF8 returns b as a string, holding back an incomplete UTF-8 sequence at its end.
+func validUTF8(b []byte) utf8Split {
+	for k := 1; k <= 3 && k <= len(b); k++ {
+		c := b[len(b)-k]
+		if c&0xC0 == 0x80 {
+			continue // continuation byte: look further back
+		}
+		if c >= 0xC0 {
+			need := 2
+			if c >= 0xE0 {
+				need = 3
+			}
+			if c >= 0xF0 {
+				need = 4
+			}
+			if need > k {
+				return utf8Split{string(b[:len(b)-k]), append([]byte(nil), b[len(b)-k:]...)}
+			}
+		}
+		break
+	}
+	return utf8Split{string(b), nil}
+}
+
+// Sync waits until everything written to the stream before the call has been forwarded, or
+// until timeout (a pipe filled by a goroutine that never stops could otherwise delay it).
+func (s *stream) Sync(timeout time.Duration) {
+	s.mu.Lock()
+	s.nextID++
+	id := s.nextID
+	ch := make(chan struct{})
+	s.fences[id] = ch
+	s.mu.Unlock()
+	if _, err := fmt.Fprintf(s.w, "%s%d\x00", fenceMark, id); err != nil {
+		return
+	}
+	select {
+	case <-ch:
+	case <-s.closed:
+	case <-time.After(timeout):
+		s.mu.Lock()
+		delete(s.fences, id)
+		s.mu.Unlock()
+	}
+}
+
+// reset starts a new cell's output accounting and returns how many bytes the previous cell
+// dropped.
+func (s *stream) reset() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.dropped
+	s.sent, s.dropped = 0, 0
+	return d
+}
+
+// droppedNow returns the bytes dropped so far in this cell.
+func (s *stream) droppedNow() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dropped
+}

@@ -1,0 +1,1041 @@
+// Package worker is the interpreter side of the gohunt kernel: a yaegi v0.16.1 session that
+// runs notebook cells, and the `gohunt worker` process that serves it over the pipes described
+// in kernel/ipc.
+//
+// A cell may mix imports, declarations and statements in any order: the session splits it into
+// chunks yaegi can evaluate (see split.go), rewrites the Go that yaegi lags on where that is
+// provably safe (rewrite.go), shows the value of a final expression by capability, and turns
+// every fault it can survive into an error output, keeping the session's variables.
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/ast"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+
+	"github.com/gohunt/gohunt/kernel/display"
+	"github.com/gohunt/gohunt/kernel/ipc"
+	"github.com/gohunt/gohunt/kernel/symbols"
+)
+
+// Config configures a Session.
+type Config struct {
+	// Stdout and Stderr are the write ends cells print to (in the worker process, the
+	// redirected fds 1 and 2); StdoutR and StderrR are their read ends, drained by the session.
+	Stdout, Stderr   *os.File
+	StdoutR, StderrR *os.File
+	// Emit receives every event (stream, display, error, input_request, ...). It is called
+	// from several goroutines, one event at a time per stream.
+	Emit func(ev ipc.Event)
+	// OutputLimit caps the bytes one cell forwards per stream (DefaultOutputLimit if 0).
+	OutputLimit int
+}
+
+// Session is one interpreter session: the names cells define live as long as it does.
+type Session struct {
+	cfg    Config
+	interp *interp.Interpreter
+	out    *stream
+	errs   *stream
+	stdin  *stdinReader
+
+	emitMu sync.Mutex
+	curID  uint64 // ID of the request whose output is being produced
+
+	runMu sync.Mutex // held while a cell runs
+
+	mu        sync.Mutex // guards the fields below
+	cancel    context.CancelFunc
+	running   bool
+	goPanic   *execError // first goroutine panic of the running cell
+	trace     []string   // interpreter panic frames of the running cell
+	cellTypes map[string]bool
+	generics  map[string]bool
+	funcDocs  map[string]funcDoc
+	globals   map[string]reflect.Type // snapshot after each cell, for completion
+	imports   map[string]string       // package name -> import path
+}
+
+// funcDoc is the signature and doc comment of a cell-defined func or type.
+type funcDoc struct{ sig, doc string }
+
+// New starts a session: a yaegi interpreter with the standard library, the display package and
+// the hunt library preloaded (no import needed), printing to cfg's pipes.
+func New(cfg Config) (*Session, error) {
+	if cfg.OutputLimit == 0 {
+		cfg.OutputLimit = DefaultOutputLimit
+	}
+	s := &Session{cfg: cfg, cellTypes: map[string]bool{}, generics: map[string]bool{},
+		funcDocs: map[string]funcDoc{}, globals: map[string]reflect.Type{}, imports: map[string]string{}}
+	s.out = newStream("stdout", cfg.StdoutR, cfg.Stdout, cfg.OutputLimit, s.sendStream)
+	s.errs = newStream("stderr", cfg.StderrR, cfg.Stderr, cfg.OutputLimit, s.sendStream)
+	s.stdin = &stdinReader{s: s}
+	s.interp = interp.New(interp.Options{
+		Stdin:  s.stdin,
+		Stdout: cfg.Stdout,
+		Stderr: &stderrFilter{s: s},
+		Env:    os.Environ(),
+		Args:   []string{"gohunt"},
+	})
+	if err := s.interp.Use(stdlib.Symbols); err != nil {
+		return nil, fmt.Errorf("loading the standard library: %w", err)
+	}
+	if err := s.interp.Use(symbols.Symbols); err != nil {
+		return nil, fmt.Errorf("loading gohunt symbols: %w", err)
+	}
+	var stdinVar io.Reader = s.stdin
+	err := s.interp.Use(interp.Exports{
+		"gohunt/rt/rt": {"GoPanic": reflect.ValueOf(s.goPanicked)},
+		"os/os":        {"Stdin": reflect.ValueOf(&stdinVar).Elem()},
+	})
+	if err != nil {
+		return nil, err
+	}
+	imports := []string{`__gohunt "gohunt/rt"`, `__os "os"`}
+	var pre []string
+	for key := range symbols.Symbols {
+		path, name := key[:strings.LastIndex(key, "/")], key[strings.LastIndex(key, "/")+1:]
+		pre = append(pre, path)
+		s.imports[name] = path
+	}
+	sort.Strings(pre)
+	for _, p := range pre {
+		imports = append(imports, strconv.Quote(p))
+	}
+	if _, err := s.interp.Eval("import (\n" + strings.Join(imports, "\n") + "\n)"); err != nil {
+		return nil, fmt.Errorf("preloading packages: %w", err)
+	}
+	display.SetSink(s)
+	return s, nil
+}
+
+// emit sends one event for the current request.
+func (s *Session) emit(kind string, content any) {
+	b, err := json.Marshal(content)
+	if err != nil {
+		b, _ = json.Marshal(map[string]string{"name": "stderr", "text": "gohunt: cannot encode output: " + err.Error() + "\n"})
+		kind = ipc.EvStream
+	}
+	s.emitMu.Lock()
+	id := s.curID
+	s.emitMu.Unlock()
+	s.cfg.Emit(ipc.Event{ID: id, Kind: kind, Content: b})
+}
+
+func (s *Session) sendStream(name, text string) {
+	s.emit(ipc.EvStream, map[string]string{"name": name, "text": text})
+}
+
+// syncOutput forwards everything printed so far, so that events stay in order.
+func (s *Session) syncOutput() {
+	s.out.Sync(2 * time.Second)
+	s.errs.Sync(2 * time.Second)
+}
+
+// Display implements display.Sink.
+func (s *Session) Display(data, metadata map[string]any, id string, update bool) {
+	s.syncOutput()
+	transient := map[string]any{}
+	if id != "" {
+		transient["display_id"] = id
+	}
+	kind := ipc.EvDisplayData
+	if update {
+		kind = ipc.EvUpdateDisplayData
+	}
+	s.emit(kind, map[string]any{"data": data, "metadata": metadata, "transient": transient})
+}
+
+// Clear implements display.Sink.
+func (s *Session) Clear(wait bool) {
+	s.syncOutput()
+	s.emit(ipc.EvClearOutput, map[string]any{"wait": wait})
+}
+
+// Interrupt cancels the running cell, if any. It is safe to call from any goroutine.
+func (s *Session) Interrupt() {
+	s.mu.Lock()
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.mu.Unlock()
+	s.stdin.interrupt()
+}
+
+// execError is a cell's failure as Jupyter shows it.
+type execError struct {
+	Ename, Evalue string
+	Traceback     []string
+}
+
+func (e *execError) Error() string { return e.Ename + ": " + e.Evalue }
+
+// Execute runs one cell and returns the execute_reply content (without execution_count, which
+// the front adds). Outputs are emitted as events before it returns.
+func (s *Session) Execute(req ipc.Request) map[string]any {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s.emitMu.Lock()
+	s.curID = req.ID
+	s.emitMu.Unlock()
+	s.mu.Lock()
+	s.cancel, s.running, s.goPanic, s.trace = cancel, true, nil, nil
+	s.mu.Unlock()
+	s.stdin.start(req.AllowStdin)
+	s.out.reset()
+	s.errs.reset()
+
+	res := &cellResult{payload: []any{}}
+	err := s.runCellSafe(ctx, req.Code, res)
+
+	s.stdin.stop()
+	s.mu.Lock()
+	s.cancel, s.running = nil, false
+	gp := s.goPanic
+	s.mu.Unlock()
+	var ee *execError
+	if err != nil && gp != nil && ctx.Err() != nil {
+		err = gp // the goroutine's panic stopped the cell
+	}
+	if err == nil && gp != nil {
+		err = gp
+	}
+	if err != nil && !errors.As(err, &ee) {
+		ee = &execError{Ename: "Error", Evalue: err.Error()}
+	}
+	s.syncOutput()
+	s.reportDropped()
+	s.snapshot()
+	if ee != nil {
+		if len(ee.Traceback) == 0 {
+			ee.Traceback = []string{ee.Ename + ": " + ee.Evalue}
+		}
+		s.emit(ipc.EvError, map[string]any{"ename": ee.Ename, "evalue": ee.Evalue, "traceback": ee.Traceback})
+		return map[string]any{"status": "error", "ename": ee.Ename, "evalue": ee.Evalue, "traceback": ee.Traceback,
+			"payload": []any{}, "user_expressions": map[string]any{}}
+	}
+	if res.data != nil && !req.Silent {
+		s.emit(ipc.EvExecuteResult, map[string]any{"data": res.data, "metadata": map[string]any{}})
+	}
+	ue := map[string]any{}
+	for name, expr := range req.UserExpressions {
+		ue[name] = s.userExpression(expr)
+	}
+	return map[string]any{"status": "ok", "payload": res.payload, "user_expressions": ue}
+}
+
+func (s *Session) reportDropped() {
+	for _, st := range []*stream{s.out, s.errs} {
+		if d := st.droppedNow(); d > 0 {
+			s.sendStream("stderr", fmt.Sprintf("\n[gohunt: %s of %s output dropped: a cell forwards at most %s per stream]\n",
+				byteSize(d), st.name, byteSize(s.cfg.OutputLimit)))
+		}
+	}
+}
+
+func byteSize(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// cellResult collects what a cell shows besides its outputs.
+type cellResult struct {
+	data    map[string]any // execute_result bundle, if any
+	payload []any
+}
+
+// runCellSafe is runCell with a panic of the session's own code reported as the cell's error.
+func (s *Session) runCellSafe(ctx context.Context, code string, res *cellResult) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &execError{Ename: "InternalError", Evalue: fmt.Sprintf("gohunt worker: %v", r),
+				Traceback: []string{fmt.Sprintf("gohunt worker: %v", r), string(debugStack())}}
+		}
+	}()
+	return s.runCell(ctx, code, res)
+}
+
+// runCell runs the code of one cell: magics, then Go.
+func (s *Session) runCell(ctx context.Context, code string, res *cellResult) error {
+	if strings.TrimSpace(code) == "" {
+		return nil
+	}
+	if name, ok := helpRequest(code); ok {
+		return s.pageHelp(name, res)
+	}
+	if strings.HasPrefix(code, "%%") {
+		return s.cellMagic(ctx, code, res)
+	}
+	parts := splitMagicLines(code)
+	for i, p := range parts {
+		last := i == len(parts)-1
+		if p.magic {
+			if err := s.lineMagic(ctx, strings.TrimSpace(code[p.start:p.end]), res); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := s.runGo(ctx, code, p.start, p.end, last, res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// part is a run of Go lines or one magic line of a cell.
+type part struct {
+	start, end int
+	magic      bool
+}
+
+// splitMagicLines separates line magics (%name, !shell) from Go code.
+func splitMagicLines(code string) []part {
+	var parts []part
+	off := 0
+	for _, line := range strings.SplitAfter(code, "\n") {
+		t := strings.TrimLeft(line, " \t")
+		magic := strings.HasPrefix(t, "%") || strings.HasPrefix(t, "!") && !strings.HasPrefix(t, "!=")
+		end := off + len(line)
+		if n := len(parts); n > 0 && !magic && !parts[n-1].magic {
+			parts[n-1].end = end
+		} else {
+			parts = append(parts, part{start: off, end: end, magic: magic})
+		}
+		off = end
+	}
+	return parts
+}
+
+// runGo evaluates the Go code in code[start:end]; if display, a final expression is shown.
+func (s *Session) runGo(ctx context.Context, code string, start, end int, display bool, res *cellResult) error {
+	segs, err := splitCell(code, start, end)
+	if err != nil {
+		return compileError(err)
+	}
+	chs, err := chunks(code, segs)
+	if err != nil {
+		return compileError(err)
+	}
+	for _, c := range chs {
+		if err := ctx.Err(); err != nil {
+			return s.interrupted()
+		}
+		p, err := parseChunk(code, c)
+		if err != nil {
+			return compileError(err)
+		}
+		src, err := rewriteChunk(code, c, p, s.isIntGlobal)
+		if err != nil {
+			return compileError(err)
+		}
+		s.learn(code, p)
+		if err := s.autoImport(ctx, p); err != nil {
+			return err
+		}
+		// Put the rewritten text back at the chunk's place in the cell.
+		full := code[:c.start] + src
+		if c.lastExpr != nil && display && !isPrint(c.lastExpr) {
+			if err := s.evalLast(ctx, full, c.start, len(full), c.lastExpr, res); err != nil {
+				return s.explain(err, code[c.start:c.end], p)
+			}
+			continue
+		}
+		head := ""
+		if c.kind == segStmt {
+			// yaegi takes a source starting with "func" for a declaration and, when that fails,
+			// declares it as func main, which it then reruns after every later Eval.
+			head = ";"
+		}
+		if _, err := s.eval(ctx, positioned(head, full, c.start, len(full))); err != nil {
+			return s.explain(err, code[c.start:c.end], p)
+		}
+	}
+	return nil
+}
+
+// autoImport imports the standard library packages the chunk uses without importing them
+// (fmt.Println works in a cell without import "fmt"), when the name is unambiguous.
+func (s *Session) autoImport(ctx context.Context, p *parsedChunk) error {
+	declared := map[string]bool{}
+	var need []string
+	s.mu.Lock()
+	ast.Inspect(p.file, func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		if id, ok := sel.X.(*ast.Ident); ok && !declared[id.Name] && s.unknown(id.Name, declared) {
+			if paths := autoPaths[id.Name]; paths != "" {
+				need = append(need, paths)
+				declared[id.Name] = true
+			} else if ps := stdPackages()[id.Name]; len(ps) == 1 {
+				need = append(need, ps[0])
+				declared[id.Name] = true
+			}
+		}
+		return true
+	})
+	s.mu.Unlock()
+	for _, path := range need {
+		if _, err := s.eval(ctx, "import "+strconv.Quote(path)); err != nil {
+			return &execError{Ename: "ImportError", Evalue: fmt.Sprintf("importing %s: %v", path, err)}
+		}
+		s.mu.Lock()
+		s.imports[path[strings.LastIndex(path, "/")+1:]] = path
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// autoPaths picks the package for names the standard library has more than once.
+var autoPaths = map[string]string{"rand": "math/rand", "template": "text/template", "pprof": "runtime/pprof"}
+
+// isPrint reports whether e is a call to a print function, whose results are not shown.
+func isPrint(e ast.Expr) bool {
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	switch f := call.Fun.(type) {
+	case *ast.Ident:
+		return f.Name == "print" || f.Name == "println" || f.Name == "panic"
+	case *ast.SelectorExpr:
+		if x, ok := f.X.(*ast.Ident); ok && (x.Name == "fmt" || x.Name == "log") {
+			return strings.HasPrefix(f.Sel.Name, "Print") || strings.HasPrefix(f.Sel.Name, "Fprint")
+		}
+	}
+	return false
+}
+
+// eval runs src in the interpreter, turning any panic (from the interpreter itself too) into
+// an error.
+func (s *Session) eval(ctx context.Context, src string) (v reflect.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = interp.Panic{Value: r}
+		}
+	}()
+	return s.interp.EvalWithContext(ctx, src)
+}
+
+// compile compiles src without running it.
+func (s *Session) compile(src string) (p *interp.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = interp.Panic{Value: r}
+		}
+	}()
+	return s.interp.Compile(src)
+}
+
+var mismatchRE = regexp.MustCompile(`assignment mismatch: 2 variables but .* returns (\d+) value`)
+
+// evalLast evaluates the cell's final expression, code[start:end], and shows its value.
+func (s *Session) evalLast(ctx context.Context, code string, start, end int, e ast.Expr, res *cellResult) error {
+	expr := code[start:end]
+	pad := blank(code[:start])
+	n := 1
+	if _, ok := e.(*ast.CallExpr); ok {
+		// yaegi keeps only the first result of a call: learn how many there are.
+		_, err := s.compile("__r0, __r1 :=\n" + pad + expr)
+		switch {
+		case err == nil:
+			n = 2
+		case mismatchRE.MatchString(err.Error()):
+			n, _ = strconv.Atoi(mismatchRE.FindStringSubmatch(err.Error())[1])
+		case strings.Contains(err.Error(), "unsupported assign expression"):
+		default:
+			return err
+		}
+	}
+	if n == 0 {
+		_, err := s.eval(ctx, ";\n"+pad+expr)
+		return err
+	}
+	vars := make([]string, n)
+	for i := range vars {
+		vars[i] = "__r" + strconv.Itoa(i)
+	}
+	if _, err := s.eval(ctx, strings.Join(vars, ", ")+" :=\n"+pad+expr); err != nil {
+		return err
+	}
+	vals := make([]reflect.Value, n)
+	for i, v := range vars {
+		rv, err := s.eval(ctx, v)
+		if err != nil {
+			return err
+		}
+		vals[i] = rv
+	}
+	if n > 1 {
+		// A non-nil final error fails the cell; a nil one is not shown.
+		last := vals[n-1]
+		if last.IsValid() && last.CanInterface() {
+			if err, ok := last.Interface().(error); ok && err != nil {
+				return valueError(err)
+			}
+		}
+		if !last.IsValid() || isNilValue(last) || last.Type().Implements(errorType) {
+			vals, vars = vals[:n-1], vars[:n-1]
+		}
+	}
+	if len(vals) == 1 {
+		data, err := s.bundle(ctx, vars[0], vals[0])
+		if err != nil {
+			return err
+		}
+		res.data = data
+		return nil
+	}
+	texts := make([]string, len(vals))
+	for i, v := range vals {
+		texts[i] = s.plain(ctx, vars[i], v)
+	}
+	res.data = map[string]any{display.MIMEText: "(" + strings.Join(texts, ", ") + ")"}
+	return nil
+}
+
+func debugStack() []byte { return debug.Stack() }
+
+var errorType = reflect.TypeOf((*error)(nil)).Elem()
+
+func isNilValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Interface, reflect.Chan:
+		return v.IsNil()
+	}
+	return false
+}
+
+// valueError is the cell error for a displayed value's error: ename is the error's Go type.
+func valueError(err error) *execError {
+	name := strings.TrimPrefix(fmt.Sprintf("%T", err), "*")
+	if name == "errors.errorString" || name == "fmt.wrapError" || name == "fmt.wrapErrors" {
+		name = "error"
+	}
+	return &execError{Ename: name, Evalue: err.Error()}
+}
+
+// capabilities, in the order they are probed on values of cell-defined types.
+var capabilities = []struct{ method, mime string }{
+	{"HTML", display.MIMEHTML},
+	{"Markdown", display.MIMEMarkdown},
+	{"SVG", display.MIMESVG},
+	{"PNG", display.MIMEPNG},
+}
+
+// bundle renders the value held in the interpreter variable name by capability.
+func (s *Session) bundle(ctx context.Context, name string, v reflect.Value) (map[string]any, error) {
+	if !v.IsValid() {
+		return map[string]any{display.MIMEText: "<nil>"}, nil
+	}
+	if v.CanInterface() && hasMethods(v) {
+		data, err := safeBundle(v.Interface())
+		if err != nil {
+			return nil, err
+		}
+		return data, nil
+	}
+	if !s.mayHaveCellMethods() {
+		data, err := safeBundle(v.Interface())
+		return data, err
+	}
+	// A value of a cell-defined type: reflect sees none of its methods; call them inside the
+	// interpreter. "undefined selector" means the method does not exist.
+	call := func(method string) (reflect.Value, bool, error) {
+		rv, err := s.eval(ctx, name+"."+method+"()")
+		if err != nil {
+			if strings.Contains(err.Error(), "undefined selector") || strings.Contains(err.Error(), "undefined method") {
+				return reflect.Value{}, false, nil
+			}
+			return reflect.Value{}, false, fmt.Errorf("calling %s.%s(): %w", name, method, err)
+		}
+		return rv, true, nil
+	}
+	if rv, ok, err := call("Err"); err != nil {
+		return nil, err
+	} else if ok && rv.IsValid() && rv.CanInterface() {
+		if e, isErr := rv.Interface().(error); isErr && e != nil {
+			return nil, valueError(e)
+		}
+	}
+	data := map[string]any{}
+	if rv, ok, err := call("MIMEBundle"); err != nil {
+		return nil, err
+	} else if ok && rv.IsValid() {
+		if m, isMap := rv.Interface().(map[string]any); isMap {
+			for k, x := range m {
+				data[k] = x
+			}
+		}
+	}
+	for _, c := range capabilities {
+		rv, ok, err := call(c.method)
+		if err != nil {
+			return nil, err
+		}
+		if ok && rv.IsValid() && rv.CanInterface() {
+			data[c.mime] = rv.Interface()
+		}
+	}
+	if _, ok := data[display.MIMEText]; !ok {
+		data[display.MIMEText] = s.plain(ctx, name, v)
+	}
+	out, err := safeBundle(mimeData(data))
+	return out, err
+}
+
+// mimeData is a compiled value with a MIMEBundle method, to reuse display.Bundle's encoding.
+type mimeData map[string]any
+
+func (m mimeData) MIMEBundle() map[string]any { return m }
+
+// plain returns the text/plain form of the value held in the interpreter variable name.
+func (s *Session) plain(ctx context.Context, name string, v reflect.Value) string {
+	if !v.IsValid() {
+		return "<nil>"
+	}
+	if !hasMethods(v) && s.mayHaveCellMethods() {
+		if rv, err := s.eval(ctx, name+".String()"); err == nil && rv.IsValid() && rv.Kind() == reflect.String {
+			return rv.String()
+		}
+		if rv, err := s.eval(ctx, name+".Error()"); err == nil && rv.IsValid() && rv.Kind() == reflect.String {
+			return rv.String()
+		}
+	}
+	if !v.CanInterface() {
+		return v.String()
+	}
+	return display.Plain(v.Interface())
+}
+
+func (s *Session) mayHaveCellMethods() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.cellTypes) > 0
+}
+
+// hasMethods reports whether reflect can see methods on v (a compiled type with methods).
+func hasMethods(v reflect.Value) bool {
+	t := v.Type()
+	if t.NumMethod() > 0 {
+		return true
+	}
+	return t.Kind() != reflect.Pointer && reflect.PointerTo(t).NumMethod() > 0
+}
+
+// safeBundle is display.Bundle with a panic in a method turned into an error.
+func safeBundle(v any) (data map[string]any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &execError{Ename: "panic", Evalue: fmt.Sprintf("rendering the value: %v", r)}
+		}
+	}()
+	data, err = display.Bundle(v)
+	if err != nil {
+		return nil, valueError(err)
+	}
+	return data, nil
+}
+
+// userExpression evaluates one of an execute request's user_expressions.
+func (s *Session) userExpression(expr string) map[string]any {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	fail := func(err error) map[string]any {
+		return map[string]any{"status": "error", "ename": "Error", "evalue": err.Error(), "traceback": []string{err.Error()}}
+	}
+	if _, err := s.eval(ctx, "__ue := "+expr); err != nil {
+		return fail(s.mapPositions(err))
+	}
+	v, err := s.eval(ctx, "__ue")
+	if err != nil {
+		return fail(err)
+	}
+	data, err := s.bundle(ctx, "__ue", v)
+	if err != nil {
+		return fail(err)
+	}
+	return map[string]any{"status": "ok", "data": data, "metadata": map[string]any{}}
+}
+
+// goPanicked is called (through the go-statement rewrite) when an interpreted goroutine
+// panics: the panic becomes the running cell's error and stops it, as it would stop a program.
+func (s *Session) goPanicked(r any) {
+	s.mu.Lock()
+	running := s.running
+	trace := append([]string(nil), s.trace...)
+	if running && s.goPanic == nil {
+		s.goPanic = &execError{Ename: "panic", Evalue: fmt.Sprintf("in a goroutine: %v", r),
+			Traceback: append([]string{fmt.Sprintf("panic in a goroutine: %v", r)}, trace...)}
+		if s.cancel != nil {
+			s.cancel()
+		}
+	}
+	s.mu.Unlock()
+	if !running {
+		fmt.Fprintf(s.cfg.Stderr, "panic in a goroutine (after its cell finished): %v\n", r)
+	}
+}
+
+// stderrFilter receives what the interpreter writes to its stderr: the "N:M: panic: f(...)"
+// frames yaegi prints while a panic unwinds become the cell's traceback; the rest (log output)
+// goes to the stderr stream.
+type stderrFilter struct{ s *Session }
+
+var panicFrameRE = regexp.MustCompile(`^(\d+):(\d+): panic: (.*)\n?$`)
+
+func (f *stderrFilter) Write(p []byte) (int, error) {
+	if m := panicFrameRE.FindSubmatch(p); m != nil {
+		line, _ := strconv.Atoi(string(m[1]))
+		f.s.mu.Lock()
+		f.s.trace = append(f.s.trace, fmt.Sprintf("cell:%d:%s: in %s", line-1, m[2], m[3]))
+		f.s.mu.Unlock()
+		return len(p), nil
+	}
+	return f.s.cfg.Stderr.Write(p)
+}
+
+// interrupted is the error of a cancelled cell.
+func (s *Session) interrupted() *execError {
+	s.mu.Lock()
+	gp := s.goPanic
+	s.mu.Unlock()
+	if gp != nil {
+		return gp
+	}
+	return &execError{Ename: "KeyboardInterrupt", Evalue: "the cell was interrupted",
+		Traceback: []string{"KeyboardInterrupt: the cell was interrupted. If it was blocked in a call that ignores interruption (a compiled function such as time.Sleep or a network read), that call finishes in the background; variables it sets may still change."}}
+}
+
+// learn records what the chunk declares: types (their values may have methods reflect cannot
+// see), generic funcs, and docs of funcs and types for inspection.
+func (s *Session) learn(code string, p *parsedChunk) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range p.file.Decls {
+		switch x := d.(type) {
+		case *ast.GenDecl:
+			for _, sp := range x.Specs {
+				if ts, ok := sp.(*ast.TypeSpec); ok {
+					s.cellTypes[ts.Name.Name] = true
+					doc := x.Doc.Text()
+					if ts.Doc != nil {
+						doc = ts.Doc.Text()
+					}
+					s.funcDocs[ts.Name.Name] = funcDoc{sig: "type " + code[p.off(ts.Pos()):p.off(ts.End())], doc: doc}
+				}
+			}
+		case *ast.FuncDecl:
+			if x.Name.Name == "_" {
+				continue // the statement wrapper
+			}
+			if x.Type.TypeParams != nil && len(x.Type.TypeParams.List) > 0 {
+				s.generics[x.Name.Name] = true
+			}
+			end := x.Type.End()
+			sig := code[p.off(x.Pos()):p.off(end)]
+			name := x.Name.Name
+			if x.Recv != nil && len(x.Recv.List) > 0 {
+				name = recvName(x.Recv.List[0].Type) + "." + name
+			}
+			s.funcDocs[name] = funcDoc{sig: sig, doc: x.Doc.Text()}
+		}
+	}
+	for _, st := range p.stmts {
+		if ds, ok := st.(*ast.DeclStmt); ok {
+			if gd, ok := ds.Decl.(*ast.GenDecl); ok {
+				for _, sp := range gd.Specs {
+					if ts, ok := sp.(*ast.TypeSpec); ok {
+						s.cellTypes[ts.Name.Name] = true
+					}
+				}
+			}
+		}
+	}
+	for _, im := range p.file.Imports {
+		path, _ := strconv.Unquote(im.Path.Value)
+		name := path[strings.LastIndex(path, "/")+1:]
+		if im.Name != nil {
+			name = im.Name.Name
+		}
+		s.imports[name] = path
+	}
+}
+
+func recvName(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.StarExpr:
+		return recvName(x.X)
+	case *ast.IndexExpr:
+		return recvName(x.X)
+	case *ast.IndexListExpr:
+		return recvName(x.X)
+	case *ast.Ident:
+		return x.Name
+	}
+	return "?"
+}
+
+// isIntGlobal reports whether a session variable holds an integer.
+func (s *Session) isIntGlobal(name string) bool {
+	s.mu.Lock()
+	t, ok := s.globals[name]
+	s.mu.Unlock()
+	if !ok || t == nil {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return true
+	}
+	return false
+}
+
+// snapshot records the session's globals and their types, for completion and rewrites.
+func (s *Session) snapshot() {
+	defer func() { _ = recover() }()
+	g := s.interp.Globals()
+	m := make(map[string]reflect.Type, len(g))
+	for k, v := range g {
+		if strings.HasPrefix(k, "__") || k == "_" {
+			continue
+		}
+		if v.IsValid() {
+			m[k] = v.Type()
+		} else {
+			m[k] = nil
+		}
+	}
+	s.mu.Lock()
+	s.globals = m
+	s.mu.Unlock()
+}
+
+var posRE = regexp.MustCompile(`(?m)(^|[\s(])(?:_\.go:)?(\d+):(\d+): `)
+
+// mapPositions rewrites the "line:col: " positions of a yaegi error (one line below the cell's)
+// as "cell:line:col: ".
+func (s *Session) mapPositions(err error) error {
+	msg := posRE.ReplaceAllStringFunc(err.Error(), func(m string) string {
+		sm := posRE.FindStringSubmatch(m)
+		line, _ := strconv.Atoi(sm[2])
+		if line > 1 {
+			line--
+		}
+		return fmt.Sprintf("%scell:%d:%s: ", sm[1], line, sm[3])
+	})
+	return errors.New(msg)
+}
+
+func compileError(err error) *execError {
+	var ce *cellError
+	if errors.As(err, &ce) {
+		return &execError{Ename: "CompileError", Evalue: ce.Error()}
+	}
+	return &execError{Ename: "CompileError", Evalue: err.Error()}
+}
+
+var rangeRE = regexp.MustCompile(`\bfor\b[^{]*\brange\b`)
+
+// explain turns an interpreter error into the cell's error: positions name the cell's lines,
+// panics carry the interpreted frames, and failures of features yaegi lacks say so.
+func (s *Session) explain(err error, code string, p *parsedChunk) error { // code: the chunk's text
+	var ee *execError
+	if errors.As(err, &ee) {
+		return ee
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return s.interrupted()
+	}
+	s.mu.Lock()
+	trace := append([]string(nil), s.trace...)
+	s.trace = nil
+	s.mu.Unlock()
+	var pe interp.Panic
+	if errors.As(err, &pe) {
+		val := pe.Value
+		if e, ok := val.(error); ok {
+			val = s.mapPositions(e).Error()
+		}
+		msg := fmt.Sprint(val)
+		if m := regexp.MustCompile(`^os\.Exit\((-?\d+)\)$`).FindStringSubmatch(msg); m != nil {
+			return &execError{Ename: "SystemExit", Evalue: fmt.Sprintf("the cell called os.Exit(%s); the kernel keeps running and kept your variables", m[1])}
+		}
+		if len(trace) == 0 {
+			// No interpreted frame unwound: the interpreter itself failed on this code.
+			hint := ""
+			if rangeRE.MatchString(code) {
+				hint = "; if the cell ranges over an int or a function (Go 1.22/1.23 range forms), yaegi v0.16.1 does not support it unless the int is recognizable (see %help): write `for i := 0; i < n; i++` or call the iterator function with a yield callback"
+			}
+			return &execError{Ename: "InterpreterError", Evalue: "the interpreter (yaegi v0.16.1) failed on this cell: " + msg + hint}
+		}
+		ename := "panic"
+		if _, ok := pe.Value.(runtime.Error); ok {
+			ename = "runtime error"
+		}
+		tb := append([]string{fmt.Sprintf("panic: %s", msg)}, trace...)
+		return &execError{Ename: ename, Evalue: msg, Traceback: tb}
+	}
+	msg := s.mapPositions(err).Error()
+	ename := "CompileError"
+	if !posRE.MatchString(err.Error()) {
+		ename = "Error"
+	}
+	if strings.Contains(msg, "definition loop") || strings.Contains(msg, "incomplete type") {
+		if id := s.undefinedName(p); id != nil {
+			ps := p.fset.Position(id.Pos())
+			return &execError{Ename: "CompileError", Evalue: fmt.Sprintf("cell:%d:%d: undefined: %s", ps.Line-1, ps.Column, id.Name)}
+		}
+	}
+	for g := range s.generics {
+		if strings.Contains(code, g+"(") && (strings.Contains(msg, "cannot use") || strings.Contains(msg, "infer")) {
+			msg += fmt.Sprintf("; yaegi v0.16.1 infers type arguments only in simple cases: instantiate %s explicitly, e.g. %s[int](...)", g, g)
+			break
+		}
+	}
+	return &execError{Ename: ename, Evalue: msg}
+}
+
+// undefinedName returns an identifier of the chunk that nothing declares, if any.
+func (s *Session) undefinedName(p *parsedChunk) *ast.Ident {
+	declared := map[string]bool{}
+	ast.Inspect(p.file, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.AssignStmt:
+			if x.Tok.String() == ":=" {
+				for _, l := range x.Lhs {
+					if id, ok := l.(*ast.Ident); ok {
+						declared[id.Name] = true
+					}
+				}
+			}
+		case *ast.ValueSpec:
+			for _, id := range x.Names {
+				declared[id.Name] = true
+			}
+		case *ast.TypeSpec:
+			declared[x.Name.Name] = true
+		case *ast.FuncDecl:
+			declared[x.Name.Name] = true
+		case *ast.Field:
+			for _, id := range x.Names {
+				declared[id.Name] = true
+			}
+		case *ast.RangeStmt:
+			for _, e := range []ast.Expr{x.Key, x.Value} {
+				if id, ok := e.(*ast.Ident); ok {
+					declared[id.Name] = true
+				}
+			}
+		}
+		return true
+	})
+	var found *ast.Ident
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	check := func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && found == nil && s.unknown(id.Name, declared) {
+			found = id
+		}
+		return found == nil
+	}
+	ast.Inspect(p.file, func(n ast.Node) bool {
+		if found != nil {
+			return false
+		}
+		switch x := n.(type) {
+		case *ast.File:
+			for _, d := range x.Decls {
+				ast.Inspect(d, func(m ast.Node) bool { return found == nil && inspectUse(m, check) })
+			}
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// inspectUse walks the identifiers of n that refer to something (not field or method names,
+// not struct literal keys), calling check on each.
+func inspectUse(n ast.Node, check func(ast.Node) bool) bool {
+	switch x := n.(type) {
+	case *ast.SelectorExpr:
+		ast.Inspect(x.X, func(m ast.Node) bool { return inspectUse(m, check) })
+		return false
+	case *ast.KeyValueExpr:
+		if _, ok := x.Key.(*ast.Ident); !ok {
+			ast.Inspect(x.Key, func(m ast.Node) bool { return inspectUse(m, check) })
+		}
+		ast.Inspect(x.Value, func(m ast.Node) bool { return inspectUse(m, check) })
+		return false
+	case *ast.Field:
+		ast.Inspect(x.Type, func(m ast.Node) bool { return inspectUse(m, check) })
+		return false
+	case *ast.FuncDecl:
+		if x.Recv != nil {
+			ast.Inspect(x.Recv, func(m ast.Node) bool { return inspectUse(m, check) })
+		}
+		ast.Inspect(x.Type, func(m ast.Node) bool { return inspectUse(m, check) })
+		if x.Body != nil {
+			ast.Inspect(x.Body, func(m ast.Node) bool { return inspectUse(m, check) })
+		}
+		return false
+	case *ast.LabeledStmt:
+		ast.Inspect(x.Stmt, func(m ast.Node) bool { return inspectUse(m, check) })
+		return false
+	case *ast.BranchStmt:
+		return false
+	case *ast.Ident:
+		return check(x)
+	}
+	return true
+}
+
+var universe = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`any bool byte comparable complex64 complex128 error float32 float64 int int8 int16 int32 int64 rune string uint uint8 uint16 uint32 uint64 uintptr true false iota nil append cap clear close complex copy delete imag len make max min new panic print println real recover main _ p`) {
+		universe[n] = true
+	}
+}
+
+func (s *Session) unknown(name string, declared map[string]bool) bool {
+	if declared[name] || universe[name] || strings.HasPrefix(name, "__") {
+		return false
+	}
+	if _, ok := s.globals[name]; ok {
+		return false
+	}
+	if _, ok := s.imports[name]; ok {
+		return false
+	}
+	if _, ok := s.funcDocs[name]; ok {
+		return false
+	}
+	return !s.cellTypes[name]
+}
