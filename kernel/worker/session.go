@@ -458,15 +458,18 @@ func (s *Session) evalLast(ctx context.Context, code string, start, end int, e a
 	expr := code[start:end]
 	pad := blank(code[:start])
 	n := 1
-	if _, ok := e.(*ast.CallExpr); ok {
+	if call, ok := e.(*ast.CallExpr); ok && !s.isType(call.Fun) {
 		// yaegi keeps only the first result of a call: learn how many there are.
 		_, err := s.compile("__r0, __r1 :=\n" + pad + expr)
+		var pe interp.Panic
 		switch {
 		case err == nil:
 			n = 2
 		case mismatchRE.MatchString(err.Error()):
 			n, _ = strconv.Atoi(mismatchRE.FindStringSubmatch(err.Error())[1])
 		case strings.Contains(err.Error(), "unsupported assign expression"):
+		case errors.As(err, &pe):
+			n = -1 // the interpreter cannot compile the probe (some generic calls)
 		default:
 			return err
 		}
@@ -475,11 +478,35 @@ func (s *Session) evalLast(ctx context.Context, code string, start, end int, e a
 		_, err := s.eval(ctx, ";\n"+pad+expr)
 		return err
 	}
-	vars := make([]string, n)
+	vars := make([]string, max(n, 1))
 	for i := range vars {
 		vars[i] = "__r" + strconv.Itoa(i)
 	}
-	if _, err := s.eval(ctx, strings.Join(vars, ", ")+" :=\n"+pad+expr); err != nil {
+	var prog *interp.Program
+	if n > 0 {
+		var err error
+		prog, err = s.compile(strings.Join(vars, ", ") + " :=\n" + pad + expr)
+		if err != nil {
+			n = -1
+		}
+	}
+	if n < 0 {
+		// Evaluate the expression as it is: yaegi shows its first value.
+		v, err := s.eval(ctx, ";\n"+pad+expr)
+		if err != nil {
+			return err
+		}
+		if !v.IsValid() {
+			return nil
+		}
+		data, err := safeBundle(v.Interface())
+		if err != nil {
+			return err
+		}
+		res.data = data
+		return nil
+	}
+	if _, err := s.interp.ExecuteWithContext(ctx, prog); err != nil {
 		return err
 	}
 	vals := make([]reflect.Value, n)
@@ -519,6 +546,42 @@ func (s *Session) evalLast(ctx context.Context, code string, start, end int, e a
 }
 
 func debugStack() []byte { return debug.Stack() }
+
+// isType reports whether e names a type, making a call of it a conversion.
+func (s *Session) isType(e ast.Expr) bool {
+	switch x := e.(type) {
+	case *ast.ParenExpr:
+		return s.isType(x.X)
+	case *ast.Ident:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.cellTypes[x.Name] || builtinTypes[x.Name]
+	case *ast.SelectorExpr:
+		pkg, ok := x.X.(*ast.Ident)
+		if !ok {
+			return false
+		}
+		path, ok := s.pkgPath(pkg.Name)
+		if !ok {
+			return false
+		}
+		for _, exp := range []map[string]reflect.Value{stdlib.Symbols[path+"/"+pkg.Name], symbols.Symbols[path+"/"+pkg.Name]} {
+			if v, ok := exp[x.Sel.Name]; ok {
+				return v.Kind() == reflect.Pointer && v.IsNil()
+			}
+		}
+	case *ast.ArrayType, *ast.MapType, *ast.ChanType, *ast.FuncType, *ast.InterfaceType, *ast.StructType, *ast.StarExpr:
+		return true
+	case *ast.IndexExpr:
+		return s.isType(x.X)
+	}
+	return false
+}
+
+var builtinTypes = map[string]bool{"bool": true, "byte": true, "complex64": true, "complex128": true, "error": true,
+	"float32": true, "float64": true, "int": true, "int8": true, "int16": true, "int32": true, "int64": true,
+	"rune": true, "string": true, "uint": true, "uint8": true, "uint16": true, "uint32": true, "uint64": true,
+	"uintptr": true, "any": true}
 
 var errorType = reflect.TypeOf((*error)(nil)).Elem()
 
@@ -897,6 +960,10 @@ func (s *Session) explain(err error, code string, p *parsedChunk) error { // cod
 		ename := "panic"
 		if _, ok := pe.Value.(runtime.Error); ok {
 			ename = "runtime error"
+		}
+		if strings.HasPrefix(msg, "reflect: call of reflect.Value.") && strings.HasSuffix(msg, "on zero Value") {
+			// How yaegi meets a nil pointer.
+			ename, msg = "runtime error", "invalid memory address or nil pointer dereference ("+msg+")"
 		}
 		tb := append([]string{fmt.Sprintf("panic: %s", msg)}, trace...)
 		return &execError{Ename: ename, Evalue: msg, Traceback: tb}

@@ -141,8 +141,12 @@ func classify(ts []ctok) segKind {
 	switch ts[0].t {
 	case token.IMPORT:
 		return segImport
-	case token.TYPE, token.VAR, token.CONST:
+	case token.TYPE, token.CONST:
 		return segDecl
+	case token.VAR:
+		// yaegi's declarations do not see variables that statements defined (x := 1; var y = x
+		// fails as a "definition loop"), while a var statement does, and is global too.
+		return segStmt
 	case token.FUNC:
 		if len(ts) > 1 && ts[1].t == token.IDENT {
 			return segDecl // func Name(
