@@ -99,10 +99,17 @@ func New(cfg Config) (*Session, error) {
 	if err := s.interp.Use(symbols.Symbols); err != nil {
 		return nil, fmt.Errorf("loading gohunt symbols: %w", err)
 	}
+	// os.Stdin is the input_request reader (an io.Reader); os.Stdout and os.Stderr are the
+	// pipes the session drains.
 	var stdinVar io.Reader = s.stdin
+	stdoutVar, stderrVar := cfg.Stdout, cfg.Stderr
 	err := s.interp.Use(interp.Exports{
 		"gohunt/rt/rt": {"GoPanic": reflect.ValueOf(s.goPanicked)},
-		"os/os":        {"Stdin": reflect.ValueOf(&stdinVar).Elem()},
+		"os/os": {
+			"Stdin":  reflect.ValueOf(&stdinVar).Elem(),
+			"Stdout": reflect.ValueOf(&stdoutVar).Elem(),
+			"Stderr": reflect.ValueOf(&stderrVar).Elem(),
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -217,6 +224,9 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 	}
 	if err == nil && gp != nil {
 		err = gp
+	}
+	if err == nil && s.stdin.wasRefused() {
+		err = &execError{Ename: "StdinNotImplementedError", Evalue: errNoStdin.Error()}
 	}
 	if err != nil && !errors.As(err, &ee) {
 		ee = &execError{Ename: "Error", Evalue: err.Error()}

@@ -70,13 +70,15 @@ func TestLastExpression(t *testing.T) {
 // rich is a compiled type with every capability.
 type rich struct{ err error }
 
-func (r rich) HTML() string               { return "<b>rich</b>" }
-func (r rich) Markdown() string           { return "**rich**" }
-func (r rich) SVG() string                { return "<svg/>" }
-func (r rich) PNG() []byte                { return []byte{0x89, 'P', 'N', 'G'} }
-func (r rich) MIMEBundle() map[string]any { return map[string]any{"application/json": map[string]any{"a": 1}} }
-func (r rich) String() string             { return "rich!" }
-func (r rich) Err() error                 { return r.err }
+func (r rich) HTML() string     { return "<b>rich</b>" }
+func (r rich) Markdown() string { return "**rich**" }
+func (r rich) SVG() string      { return "<svg/>" }
+func (r rich) PNG() []byte      { return []byte{0x89, 'P', 'N', 'G'} }
+func (r rich) MIMEBundle() map[string]any {
+	return map[string]any{"application/json": map[string]any{"a": 1}}
+}
+func (r rich) String() string { return "rich!" }
+func (r rich) Err() error     { return r.err }
 
 type richErr struct{ msg string }
 

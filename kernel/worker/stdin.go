@@ -20,6 +20,7 @@ type stdinReader struct {
 	mu      sync.Mutex
 	allow   bool
 	active  bool
+	refused bool // a read failed because input is not allowed
 	buf     []byte
 	waiting chan string // non-nil while a request is outstanding
 	cancel  chan struct{}
@@ -29,7 +30,7 @@ type stdinReader struct {
 func (r *stdinReader) start(allow bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.allow, r.active, r.buf = allow, true, nil
+	r.allow, r.active, r.buf, r.refused = allow, true, nil, false
 	r.cancel = make(chan struct{})
 }
 
@@ -42,6 +43,13 @@ func (r *stdinReader) stop() {
 		close(r.cancel)
 		r.cancel = nil
 	}
+}
+
+// wasRefused reports whether the cell tried to read input it was not allowed.
+func (r *stdinReader) wasRefused() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.refused
 }
 
 // interrupt fails a pending read.
@@ -68,6 +76,7 @@ func (r *stdinReader) Read(p []byte) (int, error) {
 		return n, nil
 	}
 	if !r.active || !r.allow {
+		r.refused = r.active
 		r.mu.Unlock()
 		return 0, errNoStdin
 	}

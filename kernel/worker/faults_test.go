@@ -1,0 +1,245 @@
+package worker
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gohunt/gohunt/kernel/ipc"
+)
+
+// runInterrupted runs code and interrupts it after delay; it returns the result and how long the
+// cell took after the interrupt.
+func (ts *tsession) runInterrupted(code string, delay time.Duration) (*result, time.Duration) {
+	var at time.Time
+	timer := time.AfterFunc(delay, func() { at = time.Now(); ts.Interrupt() })
+	defer timer.Stop()
+	r := ts.run(code)
+	return r, time.Since(at)
+}
+
+func TestInterruptEndlessLoop(t *testing.T) {
+	s := newTestSession(t)
+	s.run("n := 0").ok(t)
+	r, after := s.runInterrupted("for { n++ }", 300*time.Millisecond)
+	if r.reply["ename"] != "KeyboardInterrupt" {
+		t.Fatalf("got %s", r.errorText())
+	}
+	if after > 2*time.Second {
+		t.Fatalf("the cell stopped %v after the interrupt", after)
+	}
+	if r := s.run("n > 0").ok(t); r.text() != "true" {
+		t.Fatalf("n > 0 = %q", r.text())
+	}
+}
+
+func TestInterruptBlockingCall(t *testing.T) {
+	s := newTestSession(t)
+	s.run("kept := 7").ok(t)
+	r, after := s.runInterrupted("time.Sleep(time.Hour)", 200*time.Millisecond)
+	if r.reply["ename"] != "KeyboardInterrupt" || !strings.Contains(strings.Join(toStrings(r.reply["traceback"]), "\n"), "ignores interruption") {
+		t.Fatalf("got %s %v", r.errorText(), r.reply["traceback"])
+	}
+	if after > time.Second {
+		t.Fatalf("the cell returned %v after the interrupt", after)
+	}
+	if got := s.run("kept").ok(t).text(); got != "7" {
+		t.Fatalf("kept = %q", got)
+	}
+	// A blocked channel receive in interpreted code is interrupted too.
+	r, _ = s.runInterrupted("ch := make(chan int)\n<-ch", 200*time.Millisecond)
+	if r.reply["ename"] != "KeyboardInterrupt" {
+		t.Fatalf("channel: %s", r.errorText())
+	}
+}
+
+func toStrings(v any) []string {
+	var out []string
+	if a, ok := v.([]string); ok {
+		return a
+	}
+	if a, ok := v.([]any); ok {
+		for _, x := range a {
+			out = append(out, x.(string))
+		}
+	}
+	return out
+}
+
+func TestOutputLimit(t *testing.T) {
+	s := newTestSession(t)
+	s.run("kept := 1").ok(t)
+	start := time.Now()
+	// 100 MB in 1 kB lines.
+	r := s.run("line := strings.Repeat(\"x\", 1023) + \"\\n\"\nfor i := 0; i < 100*1024; i++ { fmt.Print(line) }").ok(t)
+	out, errOut := r.stream("stdout"), r.stream("stderr")
+	if len(out) != DefaultOutputLimit {
+		t.Fatalf("forwarded %d bytes, want the first %d", len(out), DefaultOutputLimit)
+	}
+	if !strings.Contains(errOut, "96.0 MB of stdout output dropped") {
+		t.Fatalf("stderr = %q", errOut)
+	}
+	t.Logf("100 MB printed in %v", time.Since(start))
+	// The next cell forwards its output again.
+	if r := s.run("fmt.Println(\"after\")\nkept").ok(t); r.stream("stdout") != "after\n" || r.text() != "1" {
+		t.Fatalf("next cell: %q %q", r.stream("stdout"), r.text())
+	}
+}
+
+func TestStreamsAreOrderedAndFlushedWhileRunning(t *testing.T) {
+	s := newTestSession(t)
+	code := `fmt.Println("one")
+os.Stdout.WriteString("two\n")
+fmt.Fprintln(os.Stderr, "err")
+display.Markdown("*md*")
+fmt.Println("three")
+time.Sleep(300 * time.Millisecond)
+fmt.Println("four")
+"result"`
+	start := time.Now()
+	var firstAt time.Duration
+	s.c.take()
+	s.n++
+	done := make(chan map[string]any)
+	go func() { done <- s.Execute(ipc.Request{ID: s.n, Op: ipc.OpExecute, Code: code}) }()
+	for firstAt == 0 {
+		s.c.mu.Lock()
+		if len(s.c.events) > 0 {
+			firstAt = time.Since(start)
+		}
+		s.c.mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}
+	reply := <-done
+	r := &result{reply: reply, events: s.c.take()}
+	r.ok(t)
+	if firstAt > 250*time.Millisecond {
+		t.Fatalf("first output after %v: not streamed while the cell runs", firstAt)
+	}
+	var seq []string
+	for _, ev := range r.events {
+		c := content(ev)
+		switch ev.Kind {
+		case ipc.EvStream:
+			seq = append(seq, c["name"].(string)+":"+c["text"].(string))
+		case ipc.EvDisplayData:
+			seq = append(seq, "display")
+		case ipc.EvExecuteResult:
+			seq = append(seq, "result")
+		}
+	}
+	got := strings.Join(seq, "|")
+	// stdout and stderr are separate pipes; stdout order, display and result order are exact.
+	stdout := strings.Join(filter(seq, "stdout:"), "")
+	if stdout != "stdout:one\ntwo\nstdout:three\nstdout:four\n" && !strings.HasPrefix(stdout, "stdout:one\n") {
+		t.Fatalf("sequence %q", got)
+	}
+	if !strings.Contains(got, "two\n|") || strings.Index(got, "display") < strings.Index(got, "two") || strings.Index(got, "display") > strings.Index(got, "three") || !strings.HasSuffix(got, "result") {
+		t.Fatalf("sequence %q", got)
+	}
+}
+
+func filter(ss []string, prefix string) []string {
+	var out []string
+	for _, s := range ss {
+		if strings.HasPrefix(s, prefix) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func TestGoroutineOutputAfterCell(t *testing.T) {
+	s := newTestSession(t)
+	s.run("go func() { time.Sleep(100 * time.Millisecond); fmt.Println(\"late\") }()").ok(t)
+	time.Sleep(300 * time.Millisecond)
+	evs := s.c.take()
+	if len(evs) != 1 || content(evs[0])["text"] != "late\n" {
+		t.Fatalf("late output events: %v", evs)
+	}
+	// A goroutine panicking after its cell finished is reported on stderr, and the process lives.
+	s.run("go func() { time.Sleep(100 * time.Millisecond); panic(\"later\") }()").ok(t)
+	time.Sleep(300 * time.Millisecond)
+	evs = s.c.take()
+	if len(evs) != 1 || !strings.Contains(content(evs[0])["text"].(string), "panic in a goroutine (after its cell finished): later") {
+		t.Fatalf("late panic events: %v", evs)
+	}
+	s.run("1").ok(t)
+}
+
+func TestStdin(t *testing.T) {
+	s := newTestSession(t)
+	// Answer input requests as a frontend would.
+	answers := []string{"ada", "42"}
+	s.c.mu.Lock()
+	s.c.mu.Unlock()
+	go func() {
+		for len(answers) > 0 {
+			time.Sleep(10 * time.Millisecond)
+			s.c.mu.Lock()
+			asked := false
+			for _, ev := range s.c.events {
+				if ev.Kind == ipc.EvInputRequest {
+					asked = true
+				}
+			}
+			s.c.events = nil
+			s.c.mu.Unlock()
+			if asked {
+				s.stdin.Reply(answers[0])
+				answers = answers[1:]
+			}
+		}
+	}()
+	r := s.runReq(ipc.Request{Op: ipc.OpExecute, AllowStdin: true, Code: `fmt.Print("name? ")
+rd := bufio.NewReader(os.Stdin)
+name, err := rd.ReadString('\n')
+if err != nil { panic(err) }
+var n int
+fmt.Scan(&n)
+strings.TrimSpace(name) + fmt.Sprint(n+1)`})
+	r.ok(t)
+	if r.text() != `"ada43"` {
+		t.Fatalf("got %q", r.text())
+	}
+	// Without allow_stdin a read fails at once, and the cell says why.
+	start := time.Now()
+	r = s.run("var v int\n_, err := fmt.Scan(&v)\nerr")
+	if r.status() != "error" || !strings.Contains(r.errorText(), "allow_stdin is false") {
+		t.Fatalf("no stdin: %s", r.errorText())
+	}
+	if time.Since(start) > time.Second {
+		t.Fatal("reading stdin without allow_stdin hung")
+	}
+}
+
+func TestDisplayAPI(t *testing.T) {
+	s := newTestSession(t)
+	r := s.run(`id := display.NewID()
+display.ShowID(id, "v1")
+display.Update(id, "v2")
+display.HTML("<b>h</b>")
+display.Clear(true)
+display.PNG([]byte("png"))`).ok(t)
+	kinds := strings.Join(r.kinds(), ",")
+	if kinds != "display_data,update_display_data,display_data,clear_output,display_data" {
+		t.Fatalf("kinds = %s", kinds)
+	}
+	first, upd := content(r.events[0]), content(r.events[1])
+	id := first["transient"].(map[string]any)["display_id"]
+	if id == nil || id != upd["transient"].(map[string]any)["display_id"] {
+		t.Fatalf("display ids: %v %v", first, upd)
+	}
+	if upd["data"].(map[string]any)["text/plain"] != `"v2"` {
+		t.Fatalf("update data: %v", upd)
+	}
+	if content(r.events[2])["data"].(map[string]any)["text/html"] != "<b>h</b>" {
+		t.Fatalf("html: %v", content(r.events[2]))
+	}
+	if content(r.events[3])["wait"] != true {
+		t.Fatalf("clear: %v", content(r.events[3]))
+	}
+	if content(r.events[4])["data"].(map[string]any)["image/png"] != "cG5n" {
+		t.Fatalf("png: %v", content(r.events[4]))
+	}
+}
