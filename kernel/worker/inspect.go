@@ -234,12 +234,15 @@ func typeName(t reflect.Type) string {
 // Inspect answers an inspect_request: the documentation of the name at cursorPos (in code
 // points).
 func (s *Session) Inspect(code string, cursorPos, detail int) map[string]any {
-	name := nameAt(code, cursorPos)
 	reply := map[string]any{"status": "ok", "found": false, "data": map[string]any{}, "metadata": map[string]any{}}
-	if name == "" {
-		return reply
+	text, ok := "", false
+	for _, name := range []string{nameAt(code, cursorPos), callAt(code, cursorPos)} {
+		if name != "" {
+			if text, ok = s.docOf(name, ""); ok {
+				break
+			}
+		}
 	}
-	text, ok := s.docOf(name, "")
 	if !ok {
 		return reply
 	}
@@ -250,8 +253,7 @@ func (s *Session) Inspect(code string, cursorPos, detail int) map[string]any {
 
 func isIdentRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
 
-// nameAt returns the dotted name under or before the cursor; inside a call's parentheses, the
-// called name.
+// nameAt returns the dotted name under or before the cursor.
 func nameAt(code string, cursor int) string {
 	rs := []rune(code)
 	if cursor > len(rs) {
@@ -270,10 +272,22 @@ func nameAt(code string, cursor int) string {
 		}
 		return strings.Trim(string(rs[i:j]), ".")
 	}
-	if w := word(cursor); w != "" {
-		return w
+	return word(cursor)
+}
+
+// callAt returns the name of the call whose parentheses hold the cursor.
+func callAt(code string, cursor int) string {
+	rs := []rune(code)
+	if cursor > len(rs) {
+		cursor = len(rs)
 	}
-	// Inside parentheses: the function being called.
+	word := func(at int) string {
+		i := at
+		for i > 0 && (isIdentRune(rs[i-1]) || rs[i-1] == '.') {
+			i--
+		}
+		return strings.Trim(string(rs[i:at]), ".")
+	}
 	depth := 0
 	for i := cursor - 1; i >= 0; i-- {
 		switch rs[i] {

@@ -79,7 +79,7 @@ func splitCell(cell string, start, end int) ([]segment, error) {
 	file := fset.AddFile("cell", -1, len(padded))
 	var errs scanner.ErrorList
 	var s scanner.Scanner
-	s.Init(file, []byte(padded), func(pos token.Position, msg string) { errs.Add(pos, msg) }, 0)
+	s.Init(file, []byte(padded), func(pos token.Position, msg string) { errs.Add(pos, msg) }, scanner.ScanComments)
 	var toks []ctok
 	for {
 		pos, t, lit := s.Scan()
@@ -107,14 +107,35 @@ func splitCell(cell string, start, end int) ([]segment, error) {
 	var segs []segment
 	depth := 0
 	first := -1
+	doc := -1 // start of the comments before the segment: its doc comment
 	flush := func(i int) {
 		if first < 0 {
 			return
 		}
-		segs = append(segs, segment{start: toks[first].off, end: toks[i-1].end, kind: classify(toks[first:i])})
-		first = -1
+		var ts []ctok
+		for _, t := range toks[first:i] {
+			if t.t != token.COMMENT {
+				ts = append(ts, t)
+			}
+		}
+		last := i - 1
+		for last > first && toks[last].t == token.COMMENT {
+			last--
+		}
+		start := toks[first].off
+		if doc >= 0 {
+			start = doc
+		}
+		segs = append(segs, segment{start: start, end: toks[last].end, kind: classify(ts)})
+		first, doc = -1, -1
 	}
 	for i, t := range toks {
+		if t.t == token.COMMENT {
+			if first < 0 && doc < 0 {
+				doc = t.off
+			}
+			continue
+		}
 		switch t.t {
 		case token.LPAREN, token.LBRACK, token.LBRACE:
 			depth++
