@@ -154,8 +154,11 @@ func ES(url string, opts ...ESOption) *ESClient {
 		c, err := elastic.Connect(conf.cfg)
 		if err != nil {
 			cl.err = &Error{Msg: "hunt.ES: " + err.Error(), Err: err}
+			cl.conf.cfg = elastic.Config{}
+		} else {
+			cl.c = c
+			cl.conf.cfg = c.Config()
 		}
-		cl.c = c
 	}
 	return cl
 }

@@ -160,9 +160,23 @@ func (f *ESFrame) Columns() []string {
 	if f.source != nil {
 		return append([]string(nil), f.source...)
 	}
+	return f.mappedColumns()
+}
+
+// mappedColumns lists the columns a full read has: every mapped leaf field, dotted, except
+// that the fields of a nested object make one list column named after it.
+func (f *ESFrame) mappedColumns() []string {
 	out := make([]string, 0, len(f.schema.Fields))
+	seen := map[string]bool{}
 	for _, fl := range f.schema.Fields {
-		out = append(out, fl.Name)
+		n := fl.Name
+		if fl.Nested {
+			n = fl.NestedRoot
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
 	}
 	return out
 }
@@ -222,7 +236,7 @@ func (f *ESFrame) Select(cols ...any) *ESFrame {
 				ok = false
 				break
 			}
-			if _, found := f.schema.Field(n); !found {
+			if fl, found := f.schema.Field(n); !found || fl.Nested {
 				ok = false
 				break
 			}

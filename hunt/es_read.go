@@ -128,14 +128,12 @@ func (f *ESFrame) read(e *engine) *Frame {
 		ld.discard()
 		l = f.emptyFrame(e)
 	} else {
-		l, err = ld.frame()
+		l, err = listify(e, ld)
 		if err != nil {
 			return f.fail(e, err)
 		}
 	}
-	if f.source != nil {
-		l = f.projectSource(l)
-	}
+	l = f.project(l)
 	if st.Partial {
 		l.note = joinNote(l.note, fmt.Sprintf("PARTIAL RESULT: %d shard failure(s): %s", len(st.ShardFailures), strings.Join(st.ShardFailures, "; ")))
 	}
@@ -165,19 +163,25 @@ func duckTypeOf(esType string) string {
 	return "VARCHAR"
 }
 
+// nullType is the DuckDB type of a column no document held.
+func (f *ESFrame) nullType(name string) string {
+	fl, ok := f.schema.Field(name)
+	if !ok {
+		return "VARCHAR[]" // a nested object: a list of JSON texts when present
+	}
+	return duckTypeOf(fl.Type)
+}
+
 // emptyFrame is a frame with no rows and the mapped (or selected) columns.
 func (f *ESFrame) emptyFrame(e *engine) *Frame {
 	names := f.source
 	if names == nil {
-		for _, fl := range f.schema.Fields {
-			names = append(names, fl.Name)
-		}
+		names = f.mappedColumns()
 	}
 	alloc := newIdentAllocator()
 	parts := make([]string, 0, len(names))
 	for _, n := range names {
-		fl, _ := f.schema.Field(n)
-		parts = append(parts, "CAST(NULL AS "+duckTypeOf(fl.Type)+") AS "+quoteIdent(alloc.ident(n)))
+		parts = append(parts, "CAST(NULL AS "+f.nullType(n)+") AS "+quoteIdent(alloc.ident(n)))
 	}
 	if len(parts) == 0 {
 		parts = []string{"NULL AS empty"}
@@ -185,22 +189,38 @@ func (f *ESFrame) emptyFrame(e *engine) *Frame {
 	return newFrame(e, "SELECT "+strings.Join(parts, ", ")+" WHERE false")
 }
 
-// projectSource orders the read's columns as selected and adds selected fields that no
-// document held (as NULL), as a local Select shows them.
-func (f *ESFrame) projectSource(l *Frame) *Frame {
+// project gives the read's result the schema of the mapping: the selected columns in their
+// order, or every column read followed by the mapped fields that no document held (as NULL),
+// so that a filtered read has the same columns as the full one.
+func (f *ESFrame) project(l *Frame) *Frame {
 	if l.err != nil {
 		return l
 	}
 	alloc := newIdentAllocator()
-	parts := make([]string, 0, len(f.source))
-	for _, n := range f.source {
+	var parts []string
+	names := f.source
+	if names == nil {
+		have := map[string]bool{}
+		for _, c := range l.cols {
+			have[c.name] = true
+			parts = append(parts, quoteIdent(c.ident)+" AS "+quoteIdent(alloc.ident(c.name)))
+		}
+		for _, n := range f.mappedColumns() {
+			if !have[n] {
+				parts = append(parts, "CAST(NULL AS "+f.nullType(n)+") AS "+quoteIdent(alloc.ident(n)))
+			}
+		}
+		if len(parts) == len(l.cols) {
+			return l
+		}
+	}
+	for _, n := range names {
 		id := alloc.ident(n)
 		if c, err := l.resolve(n); err == nil {
 			parts = append(parts, quoteIdent(c.ident)+" AS "+quoteIdent(id))
 			continue
 		}
-		fl, _ := f.schema.Field(n)
-		parts = append(parts, "CAST(NULL AS "+duckTypeOf(fl.Type)+") AS "+quoteIdent(id))
+		parts = append(parts, "CAST(NULL AS "+f.nullType(n)+") AS "+quoteIdent(id))
 	}
 	g := l.derive("SELECT " + strings.Join(parts, ", ") + " FROM " + l.from())
 	g.note = l.note

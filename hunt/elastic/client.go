@@ -29,21 +29,33 @@ import (
 )
 
 // Secret holds a credential. Every way of printing it (fmt verbs, JSON, text marshalling)
-// shows "[redacted]"; only Reveal returns the value.
-type Secret struct{ v string }
+// shows "[redacted]"; only Reveal returns the value. The value sits behind a pointer, so even
+// printing a struct that holds a Secret in an unexported field (where fmt cannot call its
+// methods) shows an address, not the value.
+type Secret struct{ p *string }
 
 // NewSecret wraps s.
-func NewSecret(s string) Secret { return Secret{s} }
+func NewSecret(s string) Secret {
+	if s == "" {
+		return Secret{}
+	}
+	return Secret{&s}
+}
 
 // Reveal returns the secret's value. Call it only to hand the value to the transport.
-func (s Secret) Reveal() string { return s.v }
+func (s Secret) Reveal() string {
+	if s.p == nil {
+		return ""
+	}
+	return *s.p
+}
 
 // IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return s.v == "" }
+func (s Secret) IsZero() bool { return s.p == nil || *s.p == "" }
 
 // String returns "[redacted]" (or "" for an empty secret).
 func (s Secret) String() string {
-	if s.v == "" {
+	if s.IsZero() {
 		return ""
 	}
 	return "[redacted]"
@@ -96,7 +108,7 @@ type Client struct {
 	cfg     Config
 	es      *es8.Client // no transport retries: requests go through Client.do, which retries
 	bulk    *es8.Client // transport retries, for the BulkIndexer
-	secrets []string    // values scrubbed from every error message
+	secrets []Secret    // values scrubbed from every error message
 }
 
 // Connect checks cfg and builds a client. It does not contact the server.
@@ -118,6 +130,7 @@ func Connect(cfg Config) (*Client, error) {
 		u.User = nil
 	}
 	base := strings.TrimRight(u.String(), "/")
+	cfg.URL = base
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 60 * time.Second
 	}
@@ -169,8 +182,8 @@ func Connect(cfg Config) (*Client, error) {
 		return es8.NewClient(c)
 	}
 	cl := &Client{base: base, cfg: cfg}
-	for _, s := range []string{cfg.Password.Reveal(), cfg.APIKey.Reveal()} {
-		if s != "" {
+	for _, s := range []Secret{cfg.Password, cfg.APIKey} {
+		if !s.IsZero() {
 			cl.secrets = append(cl.secrets, s)
 		}
 	}
@@ -210,6 +223,10 @@ type cancelBody struct {
 
 func (b *cancelBody) Close() error { err := b.ReadCloser.Close(); b.cancel(); return err }
 
+// Config returns the configuration in force: the URL without credentials, user and
+// password from the URL moved to User and Password, defaults filled in.
+func (c *Client) Config() Config { return c.cfg }
+
 // URL returns the cluster's base URL, without credentials.
 func (c *Client) URL() string { return c.base }
 
@@ -239,7 +256,7 @@ func (c *Client) scrub(err error) error {
 	msg := err.Error()
 	clean := msg
 	for _, s := range c.secrets {
-		clean = strings.ReplaceAll(clean, s, "[redacted]")
+		clean = strings.ReplaceAll(clean, s.Reveal(), "[redacted]")
 	}
 	if clean == msg {
 		return err

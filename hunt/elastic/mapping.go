@@ -21,6 +21,7 @@ type Field struct {
 	// index, so exact operations on it are only complete when no value is that long.
 	IgnoreAbove int
 	Nested      bool     // inside a nested-type object
+	NestedRoot  string   // the outermost nested object's path, when Nested (its column holds a list)
 	Indices     []string // indices whose mapping has the field
 }
 
@@ -93,7 +94,7 @@ func (c *Client) Mapping(ctx context.Context, pattern string) (*Schema, error) {
 	types := map[string]map[string][]string{}
 	for _, idx := range s.Indices {
 		var fields []Field
-		if err := walkProps(raw[idx].Mappings.Properties, "", false, &fields); err != nil {
+		if err := walkProps(raw[idx].Mappings.Properties, "", "", &fields); err != nil {
 			return nil, fmt.Errorf("mapping of %s: %w", idx, err)
 		}
 		for _, f := range fields {
@@ -137,7 +138,8 @@ type prop struct {
 	Enabled     *bool                      `json:"enabled"`
 }
 
-func walkProps(props map[string]json.RawMessage, prefix string, nested bool, out *[]Field) error {
+func walkProps(props map[string]json.RawMessage, prefix, nestedRoot string, out *[]Field) error {
+	nested := nestedRoot != ""
 	for name, raw := range props {
 		var p prop
 		if err := json.Unmarshal(raw, &p); err != nil {
@@ -147,15 +149,19 @@ func walkProps(props map[string]json.RawMessage, prefix string, nested bool, out
 		if p.Properties != nil || p.Type == "object" || p.Type == "nested" {
 			if len(p.Properties) == 0 {
 				// An object with no mapped fields (enabled: false): its JSON as one column.
-				*out = append(*out, Field{Name: full, Type: "object", Nested: nested})
+				*out = append(*out, Field{Name: full, Type: "object", Nested: nested, NestedRoot: nestedRoot})
 				continue
 			}
-			if err := walkProps(p.Properties, full+".", nested || p.Type == "nested", out); err != nil {
+			root := nestedRoot
+			if root == "" && p.Type == "nested" {
+				root = full
+			}
+			if err := walkProps(p.Properties, full+".", root, out); err != nil {
 				return err
 			}
 			continue
 		}
-		f := Field{Name: full, Type: p.Type, Nested: nested}
+		f := Field{Name: full, Type: p.Type, Nested: nested, NestedRoot: nestedRoot}
 		switch p.Type {
 		case "keyword", "constant_keyword", "long", "integer", "short", "byte", "double", "float",
 			"half_float", "scaled_float", "unsigned_long", "date", "date_nanos", "boolean", "ip", "version":

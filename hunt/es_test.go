@@ -1,0 +1,459 @@
+//go:build es
+
+// Integration tests against a real Elasticsearch node: make test-es starts one with
+// scripts/es.sh and sets ES_URL. Without ES_URL these tests fail; they never skip.
+
+package hunt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+func esURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("ES_URL")
+	if u == "" {
+		t.Fatal("ES_URL is not set: these tests need the real Elasticsearch that `make test-es` starts with scripts/es.sh")
+	}
+	return u
+}
+
+const testPattern = "gh-test-*"
+
+// seedIndices creates two indices behind gh-test-* with text+keyword, keyword with a small
+// ignore_above, numbers, dates, booleans, arrays, objects, a nested field and a field mapped
+// with conflicting types, and indexes n documents.
+func seedIndices(t testing.TB, es *ESClient, n int) {
+	t.Helper()
+	ctx := context.Background()
+	c := es.Engine()
+	if err := c.DeleteIndex(ctx, testPattern); err != nil {
+		t.Fatal(err)
+	}
+	props := func(conf string) map[string]any {
+		return map[string]any{
+			"msg":   map[string]any{"type": "text", "fields": map[string]any{"keyword": map[string]any{"type": "keyword", "ignore_above": 40}}},
+			"host":  map[string]any{"type": "text", "fields": map[string]any{"keyword": map[string]any{"type": "keyword", "ignore_above": 256}}},
+			"kw":    map[string]any{"type": "keyword"},
+			"n":     map[string]any{"type": "long"},
+			"big":   map[string]any{"type": "long"},
+			"d":     map[string]any{"type": "double"},
+			"ts":    map[string]any{"type": "date"},
+			"flag":  map[string]any{"type": "boolean"},
+			"tags":  map[string]any{"type": "keyword"},
+			"obj":   map[string]any{"properties": map[string]any{"x": map[string]any{"type": "long"}, "y": map[string]any{"type": "keyword"}}},
+			"nest":  map[string]any{"type": "nested", "properties": map[string]any{"k": map[string]any{"type": "keyword"}}},
+			"conf":  map[string]any{"type": conf},
+			"empty": map[string]any{"type": "keyword"},
+		}
+	}
+	for i, conf := range []string{"keyword", "long"} {
+		body := map[string]any{
+			"settings": map[string]any{"number_of_shards": 2 + i, "number_of_replicas": 0},
+			"mappings": map[string]any{"properties": props(conf)},
+		}
+		if err := c.CreateIndex(ctx, fmt.Sprintf("gh-test-%d", i+1), body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hosts := []string{"WKS1.corp", "wks2.corp", "DC01.corp", "srv-a", "Srv-A"}
+	base := time.Date(2020, 9, 21, 4, 0, 0, 0, time.UTC)
+	for i := 0; i < n; i++ {
+		doc := map[string]any{
+			"host": hosts[i%len(hosts)],
+			"kw":   fmt.Sprintf("k%02d", i%17),
+			"n":    i % 23,
+			"ts":   base.Add(time.Duration(i) * time.Minute).Format("2006-01-02T15:04:05.000Z"),
+			"flag": i%3 == 0,
+			"obj":  map[string]any{"x": i % 7, "y": fmt.Sprintf("y%d", i%4)},
+		}
+		if i%5 != 0 {
+			doc["msg"] = fmt.Sprintf("process %d started powershell.exe", i%11)
+		}
+		if i%97 == 0 {
+			doc["msg"] = strings.Repeat("very long message ", 5) // beyond ignore_above 40
+		}
+		if i%4 != 0 {
+			doc["d"] = float64(i%13) / 4
+		}
+		if i%6 == 0 {
+			doc["tags"] = []string{"a", fmt.Sprintf("t%d", i%3)}
+		} else if i%6 == 1 {
+			doc["tags"] = "single"
+		}
+		if i%10 == 0 {
+			doc["nest"] = []map[string]any{{"k": "p"}, {"k": "q"}}
+		}
+		if i%2 == 0 {
+			doc["conf"] = "7"
+		} else {
+			doc["conf"] = 7
+		}
+		if i == 3 {
+			doc["big"] = int64(-9223372036854775808)
+		} else if i%9 == 0 {
+			doc["big"] = int64(i) * 1000
+		}
+		idx := "gh-test-1"
+		if i%2 == 1 {
+			idx = "gh-test-2"
+		}
+		raw, _ := json.Marshal(doc)
+		if err := c.Raw(ctx, "PUT", fmt.Sprintf("/%s/_doc/%d", idx, i), json.RawMessage(raw), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Refresh(ctx, testPattern); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// canon turns a frame's rows into sorted canonical strings (a multiset), columns by name.
+func canon(t testing.TB, rows []map[string]any) []string {
+	t.Helper()
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		keys := make([]string, 0, len(r))
+		for k := range r {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var b strings.Builder
+		for _, k := range keys {
+			v, _ := json.Marshal(r[k])
+			fmt.Fprintf(&b, "%s=%s;", k, v)
+		}
+		out[i] = b.String()
+	}
+	sort.Strings(out)
+	return out
+}
+
+func collect(t testing.TB, what string, f *Frame) []map[string]any {
+	t.Helper()
+	if f.Err() != nil {
+		t.Fatalf("%s: %v", what, f.Err())
+	}
+	rows, err := f.Collect()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return rows
+}
+
+var seeded bool
+
+func testES(t *testing.T) *ESClient {
+	es := ES(esURL(t), ESQuiet())
+	if es.Err() != nil {
+		t.Fatal(es.Err())
+	}
+	if !seeded {
+		seedIndices(t, es, 600)
+		seeded = true
+	}
+	return es
+}
+
+// TestESPushdownEquivalence checks every push-down against the same operation run locally
+// on the full read, and that the pushable ones were pushed.
+func TestESPushdownEquivalence(t *testing.T) {
+	es := testES(t)
+	idx := es.Index(testPattern)
+	if idx.Err() != nil {
+		t.Fatal(idx.Err())
+	}
+	local := idx.Frame()
+	all := collect(t, "full read", local)
+	if len(all) != 600 {
+		t.Fatalf("full read: %d rows, want 600", len(all))
+	}
+	t0 := time.Date(2020, 9, 21, 5, 0, 0, 0, time.UTC)
+	t1 := time.Date(2020, 9, 21, 7, 30, 0, 0, time.UTC)
+	type tc struct {
+		name   string
+		pushed bool
+		es     func(*ESFrame) *ESFrame
+		loc    func(*Frame) *Frame
+	}
+	where := func(name string, pushed bool, e Expr) tc {
+		return tc{name, pushed, func(f *ESFrame) *ESFrame { return f.Where(e) }, func(f *Frame) *Frame { return f.Where(e) }}
+	}
+	cases := []tc{
+		where("term keyword", true, Col("kw").Eq("k03")),
+		where("term text via .keyword", true, Col("host").Eq("wks2.corp")),
+		where("term is case-sensitive", true, Col("host").Eq("srv-a")),
+		where("ne", true, Col("kw").Ne("k03")),
+		where("term long", true, Col("n").Eq(5)),
+		where("range long", true, Col("n").Gt(10).And(Col("n").Le(20))),
+		where("range double", true, Col("d").Ge(1.5)),
+		where("terms", true, Col("kw").In("k01", "k02", "k16")),
+		where("terms long", true, Col("n").In(1, 2, 3)),
+		where("bool term", true, Col("flag").Eq(true)),
+		where("or", true, Or(Col("kw").Eq("k01"), Col("n").Eq(4))),
+		where("not", true, Not(Col("n").Eq(4))),
+		where("exists", true, Col("d").IsNotNull()),
+		where("missing", true, Col("d").IsNull()),
+		where("object field", true, Col("obj.x").Eq(3)),
+		where("like", true, Col("host").Like("%.corp")),
+		where("like underscore", true, Col("kw").Like("k0_")),
+		where("starts_with", true, Col("host").StartsWith("wks")),
+		where("contains", true, Col("kw").Contains("1")),
+		where("rlike", true, Col("host").RLike("wks[0-9][.]corp")),
+		where("conflicting mapping runs locally", false, Col("conf").Eq("7")),
+		where("between time", true, Col("ts").Between(t0, t1)),
+		where("long value beyond ignore_above runs locally", false, Col("msg").Eq("process 3 started powershell.exe")),
+		where("like on field with ignored values runs locally", false, Col("msg").Like("%powershell%")),
+		where("long chain ending in a SQL string runs locally", false, Col("kw").Eq("k03").And(Col("n").Eq(3)).Or(Col("kw").Eq("zz")).And(Col("n").Ge(0)).And(Col("n").Ne(99)).And(Col("n").Lt(100)).And(Col("n").IsNotNull()).And(Col("kw").IsNotNull()).And(Col("n").In(3, 4)).And(Col("kw").In("k03")).And(Col("flag").Eq(false).Or(Col("flag").Eq(true))).And(Col("n").Gt(-1)).And(Col("kw").Ne("")).And(Col("n").Le(1000)).And(Col("obj.y").IsNotNull()).And(SQLExpr("1 = 1"))),
+		where("spark sql string runs locally", false, SQLExpr("n > 3 AND kw = 'k04'")),
+		where("lower() runs locally", false, Col("host").Lower().Eq("srv-a")),
+		{"select", true, func(f *ESFrame) *ESFrame { return f.Select("kw", "n", "obj.x", "empty") },
+			func(f *Frame) *Frame { return f.Select("kw", "n", "obj.x", "empty") }},
+		{"where then select", true, func(f *ESFrame) *ESFrame { return f.Where(Col("n").Lt(3)).Select("host", "tags") },
+			func(f *Frame) *Frame { return f.Where(Col("n").Lt(3)).Select("host", "tags") }},
+		{"groupby count", true, func(f *ESFrame) *ESFrame { return f.GroupBy("kw").Count() },
+			func(f *Frame) *Frame { return f.GroupBy("kw").Count() }},
+		{"groupby two keys with nulls", true, func(f *ESFrame) *ESFrame { return f.GroupBy("host", "d").Count() },
+			func(f *Frame) *Frame { return f.GroupBy("host", "d").Count() }},
+		{"groupby min max", true, func(f *ESFrame) *ESFrame { return f.GroupBy("obj.y").Agg(Count(), Min("n"), Max("d")) },
+			func(f *Frame) *Frame { return f.GroupBy("obj.y").Agg(Count(), Min("n"), Max("d")) }},
+		{"groupby max beyond 2^53 falls back", true, func(f *ESFrame) *ESFrame { return f.GroupBy("flag").Agg(Min("big"), Max("big")) },
+			func(f *Frame) *Frame { return f.GroupBy("flag").Agg(Min("big"), Max("big")) }},
+		{"where groupby", true, func(f *ESFrame) *ESFrame { return f.Where(Col("flag").Eq(true)).GroupBy("kw").Count() },
+			func(f *Frame) *Frame { return f.Where(Col("flag").Eq(true)).GroupBy("kw").Count() }},
+		{"valuecounts", false, func(f *ESFrame) *ESFrame { return f.ValueCounts("host") },
+			func(f *Frame) *Frame { return f.ValueCounts("host") }},
+		{"groupby on field with ignored values runs locally", false, func(f *ESFrame) *ESFrame { return f.GroupBy("msg").Count() },
+			func(f *Frame) *Frame { return f.GroupBy("msg").Count() }},
+		{"sum runs locally", false, func(f *ESFrame) *ESFrame { return f.GroupBy("kw").Agg(Sum("n")) },
+			func(f *Frame) *Frame { return f.GroupBy("kw").Agg(Sum("n")) }},
+		{"orderby limit runs locally", false, func(f *ESFrame) *ESFrame { return f.OrderBy(Col("n").Desc(), Col("ts")).Limit(7) },
+			func(f *Frame) *Frame { return f.OrderBy(Col("n").Desc(), Col("ts")).Limit(7) }},
+		{"where after local op", false, func(f *ESFrame) *ESFrame { return f.Distinct().Where(Col("n").Eq(2)) },
+			func(f *Frame) *Frame { return f.Distinct().Where(Col("n").Eq(2)) }},
+		{"join runs locally", false, func(f *ESFrame) *ESFrame {
+			return f.Select("kw", "n").Join(local.Where(Col("n").Eq(1)).Select("kw", "host"), "kw", "inner")
+		}, func(f *Frame) *Frame {
+			return f.Select("kw", "n").Join(local.Where(Col("n").Eq(1)).Select("kw", "host"), "kw", "inner")
+		}},
+		{"arrays become lists", true, func(f *ESFrame) *ESFrame { return f.Where(Col("n").Eq(6)).Select("tags", "kw") },
+			func(f *Frame) *Frame { return f.Where(Col("n").Eq(6)).Select("tags", "kw") }},
+		{"nested objects are one list column", false, func(f *ESFrame) *ESFrame { return f.Where(Col("n").Eq(10)).Select("nest", "kw") },
+			func(f *Frame) *Frame { return f.Where(Col("n").Eq(10)).Select("nest", "kw") }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ef := c.es(idx)
+			if ef.Err() != nil {
+				t.Fatal(ef.Err())
+			}
+			if ef.Pushed() != c.pushed {
+				t.Errorf("pushed = %v, want %v (query %s)", ef.Pushed(), c.pushed, ef.Query())
+			}
+			got := canon(t, collect(t, "pushed", ef.Frame()))
+			want := canon(t, collect(t, "local", c.loc(local)))
+			if len(want) == 0 && c.name != "missing" {
+				t.Fatalf("local result is empty: the case tests nothing")
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("push-down result differs from local result\nquery: %s\ngot %d rows:\n%s\nwant %d rows:\n%s", ef.Query(), len(got), head(got), len(want), head(want))
+			}
+			// Count, pushed as _count where possible, equals the local count.
+			n, err := ef.Count()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != int64(len(want)) {
+				t.Fatalf("Count() = %d, want %d", n, len(want))
+			}
+		})
+	}
+}
+
+func head(ss []string) string {
+	if len(ss) > 8 {
+		ss = append(ss[:8:8], "...")
+	}
+	return strings.Join(ss, "\n")
+}
+
+func TestESLimitAndCount(t *testing.T) {
+	es := testES(t)
+	f := es.Index(testPattern).Where(Col("flag").Eq(true))
+	n, err := f.Count()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 200 {
+		t.Fatalf("count flag=true: %d, want 200", n)
+	}
+	for _, lim := range []int{0, 1, 17, 199, 200, 500} {
+		g := f.Limit(lim)
+		rows := collect(t, "limit", g.Frame())
+		if want := min(lim, 200); len(rows) != want {
+			t.Fatalf("Limit(%d): %d rows, want %d", lim, len(rows), want)
+		}
+		if c, _ := g.Count(); c != int64(min(lim, 200)) {
+			t.Fatalf("Limit(%d).Count() = %d", lim, c)
+		}
+	}
+}
+
+func TestESSchemaAndConflicts(t *testing.T) {
+	es := testES(t)
+	f := es.Index(testPattern)
+	cols := strings.Join(f.Columns(), ",")
+	for _, want := range []string{"msg", "host", "obj.x", "obj.y", "nest", "ts", "tags", "conf", "empty"} {
+		if !strings.Contains(","+cols+",", ","+want+",") {
+			t.Errorf("Columns() lacks %q: %s", want, cols)
+		}
+	}
+	if got := f.Indices(); len(got) != 2 {
+		t.Errorf("Indices() = %v, want the 2 test indices", got)
+	}
+	cs := f.Conflicts()
+	if len(cs) != 1 || !strings.Contains(cs[0], `"conf"`) || !strings.Contains(cs[0], "keyword in gh-test-1") || !strings.Contains(cs[0], "long in gh-test-2") {
+		t.Fatalf("Conflicts() = %q, want conf reported as keyword vs long", cs)
+	}
+	l := f.Frame()
+	if !strings.Contains(l.Note(), "mapping conflicts") {
+		t.Errorf("frame note does not report the conflict: %q", l.Note())
+	}
+	// The conflicting field is still read, not dropped.
+	vals, err := l.Strings("conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vals) != 600 || vals[0] != "7" {
+		t.Fatalf("conf column: %d values, first %q", len(vals), vals[:1])
+	}
+	// Arrays in any document become list columns; single values are wrapped.
+	sch, err := l.Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]string{}
+	for _, c := range sch {
+		types[c.Name] = c.Type
+	}
+	if types["tags"] != "VARCHAR[]" {
+		t.Errorf("tags is %s, want VARCHAR[] (schema %v)", types["tags"], sch)
+	}
+	if types["obj.x"] != "BIGINT" || types["n"] != "BIGINT" {
+		t.Errorf("obj.x %s, n %s: want BIGINT", types["obj.x"], types["n"])
+	}
+	if !strings.Contains(f.HTML(), "600 rows in Elasticsearch") {
+		t.Errorf("HTML lacks the total: %.300s", f.HTML())
+	}
+}
+
+func TestESBadPatternAndErrors(t *testing.T) {
+	es := testES(t)
+	f := es.Index("no-such-index-*")
+	if f.Err() == nil || !strings.Contains(f.Err().Error(), "no-such-index") {
+		t.Fatalf("Index of a missing pattern: err %v", f.Err())
+	}
+	// Errors pass along the chain.
+	if g := f.Where(Col("x").Eq(1)).Select("x"); g.Err() == nil {
+		t.Fatal("chained frame lost the error")
+	}
+	// An unknown column after the read is the local frame's error, naming the column.
+	g := es.Index(testPattern).Where(Col("nope").Eq(1)).Frame()
+	if g.Err() == nil || !strings.Contains(g.Err().Error(), `"nope"`) {
+		t.Fatalf("unknown column: %v", g.Err())
+	}
+}
+
+func TestESSlicesAndBatches(t *testing.T) {
+	es := testES(t)
+	for _, s := range []int{1, 2, 3, 5} {
+		f := es.Index(testPattern, ESSlices(s), ESBatch(37))
+		rows := collect(t, "sliced read", f.Frame())
+		if len(rows) != 600 {
+			t.Fatalf("%d slices: %d rows, want 600", s, len(rows))
+		}
+		seen := map[string]bool{}
+		for _, r := range rows {
+			k := fmt.Sprint(r["ts"])
+			if seen[k] {
+				t.Fatalf("%d slices: duplicate row ts=%s", s, k)
+			}
+			seen[k] = true
+		}
+	}
+}
+
+func TestESInterruptClosesPIT(t *testing.T) {
+	es := testES(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(150*time.Millisecond, cancel)
+	start := time.Now()
+	// Batches of 1 make the read take long enough to be interrupted.
+	l := es.Index(testPattern, ESBatch(1), ESSlices(1), ESContext(ctx)).Frame()
+	if l.Err() == nil || !strings.Contains(l.Err().Error(), "context canceled") {
+		t.Fatalf("interrupted read: err %v", l.Err())
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("interrupt took %s", d)
+	}
+	var st struct {
+		Nodes map[string]struct {
+			Indices struct {
+				Search struct {
+					OpenContexts int `json:"open_contexts"`
+				} `json:"search"`
+			} `json:"indices"`
+		} `json:"nodes"`
+	}
+	if err := es.Engine().Raw(context.Background(), "GET", "/_nodes/stats/indices/search", nil, &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range st.Nodes {
+		if n.Indices.Search.OpenContexts != 0 {
+			t.Fatalf("%d search contexts still open after the interrupt: the PIT was not closed", n.Indices.Search.OpenContexts)
+		}
+	}
+}
+
+func TestESCredentialsNeverShown(t *testing.T) {
+	const pw = "s3cr3t-Pa55word-xyz"
+	const key = "QVBJS0VZLXNlY3JldC12YWx1ZQ=="
+	es := ES("http://elastic:"+pw+"@127.0.0.1:1", ESRetries(-1), ESTimeout(2*time.Second), ESQuiet())
+	es2 := ES("http://127.0.0.1:1", ESAPIKey(key), ESRetries(-1), ESQuiet())
+	es3 := ES("http://127.0.0.1:1", ESBasicAuth("elastic", pw), ESRetries(-1), ESQuiet())
+	f := es.Index("x")
+	var outputs []string
+	for _, c := range []*ESClient{es, es2, es3} {
+		outputs = append(outputs, fmt.Sprint(c), fmt.Sprintf("%v %+v %#v %s %q", c, c, c, c, c), c.String(), fmt.Sprintf("%v", c.Engine()), fmt.Sprintf("%#v", *c.Engine()))
+		g := c.Index("logs-*")
+		outputs = append(outputs, fmt.Sprint(g.Err()), g.HTML(), g.String())
+		_, err := c.Load("x", "/nonexistent.json")
+		outputs = append(outputs, fmt.Sprint(err))
+		b, _ := json.Marshal(c.conf.cfg)
+		outputs = append(outputs, string(b))
+	}
+	outputs = append(outputs, fmt.Sprint(f.Err()))
+	for _, o := range outputs {
+		if strings.Contains(o, pw) || strings.Contains(o, key) {
+			t.Fatalf("a credential leaked: %s", o)
+		}
+	}
+	if !strings.Contains(es.String(), "[redacted]") || !strings.Contains(es3.String(), "user elastic") {
+		t.Fatalf("String() = %q / %q", es.String(), es3.String())
+	}
+	// Defaults from the environment.
+	t.Setenv("ES_URL", "http://127.0.0.1:2")
+	t.Setenv("ES_USER", "envuser")
+	t.Setenv("ES_PASSWORD", pw)
+	e4 := ES("")
+	if s := fmt.Sprintf("%v %#v", e4, e4); strings.Contains(s, pw) || !strings.Contains(s, "127.0.0.1:2") || !strings.Contains(s, "envuser") {
+		t.Fatalf("env client prints %q", s)
+	}
+}
