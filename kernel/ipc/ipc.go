@@ -8,13 +8,15 @@
 //
 // Transport: the front starts `gohunt worker` with two extra pipes: fd 3 carries Requests from the
 // front, fd 4 carries Events from the worker, and fd 5 receives the Go runtime's crash output
-// (runtime/debug.SetCrashOutput). Each message is one JSON object followed by '\n'. The worker
+// (the worker makes it its fd 2: the runtime writes a fatal error's first line, such as
+// "fatal error: stack overflow", only to fd 2). Each message is one JSON object followed by '\n'. The worker
 // sends, for every Request with an ID, zero or more Events with that ID followed by exactly one
 // Event of kind "reply". Requests without an ID (input_reply, interrupt) get no reply.
 //
-// The worker's own fds 1 and 2 are redirected by the worker into pipes it drains itself, so that
-// everything a cell prints (fmt, os.Stdout, goroutines, C code) reaches the front as ordered
-// "stream" Events on fd 4, before the cell's "reply".
+// The worker's own fd 1, and os.Stderr (in cells and in compiled code), are redirected by the
+// worker into pipes it drains itself, so that everything a cell prints (fmt, os.Stdout, os.Stderr,
+// log, goroutines, child processes, C code on fd 1) reaches the front as ordered "stream" Events
+// on fd 4, before the cell's "reply".
 package ipc
 
 import "encoding/json"
