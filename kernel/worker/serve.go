@@ -9,8 +9,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"runtime/debug"
-	"sync"
+		"sync"
 	"syscall"
 
 	"github.com/gohunt/gohunt/kernel/ipc"
@@ -60,7 +59,8 @@ func Serve(s *Session, r io.Reader, emit func(ipc.Event)) error {
 	}()
 	defer func() {
 		if execs != nil {
-			close(execs)
+			close(execs) // the front closed the pipe: finish what was queued
+			<-done
 		}
 	}()
 	sc := bufio.NewScanner(r)
@@ -101,9 +101,11 @@ func Serve(s *Session, r io.Reader, emit func(ipc.Event)) error {
 }
 
 // Main runs the `gohunt worker` process: requests on fd 3, events on fd 4, the Go runtime's
-// crash output on fd 5 (see kernel/ipc). It redirects its own fds 1 and 2 into pipes it drains,
-// so that everything a cell prints reaches the front as ordered stream events; fd 0 becomes
-// /dev/null (cells read input through input_request).
+// crash output on fd 5 (see kernel/ipc). It redirects its fd 1 into a pipe it drains, and gives
+// cells (and compiled code, through os.Stderr) a drained stderr pipe, so that everything a cell
+// prints reaches the front as ordered stream events; fd 2 becomes the crash pipe, so that a
+// fatal error reaches the front whole; fd 0 becomes /dev/null (cells read input through
+// input_request).
 func Main() error {
 	reqs, events, crash := os.NewFile(3, "requests"), os.NewFile(4, "events"), os.NewFile(5, "crash")
 	for _, f := range []*os.File{reqs, events} {
@@ -111,19 +113,29 @@ func Main() error {
 			return errors.New("gohunt worker is started by `gohunt kernel` with pipes on fds 3, 4 and 5")
 		}
 	}
-	if _, err := crash.Stat(); err == nil {
-		if err := debug.SetCrashOutput(crash, debug.CrashOptions{}); err != nil {
-			return fmt.Errorf("setting crash output: %w", err)
-		}
-	}
 	outR, err := redirect(1)
 	if err != nil {
 		return err
 	}
-	errR, err := redirect(2)
+	// Cells' stderr (os.Stderr in cells and in compiled code, log, child processes) goes to a
+	// pipe drained like stdout. The process's fd 2 itself becomes the crash pipe: the Go
+	// runtime writes a fatal error's first line ("fatal error: stack overflow") to fd 2 only,
+	// before it starts copying to a SetCrashOutput file, so this is the way the front learns
+	// the reason.
+	errR, errW, err := os.Pipe()
 	if err != nil {
 		return err
 	}
+	if _, err := crash.Stat(); err == nil {
+		if err := syscall.Dup3(int(crash.Fd()), 2, 0); err != nil {
+			return fmt.Errorf("redirecting fd 2 to the crash pipe: %w", err)
+		}
+		_ = crash.Close()
+	} else if err := syscall.Dup3(int(errW.Fd()), 2, 0); err != nil {
+		return fmt.Errorf("redirecting fd 2: %w", err)
+	}
+	fd2 = os.Stderr // keep it reachable: its finalizer would close fd 2
+	os.Stderr = errW
 	if null, err := os.Open(os.DevNull); err == nil {
 		_ = syscall.Dup3(int(null.Fd()), 0, 0)
 		_ = null.Close()
@@ -133,7 +145,7 @@ func Main() error {
 	log.SetOutput(io.Discard)
 
 	w := &eventWriter{w: bufio.NewWriterSize(events, 64<<10)}
-	s, err := New(Config{Stdout: os.Stdout, Stderr: os.Stderr, StdoutR: outR, StderrR: errR, Emit: w.send})
+	s, err := New(Config{Stdout: os.Stdout, Stderr: errW, StdoutR: outR, StderrR: errR, Emit: w.send})
 	if err != nil {
 		return err
 	}
@@ -146,6 +158,9 @@ func Main() error {
 	}()
 	return Serve(s, reqs, w.send)
 }
+
+// fd2 holds the process's original *os.File for fd 2 once os.Stderr is replaced.
+var fd2 *os.File
 
 // redirect points fd at the write end of a new pipe and returns the read end.
 func redirect(fd int) (*os.File, error) {
