@@ -40,9 +40,9 @@ func newPlot() *plot.Plot {
 	p.Title.TextStyle.Font = sans(14)
 	p.X.Label.TextStyle.Font = sans(12)
 	p.Y.Label.TextStyle.Font = sans(12)
-	p.X.Tick.Label.Font = sans(11)
-	p.Y.Tick.Label.Font = sans(11)
-	p.Legend.TextStyle.Font = sans(11)
+	p.X.Tick.Label.Font = sans(12)
+	p.Y.Tick.Label.Font = sans(12)
+	p.Legend.TextStyle.Font = sans(12)
 	return p
 }
 
@@ -141,6 +141,18 @@ func shorten(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+// shortenMiddle cuts s to at most n runes by replacing its middle with
+// "…", keeping the start and the end (for paths, the file name).
+func shortenMiddle(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n || n < 5 {
+		return shorten(s, n)
+	}
+	tail := (n - 1) * 3 / 5
+	head := n - 1 - tail
+	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }
 
 // group formats n with thousands separators: 1234567 -> "1,234,567".

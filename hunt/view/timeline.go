@@ -234,7 +234,7 @@ func (t *Timeline) render() (string, error) {
 	names := make([]string, len(t.Lanes))
 	for i, l := range t.Lanes {
 		// NominalY puts names[0] at the bottom; lane 0 is drawn at the top.
-		names[len(t.Lanes)-1-i] = shorten(clean(t.laneLabel(l)), 28)
+		names[len(t.Lanes)-1-i] = shortenMiddle(clean(t.laneLabel(l)), 28)
 	}
 	if len(names) > 0 {
 		p.NominalY(names...)
@@ -252,22 +252,24 @@ func (t *Timeline) render() (string, error) {
 
 	// Legend: one entry per lane with its colour and total, right of the chart.
 	leg := plot.NewLegend()
-	leg.TextStyle.Font = sans(11)
+	leg.TextStyle.Font = sans(12)
 	leg.Top = true
 	leg.Left = true
+	leg.Padding = 5
+	leg.ThumbnailWidth = 12
 	for i, l := range t.Lanes {
 		c := color.Color(laneColor(i))
 		if l.Other {
 			c = otherColor
 		}
-		leg.Add(fmt.Sprintf("%s  %s", shorten(clean(t.laneLabel(l)), 24), group(l.Total())), swatch{c})
+		leg.Add(fmt.Sprintf("%s  %s", shortenMiddle(clean(t.laneLabel(l)), 24), group(l.Total())), swatch{c})
 	}
 	legW := vg.Length(0)
 	if len(t.Lanes) > 0 {
 		legW = legendWidth(leg.TextStyle, t, 24) + 30
 	}
 	h := vg.Length(90 + laneHeight*max(len(t.Lanes), 1))
-	if lh := vg.Length(60 + 16*len(t.Lanes)); lh > h {
+	if lh := vg.Length(60 + 19*len(t.Lanes)); lh > h {
 		h = lh
 	}
 	w := vg.Length(timelineWidth)
@@ -294,7 +296,7 @@ func byText(by string) string {
 func legendWidth(sty text.Style, t *Timeline, n int) vg.Length {
 	var w vg.Length
 	for _, l := range t.Lanes {
-		s := fmt.Sprintf("%s  %s", shorten(clean(t.laneLabel(l)), n), group(l.Total()))
+		s := fmt.Sprintf("%s  %s", shortenMiddle(clean(t.laneLabel(l)), n), group(l.Total()))
 		w = max(w, sty.Width(s))
 	}
 	return w + 20
