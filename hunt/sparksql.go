@@ -468,6 +468,10 @@ func coerceComparisons(out []outTok) {
 				continue
 			}
 		}
+		if out[rn].qual && rn+2 < len(out) && out[rn+1].text == "." {
+			rn += 2 // qualified column on the right: o.LogonType
+			r = rn
+		}
 		lc, rc := out[l], out[rn]
 		switch {
 		case lc.col && lc.typ == "VARCHAR" && rc.kind == tkNumber:
@@ -476,7 +480,7 @@ func coerceComparisons(out []outTok) {
 			wrapColRef(out, r, castFor(lc.typ))
 		case lc.col && (isIntegerType(lc.typ) || isFloatType(lc.typ)) && rc.kind == tkString && rn == r:
 			out[r].text = castFor(numOr(lc.typ)) + "(" + out[r].text + ")"
-		case rc.col && (isIntegerType(rc.typ) || isFloatType(rc.typ)) && lc.kind == tkString:
+		case rc.col && rn == r && (isIntegerType(rc.typ) || isFloatType(rc.typ)) && lc.kind == tkString:
 			out[l].text = castFor(numOr(rc.typ)) + "(" + out[l].text + ")"
 		}
 	}
