@@ -187,19 +187,38 @@ func NewProcessTree(events []ProcessEvent) *ProcessTree {
 	for _, n := range append([]*Process(nil), t.nodes...) {
 		p := findParent(n, byGUID, byPID)
 		if p == nil && (n.ParentGUID != "" || n.ParentPID >= 0 || n.ParentImage != "") {
-			key := strings.ToLower(n.ParentGUID)
-			if key == "" {
-				key = fmt.Sprintf("%s|%d|%s", hostKey(n.Host), n.ParentPID, strings.ToLower(n.ParentImage))
+			// One made-up parent per unseen process: children name it by GUID (Sysmon) or by
+			// host, PID and image (Security), and either may come first.
+			var keys []string
+			if n.ParentGUID != "" {
+				keys = append(keys, "g:"+strings.ToLower(n.ParentGUID))
 			}
-			p = unseen[key]
+			if n.ParentPID >= 0 || n.ParentGUID == "" {
+				keys = append(keys, fmt.Sprintf("p:%s|%d|%s", hostKey(n.Host), n.ParentPID, strings.ToLower(baseName(n.ParentImage))))
+			}
+			for _, k := range keys {
+				if p = unseen[k]; p != nil {
+					break
+				}
+			}
 			if p == nil {
 				p = &Process{ProcessEvent: ProcessEvent{
 					GUID: n.ParentGUID, Host: n.Host, Time: n.Time, PID: n.ParentPID, ParentPID: -1,
 					Image: n.ParentImage, CommandLine: n.ParentCommandLine,
 				}}
-				unseen[key] = p
 				t.nodes = append(t.nodes, p)
 				t.Unparented++
+			}
+			for _, k := range keys {
+				if unseen[k] == nil {
+					unseen[k] = p
+				}
+			}
+			if p.GUID == "" {
+				p.GUID = n.ParentGUID
+			}
+			if p.CommandLine == "" {
+				p.CommandLine = n.ParentCommandLine
 			}
 		}
 		if p != nil && !isAncestor(n, p) {

@@ -396,7 +396,7 @@ func (tt timeTicks) Ticks(min, max float64) []plot.Tick {
 	span := hi.Sub(lo)
 	major := tickSteps[len(tickSteps)-1]
 	for _, s := range tickSteps {
-		if span/s <= 8 {
+		if span/s <= 10 {
 			major = s
 			break
 		}
