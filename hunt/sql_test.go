@@ -67,16 +67,16 @@ func TestSparkSQLSemantics(t *testing.T) {
 		q    string
 		want string
 	}{
-		{`SELECT count(*) AS n FROM ev WHERE LogonType = 3`, "1"},                                  // "abc" is NULL, not an error
-		{`SELECT count(*) AS n FROM ev WHERE Image LIKE "%powershell.exe"`, "1"},                   // case-sensitive
-		{`SELECT count(*) AS n FROM ev WHERE Image RLIKE "(?i)powershell"`, "2"},                   // regex anywhere
-		{`SELECT count(*) AS n FROM ev WHERE Image RLIKE "^C:"`, "4"},                              // anchors still anchor
-		{`SELECT count(*) AS n FROM ev WHERE Image LIKE "C:\\\\Windows\\\\cmd.exe"`, "1"},          // \\\\ in Spark is \\ in LIKE: one backslash
-		{`SELECT count(*) AS n FROM ev WHERE EventID = "1"`, "2"},                                  // string literal cast to the number column
-		{`SELECT count(*) AS n FROM ev WHERE NOT User = "alice"`, "1"},                             // NULL User: NOT NULL is NULL, not true
+		{`SELECT count(*) AS n FROM ev WHERE LogonType = 3`, "1"},                         // "abc" is NULL, not an error
+		{`SELECT count(*) AS n FROM ev WHERE Image LIKE "%powershell.exe"`, "1"},          // case-sensitive
+		{`SELECT count(*) AS n FROM ev WHERE Image RLIKE "(?i)powershell"`, "2"},          // regex anywhere
+		{`SELECT count(*) AS n FROM ev WHERE Image RLIKE "^C:"`, "4"},                     // anchors still anchor
+		{`SELECT count(*) AS n FROM ev WHERE Image LIKE "C:\\\\Windows\\\\cmd.exe"`, "1"}, // \\\\ in Spark is \\ in LIKE: one backslash
+		{`SELECT count(*) AS n FROM ev WHERE EventID = "1"`, "2"},                         // string literal cast to the number column
+		{`SELECT count(*) AS n FROM ev WHERE NOT User = "alice"`, "1"},                    // NULL User: NOT NULL is NULL, not true
 		{"SELECT `Host`, count(*) AS n FROM ev GROUP BY `Host` ORDER BY n DESC, `Host` LIMIT 1", "ws1,2"},
-		{`WITH x AS (SELECT * FROM ev WHERE EventID = 1) SELECT count(*) AS n FROM x`, "2"},      // user CTE + registered frame
-		{`SELECT User FROM ev ORDER BY User LIMIT 1`, "NULL"},                                      // NULLs first ascending
+		{`WITH x AS (SELECT * FROM ev WHERE EventID = 1) SELECT count(*) AS n FROM x`, "2"},                                  // user CTE + registered frame
+		{`SELECT User FROM ev ORDER BY User LIMIT 1`, "NULL"},                                                                // NULLs first ascending
 		{`SELECT ts FROM ev WHERE ts BETWEEN "2020-09-21" AND "2020-09-22" ORDER BY ts LIMIT 1`, "2020-09-21T04:14:55.050Z"}, // string comparison
 	}
 	for _, c := range cases {

@@ -1,0 +1,22 @@
+# hunt (issue 3): frames on DuckDB, Read, Spark-dialect SQL, display; testdata/; bench/hunt.
+#
+# Tests over ../shared/datasets (the Threat Hunter Playbook samples) run when HUNT_SHARED_DATA
+# names the datasets directory; it defaults to ../shared/datasets when that exists (as in CI).
+# The Elasticsearch tests that live in package hunt (TestES*) belong to test-es, which starts ES.
+
+HUNT_SHARED_DATA ?= $(wildcard $(abspath $(ROOT)/../shared/datasets))
+export HUNT_SHARED_DATA
+
+.PHONY: test-hunt fuzz-hunt bench-hunt
+
+test-hunt:
+	@if [ -n "$(HUNT_SHARED_DATA)" ]; then echo "test-hunt: shared datasets at $(HUNT_SHARED_DATA)"; \
+	else echo "test-hunt: no ../shared/datasets: TestTHPSamples will say it is skipped"; fi
+	$(GO) test -race -count=1 -skip '^TestES' ./hunt/
+
+# fuzz-hunt: a short run of each fuzz target (the committed corpora run in test-hunt anyway).
+fuzz-hunt:
+	$(GO) test -run '^$$' -fuzz '^FuzzTranslate$$' -fuzztime 30s ./hunt/
+	$(GO) test -run '^$$' -fuzz '^FuzzJSONLine$$' -fuzztime 30s ./hunt/
+
+TEST_STEPS += test-hunt
