@@ -77,23 +77,25 @@ func (f *Frame) Timeline(timeCol, by string) *Timeline {
 		t.Error = err
 		return t
 	}
-	lane := "'events'"
+	lane, raw := "'events'", "0"
 	if by != "" {
 		bc, err := f.resolve(by)
 		if err != nil {
 			t.Error = err
 			return t
 		}
-		lane = "CAST(" + quoteIdent(bc.ident) + " AS VARCHAR)"
+		raw = quoteIdent(bc.ident)
+		lane = "CAST(" + raw + " AS VARCHAR)"
 	}
-	base := "SELECT " + timeExpr(tc) + " AS ts, " + lane + " AS lane FROM " + f.from()
+	base := "SELECT " + timeExpr(tc) + " AS ts, " + lane + " AS lane, " + raw + " AS raw FROM " + f.from()
 	if err := f.fillTimeline(viewCtx(), t, base); err != nil {
 		t.Error = fmt.Errorf("hunt: timeline of %q: %w", timeCol, err)
 	}
 	return t
 }
 
-// fillTimeline runs the timeline queries over base (columns ts TIMESTAMP, lane VARCHAR).
+// fillTimeline runs the timeline queries over base (columns ts TIMESTAMP, lane VARCHAR, and
+// raw, the grouping value before the cast, which orders lanes of equal counts).
 func (f *Frame) fillTimeline(ctx context.Context, t *view.Timeline, base string) error {
 	db := f.eng.db
 	var first, last sql.NullTime
@@ -112,7 +114,7 @@ func (f *Frame) fillTimeline(ctx context.Context, t *view.Timeline, base string)
 	t.Buckets = int(t.Last.Sub(t.Start)/t.Step) + 1
 
 	// The most frequent lanes, then every bucket count keyed by lane rank (0 = other).
-	rows, err := db.QueryContext(ctx, "SELECT lane, count(*) AS n FROM ("+base+") WHERE ts IS NOT NULL GROUP BY lane ORDER BY n DESC, lane ASC NULLS LAST LIMIT "+fmt.Sprint(TimelineLanes+1))
+	rows, err := db.QueryContext(ctx, "SELECT lane, count(*) AS n FROM ("+base+") WHERE ts IS NOT NULL GROUP BY raw, lane ORDER BY n DESC, raw ASC NULLS LAST LIMIT "+fmt.Sprint(TimelineLanes+1))
 	if err != nil {
 		return duckErr(err)
 	}

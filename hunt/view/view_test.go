@@ -434,4 +434,3 @@ func TestBarsStructure(t *testing.T) {
 	}
 	parseSVG(t, (&Bars{Title: "nothing"}).SVG())
 }
-
