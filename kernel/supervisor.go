@@ -247,15 +247,8 @@ func (w *worker) deathReason() (summary string, detail []string) {
 		return fmt.Sprintf("the interpreter process ended unexpectedly (%s)", status), nil
 	}
 	lines := strings.Split(crash, "\n")
-	// The headline of a Go crash: "fatal error: stack overflow", "panic: ...".
-	head := lines[0]
-	for _, prefix := range []string{"fatal error:", "panic:", "runtime:"} {
-		if i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, prefix) }); i >= 0 {
-			head = lines[i]
-			break
-		}
-	}
-	const maxDetail = 40
+	head := crashHeadline(crash, lines)
+	const maxDetail = 15
 	if len(lines) > maxDetail {
 		lines = append(lines[:maxDetail:maxDetail], fmt.Sprintf("... (%d more lines of crash output)", len(lines)-maxDetail))
 	}
@@ -279,4 +272,29 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 		l.b.Write(p[:room])
 	}
 	return len(p), nil
+}
+
+// crashHeadline names a Go runtime crash. The runtime prints the "fatal error: ..." line before
+// it switches to the crash output file, so when that line is missing the cause is read from
+// the stack trace.
+func crashHeadline(crash string, lines []string) string {
+	for _, prefix := range []string{"fatal error:", "panic:"} {
+		if i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, prefix) }); i >= 0 {
+			return strings.TrimSpace(lines[i])
+		}
+	}
+	switch {
+	case strings.Contains(crash, "runtime.newstack"):
+		return "fatal error: stack overflow (runaway recursion: the goroutine stack exceeded its 1 GB limit)"
+	case strings.Contains(crash, "out of memory"):
+		return "fatal error: out of memory"
+	case strings.Contains(crash, "runtime.fatal") && (strings.Contains(crash, "runtime.map") || strings.Contains(crash, "internal/runtime/maps.")):
+		return "fatal error: concurrent map access (a map was written by one goroutine while another used it)"
+	}
+	for _, l := range lines {
+		if l = strings.TrimSpace(l); l != "" {
+			return l
+		}
+	}
+	return "unknown crash"
 }
