@@ -5,7 +5,7 @@
 // or doc comment of those packages; TestGeneratedUpToDate fails when they are stale.
 package symbols
 
-//go:generate go run ./gen -o . github.com/gohunt/gohunt/kernel/display
+//go:generate go run ./gen -o . github.com/gohunt/gohunt/kernel/display github.com/gohunt/gohunt/hunt
 
 import (
 	_ "embed"

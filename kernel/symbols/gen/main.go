@@ -10,138 +10,46 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"go/ast"
-	"go/build"
-	"go/doc"
-	"go/parser"
-	"go/printer"
-	"go/token"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/traefik/yaegi/extract"
-)
 
-// Doc is the documentation of one exported name, as stored in docs.json.
-type Doc struct {
-	Signature string `json:"signature"`
-	Doc       string `json:"doc"`
-}
+	"github.com/gohunt/gohunt/kernel/symbols/docgen"
+)
 
 func main() {
 	out := flag.String("o", ".", "output directory")
+	docsOnly := flag.Bool("docs", false, "write docs.json only")
 	flag.Parse()
-	if err := run(*out, flag.Args()); err != nil {
+	if err := run(*out, flag.Args(), *docsOnly); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string, pkgs []string) error {
-	// SetSink belongs to the kernel, not to cells.
-	ext := extract.Extractor{Dest: "symbols", Exclude: []string{"^SetSink$"}}
-	r := strings.NewReplacer("/", "-", ".", "_", "~", "_")
-	docs := map[string]Doc{}
-	for _, p := range pkgs {
-		var buf bytes.Buffer
-		ip, err := ext.Extract(p, "", &buf)
-		if err != nil {
-			return fmt.Errorf("extracting %s: %w", p, err)
-		}
-		if err := os.WriteFile(filepath.Join(out, r.Replace(ip)+".go"), buf.Bytes(), 0o644); err != nil {
-			return err
-		}
-		if err := collectDocs(p, docs); err != nil {
-			return fmt.Errorf("documenting %s: %w", p, err)
-		}
-	}
-	b, err := json.MarshalIndent(docs, "", " ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(out, "docs.json"), append(b, '\n'), 0o644)
-}
-
-// collectDocs adds the docs of every exported name of package path to docs, keyed
-// "pkg.Name" and "pkg.Type.Method".
-func collectDocs(path string, docs map[string]Doc) error {
-	bp, err := build.Import(path, ".", 0)
-	if err != nil {
-		return err
-	}
-	fset := token.NewFileSet()
-	var files []*ast.File
-	for _, name := range bp.GoFiles {
-		f, err := parser.ParseFile(fset, filepath.Join(bp.Dir, name), nil, parser.ParseComments)
-		if err != nil {
-			return err
-		}
-		files = append(files, f)
-	}
-	dp, err := doc.NewFromFiles(fset, files, path)
-	if err != nil {
-		return err
-	}
-	pkg := dp.Name
-	docs[pkg] = Doc{Signature: "package " + pkg + ` // import "` + path + `"`, Doc: dp.Doc}
-	add := func(key string, decl ast.Node, text string) {
-		docs[pkg+"."+key] = Doc{Signature: signature(fset, decl), Doc: text}
-	}
-	for _, f := range dp.Funcs {
-		add(f.Name, f.Decl, f.Doc)
-	}
-	values := func(vs []*doc.Value) {
-		for _, v := range vs {
-			for _, s := range v.Decl.Specs {
-				for _, n := range s.(*ast.ValueSpec).Names {
-					if n.IsExported() {
-						add(n.Name, v.Decl, v.Doc)
-					}
-				}
+func run(out string, pkgs []string, docsOnly bool) error {
+	if !docsOnly {
+		// SetSink belongs to the kernel, not to cells.
+		ext := extract.Extractor{Dest: "symbols", Exclude: []string{"^SetSink$"}}
+		r := strings.NewReplacer("/", "-", ".", "_", "~", "_")
+		for _, p := range pkgs {
+			var buf bytes.Buffer
+			ip, err := ext.Extract(p, "", &buf)
+			if err != nil {
+				return fmt.Errorf("extracting %s: %w", p, err)
+			}
+			if err := os.WriteFile(filepath.Join(out, r.Replace(ip)+".go"), buf.Bytes(), 0o644); err != nil {
+				return err
 			}
 		}
 	}
-	values(dp.Consts)
-	values(dp.Vars)
-	for _, t := range dp.Types {
-		add(t.Name, t.Decl, t.Doc)
-		values(t.Consts)
-		values(t.Vars)
-		for _, f := range t.Funcs {
-			add(f.Name, f.Decl, f.Doc)
-		}
-		for _, m := range t.Methods {
-			add(t.Name+"."+m.Name, m.Decl, m.Doc)
-		}
+	b, err := docgen.JSON(pkgs)
+	if err != nil {
+		return err
 	}
-	return nil
-}
-
-// signature prints decl without bodies or comments.
-func signature(fset *token.FileSet, decl ast.Node) string {
-	switch d := decl.(type) {
-	case *ast.FuncDecl:
-		c := *d
-		c.Body, c.Doc = nil, nil
-		decl = &c
-	case *ast.GenDecl:
-		c := *d
-		c.Doc = nil
-		decl = &c
-	}
-	var buf bytes.Buffer
-	cfg := printer.Config{Mode: printer.UseSpaces | printer.TabIndent, Tabwidth: 8}
-	if err := cfg.Fprint(&buf, fset, decl); err != nil {
-		return ""
-	}
-	s := buf.String()
-	// Keep a type's signature short: its first 40 lines.
-	if lines := strings.Split(s, "\n"); len(lines) > 40 {
-		s = strings.Join(lines[:40], "\n") + "\n\t..."
-	}
-	return s
+	return os.WriteFile(filepath.Join(out, "docs.json"), b, 0o644)
 }
