@@ -9,7 +9,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
-		"sync"
+	"sync"
 	"syscall"
 
 	"github.com/gohunt/gohunt/kernel/ipc"
