@@ -175,6 +175,7 @@ start() {
 		-E xpack.security.enabled=false \
 		-E cluster.routing.allocation.disk.threshold_enabled=false \
 		-E action.destructive_requires_name=false \
+		-E search.keep_alive_interval=1s \
 		-E bootstrap.memory_lock=false >"$LOG_DIR/start.out" 2>&1 ||
 		{ tail -n 40 "$LOG_DIR/start.out" >&2 2>/dev/null || true; die "Elasticsearch failed to start"; }
 	local pid

@@ -108,6 +108,10 @@ var helkGUIDs = []string{"process_guid", "process_parent_guid", "user_logon_guid
 // HELK does not rename keep their names.
 func NormalizeHELK(ev map[string]any) (string, error) {
 	if ed, ok := ev["event_data"].(map[string]any); ok {
+		// Winlogbeat 6 puts the logging service's process and thread ids at the top level
+		// (Winlogbeat 7: winlog.process); they must not shadow the event's own.
+		rename(ev, "process_id", "winlog_process_id")
+		rename(ev, "thread_id", "winlog_thread_id")
 		delete(ev, "event_data")
 		for k, v := range ed {
 			if _, clash := ev[k]; !clash {

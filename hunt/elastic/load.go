@@ -204,6 +204,9 @@ func (c *Client) LoadFunc(ctx context.Context, opts LoadOptions, produce func(em
 		pattern := opts.Index
 		if opts.HELK {
 			pattern = HELKIndexPrefix + "*"
+			if opts.Index != "" {
+				pattern = opts.Index + "*"
+			}
 		}
 		if err := c.Refresh(ctx, pattern); err != nil && perr == nil {
 			perr = err

@@ -1,0 +1,31 @@
+# Elasticsearch: a real node from scripts/es.sh (Maven Central integ-test distribution), the
+# hunt/elastic and hunt ES tests against it, and the ES benchmark.
+#
+#   make test-es    start ES, run the ES tests with ES_URL set, stop ES (also on failure)
+#   make es-start   start the node and print its URL; make es-stop stops it
+#   make bench-es   1M synthetic Sysmon-like events: ingest and full read vs elasticsearch-py, eland, raw HTTP
+
+.PHONY: test-es es-start es-stop bench-es
+
+es-start:
+	@bash scripts/es.sh start
+
+es-stop:
+	@bash scripts/es.sh stop
+
+test-es:
+	@url=$$(bash scripts/es.sh start) || { echo "test-es: FAIL: Elasticsearch could not start (see above); the ES tests cannot run"; exit 1; }; \
+	trap 'bash scripts/es.sh stop' EXIT; \
+	echo "test-es: Elasticsearch at $$url"; \
+	ES_URL=$$url ES_SCRIPT=$(ROOT)/scripts/es.sh $(GO) test -race -tags es -count=1 -timeout 15m ./hunt/elastic/... && \
+	ES_URL=$$url ES_SCRIPT=$(ROOT)/scripts/es.sh $(GO) test -tags es -count=1 -timeout 15m -run '^TestES' ./hunt/
+
+TEST_STEPS += test-es
+
+bench-es: build venv
+	@url=$$(bash scripts/es.sh start) || { echo "bench-es: Elasticsearch could not start"; exit 1; }; \
+	trap 'bash scripts/es.sh stop' EXIT; \
+	$(PY) -m pip install -q -r scripts/requirements-bench.txt && \
+	ES_URL=$$url PY=$(PY) $(GO) run ./bench/es
+
+BENCH_STEPS += bench-es
