@@ -1,0 +1,69 @@
+# Playbooks (issue 5): notebooks/, the papermill Go translator (python/), `gohunt run`
+# (playbook/, cmd/gohunt/run.go), browser tests (tests/browser), console test (tests/console),
+# and the demo / lab entry points.
+
+DEMO_NOTEBOOK ?= notebooks/00-getting-started.ipynb
+DEMO_OUT := $(ROOT)/notebooks/out
+LAB_PORT ?= 8888
+# Jupyter refuses to run as root without --allow-root (CI and containers run as root).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo lab notebooks papermill-gohunt test-translator test-playbooks test-console \
+	test-browser browser-deps
+
+# demo: set everything up, run the main playbook headless with the Go runner, say where the
+# executed notebook and its HTML report are.
+demo: setup
+	@mkdir -p $(DEMO_OUT)
+	$(BIN) run $(DEMO_NOTEBOOK) -o $(DEMO_OUT)/$(notdir $(DEMO_NOTEBOOK)) \
+		--html $(DEMO_OUT)/$(basename $(notdir $(DEMO_NOTEBOOK))).html
+	@echo
+	@echo "demo: executed notebook: $(DEMO_OUT)/$(notdir $(DEMO_NOTEBOOK))"
+	@echo "demo: HTML report:       $(DEMO_OUT)/$(basename $(notdir $(DEMO_NOTEBOOK))).html"
+	@echo "demo: open the playbooks interactively with: make lab"
+
+# lab: JupyterLab on 127.0.0.1 with the gohunt kernel installed, opened on the notebooks.
+lab: setup
+	cd $(ROOT) && $(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --no-browser $(ALLOW_ROOT) \
+		--ServerApp.root_dir=$(ROOT) --LabApp.default_url=/lab/tree/notebooks/00-getting-started.ipynb
+
+# notebooks: re-execute every committed playbook in place with gohunt run, so the outputs read
+# on a code host without running anything (static HTML and text/plain only).
+notebooks: build
+	@for nb in notebooks/*.ipynb; do \
+		$(BIN) run -q "$$nb" -o "$$nb" --html none || exit 1; \
+	done
+
+# The translator package is installed (editable) by scripts/venv.sh when the venv is made; an
+# existing venv made before python/ existed gets it here.
+papermill-gohunt: venv
+	@$(PY) -c 'import papermill_gohunt' 2>/dev/null || \
+		$(PY) -m pip install --quiet --disable-pip-version-check -e $(ROOT)/python
+
+test-translator: papermill-gohunt
+	$(PY) -m pytest -q -p no:cacheprovider python/tests
+
+# test-playbooks: the Go runner's unit tests, then every notebook through nbconvert --execute,
+# nbclient, papermill (with parameters) and gohunt run against the real kernel.
+test-playbooks: papermill-gohunt build
+	$(GO) test -race ./playbook/
+	$(PY) -m pytest -q -p no:cacheprovider tests/notebooks
+
+test-console: setup
+	$(PY) -m pytest -q -p no:cacheprovider tests/console
+
+# browser-deps: Debian chromium (apt-get on a fresh machine) and playwright-core from the
+# committed lockfile.
+browser-deps:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "browser-deps: $(CHROMIUM) missing, installing Debian chromium"; \
+		$(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
+	cd tests/browser && npm ci --no-audit --no-fund
+
+test-browser: setup browser-deps
+	cd tests/browser && CHROMIUM=$(CHROMIUM) node --test --test-concurrency=1 --test-reporter=spec
+
+TEST_STEPS += test-translator test-playbooks test-console test-browser
