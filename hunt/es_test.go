@@ -10,10 +10,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gohunt/gohunt/hunt/elastic/esfault"
 )
 
 func esURL(t testing.TB) string {
@@ -456,4 +459,55 @@ func TestESCredentialsNeverShown(t *testing.T) {
 	if s := fmt.Sprintf("%v %#v", e4, e4); strings.Contains(s, pw) || !strings.Contains(s, "127.0.0.1:2") || !strings.Contains(s, "envuser") {
 		t.Fatalf("env client prints %q", s)
 	}
+}
+
+// TestESNodeRestartMidRead restarts the node while a read is under way: requests fail while
+// it is down and are retried; the point-in-time is gone afterwards, so the read starts over;
+// the result has every document exactly once.
+func TestESNodeRestartMidRead(t *testing.T) {
+	script := os.Getenv("ES_SCRIPT")
+	if script == "" {
+		t.Fatal("ES_SCRIPT is not set: make test-es passes scripts/es.sh so that the test can restart the node")
+	}
+	es := testES(t)
+	p := esfault.New(esURL(t))
+	defer p.Close()
+	p.Delay = 40 * time.Millisecond
+	viaProxy := ES(p.URL, ESQuiet(), ESRetries(60))
+	f := viaProxy.Index(testPattern, ESBatch(10), ESSlices(2))
+	if f.Err() != nil {
+		t.Fatal(f.Err())
+	}
+	restarted := make(chan error, 1)
+	go func() {
+		for p.Searches() < 6 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		out, err := exec.Command("bash", script, "restart").CombinedOutput()
+		if err != nil {
+			err = fmt.Errorf("%v: %s", err, out)
+		}
+		restarted <- err
+	}()
+	rows := collect(t, "read across a restart", f.Frame())
+	select {
+	case err := <-restarted:
+		if err != nil {
+			t.Fatal(err)
+		}
+	default:
+		t.Fatal("the read finished before the node restarted: the test did not test a restart mid-read")
+	}
+	if len(rows) != 600 {
+		t.Fatalf("%d rows, want 600", len(rows))
+	}
+	seen := map[string]bool{}
+	for _, r := range rows {
+		k := fmt.Sprint(r["ts"])
+		if seen[k] {
+			t.Fatalf("duplicate row ts=%s", k)
+		}
+		seen[k] = true
+	}
+	_ = es
 }
