@@ -542,9 +542,11 @@ func (t *ProcessTree) headline(n *Process) string {
 
 const treeStyle = `<style>
 .gohunt-ptree{font:13px/1.45 sans-serif;color:#222}
-.gohunt-ptree details>div,.gohunt-ptree details>details,.gohunt-ptree details>.gh-leaf{margin-left:1.4em;border-left:1px dotted #bbb;padding-left:.5em}
+.gohunt-ptree ul{list-style:none!important;margin:0!important;padding:0 0 0 1.4em!important;border-left:1px dotted #bbb}
+.gohunt-ptree ul.gh-tree{padding-left:0!important;border-left:none}
+.gohunt-ptree li{list-style:none!important;margin:0!important;padding:0!important}
+.gohunt-ptree li.gh-leaf{padding-left:1.05em!important}
 .gohunt-ptree summary{cursor:pointer}
-.gohunt-ptree .gh-leaf{padding-left:1.05em}
 .gohunt-ptree .gh-img{font-weight:bold}
 .gohunt-ptree .gh-meta{color:#666;font-size:12px}
 .gohunt-ptree .gh-unseen .gh-img{font-style:italic;color:#777}
@@ -553,11 +555,13 @@ const treeStyle = `<style>
 .gohunt-ptree .gh-mark{color:#d62728;font-weight:bold}
 </style>`
 
-// HTML returns the tree as nested details/summary elements: each process
-// with its image, pid, time, host, user and command line; made-up parents
-// in italics; highlighted processes outlined and marked "MATCH". Branches
-// are open to depth 2, or, when something is highlighted, along the
-// paths to the highlighted processes.
+// HTML returns the tree as nested lists (indented by any browser, even
+// where a sanitizer drops the styles) whose branches are details/summary
+// elements: each process with its image, pid, time, host, user, the logs
+// that recorded it and its command line; made-up parents in italics;
+// highlighted processes outlined and marked "MATCH". Branches are open to
+// depth 2, or, when something is highlighted, along the paths to the
+// highlighted processes.
 func (t *ProcessTree) HTML() string {
 	if err := t.Err(); err != nil {
 		return errorHTML("process tree not built", err)
@@ -594,30 +598,31 @@ func (t *ProcessTree) HTML() string {
 			cls += " gh-hl"
 		}
 		if len(n.Children) == 0 {
-			b.WriteString(`<div class="gh-leaf` + cls + `">`)
+			b.WriteString(`<li class="gh-leaf` + cls + `">`)
 			t.nodeHTML(&b, n)
 			fullCommand(&b, n)
-			b.WriteString(`</div>`)
+			b.WriteString(`</li>`)
 			return
 		}
-		isOpen := open[n] || (t.marks == 0 && depth < 2)
-		b.WriteString(`<details`)
-		if isOpen {
+		b.WriteString(`<li><details`)
+		if open[n] || (t.marks == 0 && depth < 2) {
 			b.WriteString(` open`)
 		}
 		b.WriteString(`><summary class="` + strings.TrimSpace(cls) + `">`)
 		t.nodeHTML(&b, n)
 		b.WriteString(`</summary>`)
 		fullCommand(&b, n)
+		b.WriteString(`<ul>`)
 		for _, c := range n.Children {
 			walk(c, depth+1)
 		}
-		b.WriteString(`</details>`)
+		b.WriteString(`</ul></details></li>`)
 	}
+	b.WriteString(`<ul class="gh-tree">`)
 	for _, r := range t.Roots {
 		walk(r, 0)
 	}
-	b.WriteString(`</div>`)
+	b.WriteString(`</ul></div>`)
 	return b.String()
 }
 

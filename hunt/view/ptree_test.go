@@ -201,7 +201,7 @@ func TestProcessTreeHTMLEscapingAndStructure(t *testing.T) {
 		}
 	}
 	var hl []string
-	for _, n := range append(findAll(doc, "div"), findAll(doc, "summary")...) {
+	for _, n := range append(findAll(doc, "li"), findAll(doc, "summary")...) {
 		if c, _ := attr(n, "class"); strings.Contains(c, "gh-hl") {
 			hl = append(hl, textOf(n))
 		}

@@ -2,6 +2,7 @@ package view
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"html"
 	"image/color"
@@ -175,13 +176,25 @@ func group(n int64) string {
 	return b.String()
 }
 
-// figure wraps an inline SVG and a caption into an HTML figure.
+// figure wraps an SVG picture and a caption into an HTML figure. The SVG is
+// an image with a data: URL rather than inline markup: notebook sanitizers
+// (JupyterLab's for untrusted notebooks, code hosts') strip inline <svg>
+// but keep images, and an SVG shown as an image can run nothing. The
+// caption doubles as the image's alt text.
 func figure(class, svg, caption string) string {
 	var b strings.Builder
 	b.WriteString(`<figure class="` + class + `" style="margin:0">`)
-	b.WriteString(svg)
+	b.WriteString(`<img src="data:image/svg+xml;base64,`)
+	b.WriteString(base64.StdEncoding.EncodeToString([]byte(svg)))
+	b.WriteString(`" alt="` + esc(caption) + `"`)
+	if m := svgSizeAttrs.FindStringSubmatch(svg); m != nil {
+		b.WriteString(` width="` + m[1] + `" height="` + m[2] + `"`)
+	}
+	b.WriteString(` style="max-width:100%;height:auto">`)
 	b.WriteString(`<figcaption style="font:12px sans-serif;color:#444">`)
 	b.WriteString(esc(caption))
 	b.WriteString(`</figcaption></figure>`)
 	return b.String()
 }
+
+var svgSizeAttrs = regexp.MustCompile(`^<svg width="([0-9.]+)" height="([0-9.]+)"`)

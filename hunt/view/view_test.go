@@ -1,6 +1,7 @@
 package view
 
 import (
+	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -100,8 +101,12 @@ func (d svgDoc) hasPrefix(s string) bool {
 	return false
 }
 
-// parseHTML parses s as an HTML fragment and fails on script, img, iframe or
-// event handler attributes anywhere in it.
+// allowStyle lets parseHTML accept <style> elements (the process tree has one).
+const allowStyle = true
+
+// parseHTML parses s as an HTML fragment and fails on script, iframe,
+// object, embed or inline svg elements, images other than a well-formed SVG
+// data: URL, and event handler attributes anywhere in it.
 func parseHTML(t *testing.T, s string) *html.Node {
 	t.Helper()
 	doc, err := html.Parse(strings.NewReader("<!DOCTYPE html><html><body>" + s + "</body></html>"))
@@ -112,8 +117,22 @@ func parseHTML(t *testing.T, s string) *html.Node {
 	walk = func(n *html.Node) {
 		if n.Type == html.ElementNode {
 			switch n.Data {
-			case "script", "img", "iframe", "object", "embed":
-				t.Fatalf("HTML holds a <%s> element:\n%.3000s", n.Data, s)
+			case "img":
+				// Only the chart itself: an SVG as a data: URL, which must be well-formed.
+				src, _ := attr(n, "src")
+				const prefix = "data:image/svg+xml;base64,"
+				if !strings.HasPrefix(src, prefix) {
+					t.Fatalf("HTML holds an image that is not a data: SVG: %.200s", src)
+				}
+				raw, err := base64.StdEncoding.DecodeString(src[len(prefix):])
+				if err != nil {
+					t.Fatalf("image data: %v", err)
+				}
+				parseSVG(t, string(raw))
+			case "script", "iframe", "object", "embed", "svg", "style", "link":
+				if n.Data != "style" || !allowStyle {
+					t.Fatalf("HTML holds a <%s> element:\n%.3000s", n.Data, s)
+				}
 			}
 			for _, a := range n.Attr {
 				if strings.HasPrefix(strings.ToLower(a.Key), "on") {
@@ -297,17 +316,23 @@ func TestTimelineHTMLAndText(t *testing.T) {
 	h := tl.HTML()
 	doc := parseHTML(t, h)
 	figs := findAll(doc, "figure")
-	if len(figs) != 1 || len(findAll(doc, "svg")) != 1 || len(findAll(doc, "figcaption")) != 1 {
-		t.Fatalf("want one figure with one svg and a caption:\n%.500s", h)
+	if len(figs) != 1 || len(findAll(doc, "img")) != 1 || len(findAll(doc, "figcaption")) != 1 {
+		t.Fatalf("want one figure with one image and a caption:\n%.500s", h)
 	}
 	cap := textOf(findAll(doc, "figcaption")[0])
+	if alt, _ := attr(findAll(doc, "img")[0], "alt"); alt != cap {
+		t.Errorf("image alt %q differs from the caption %q", alt, cap)
+	}
+	if w, _ := attr(findAll(doc, "img")[0], "width"); w != "900" {
+		t.Errorf("image width %q", w)
+	}
 	for _, want := range []string{"Timeline of " + group(tl.Total()) + " events by EventID (4 lanes)", "2020-09-21 04:14:53.831 to 2020-09-21 04:21:00.831 UTC", "span 6m7s", "5s buckets", "3 events without a readable time left out"} {
 		if !strings.Contains(cap, want) {
 			t.Errorf("caption %q lacks %q", cap, want)
 		}
 	}
-	if strings.Contains(h, "<script>") || !strings.Contains(h, "&lt;script&gt;") {
-		t.Errorf("lane name not escaped in HTML")
+	if strings.Contains(h, "<script>") || !strings.Contains(tl.SVG(), "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("lane name not escaped")
 	}
 	s := tl.String()
 	for _, want := range []string{"Timeline of", "span 6m7s", "(other values)", hostile1} {
