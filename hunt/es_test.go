@@ -511,3 +511,46 @@ func TestESNodeRestartMidRead(t *testing.T) {
 	}
 	_ = es
 }
+
+// TestESHELKSeed runs the HELK walkthrough on Mordor-layout events loaded with LoadHELK:
+// filter processcreate, select, and the Part 4 security 4624 x sysmon 1 join in Spark SQL.
+func TestESHELKSeed(t *testing.T) {
+	es := testES(t)
+	ctx := context.Background()
+	if err := es.Engine().DeleteIndex(ctx, "logs-endpoint-winevent-*"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := es.LoadHELK("elastic/testdata/mixed_layouts.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Created != 5 {
+		t.Fatalf("LoadHELK: %v", st)
+	}
+	sysmon := es.Index("logs-endpoint-winevent-sysmon-*")
+	pc := sysmon.Where(Col("action").Eq("processcreate")).
+		Select("@timestamp", "host_name", "process_parent_name", "process_name", "user_logon_id", "process_guid")
+	if !pc.Pushed() {
+		t.Fatalf("the seed's filter and select were not pushed down: %s", pc.Query())
+	}
+	rows := collect(t, "processcreate", pc.Frame())
+	if len(rows) != 2 {
+		t.Fatalf("processcreate rows: %v", rows)
+	}
+	security := es.Index("logs-endpoint-winevent-security-*")
+	if err := security.As("security_events").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sysmon.As("sysmon_events").Err(); err != nil {
+		t.Fatal(err)
+	}
+	j := SQL("SELECT s.`@timestamp`, s.host_name, s.src_ip_addr, s.logon_type, s.user_logon_id, s.user_name, " +
+		"p.process_parent_name, p.process_name, p.process_guid " +
+		"FROM (SELECT * FROM security_events WHERE event_id = 4624 AND logon_type = 3 AND src_ip_addr is not null) s " +
+		"INNER JOIN (SELECT * FROM sysmon_events WHERE event_id = 1) p ON s.user_logon_id = p.user_logon_id")
+	got := collect(t, "seed join", j)
+	if len(got) != 1 || got[0]["process_parent_name"] != "wmiprvse.exe" || got[0]["process_name"] != "powershell.exe" ||
+		got[0]["user_name"] != "pgustavo" || got[0]["src_ip_addr"] != "172.18.39.106" {
+		t.Fatalf("seed join: %v", got)
+	}
+}
