@@ -97,7 +97,7 @@ func hostileTree() view {
 			"ParentImage": `C:\Windows\System32\wbem\WmiPrvSE.exe`, "User": `<i>user</i>`},
 		{"EventID": 4688, "Channel": "security", "Hostname": "WS1<script>alert('host')</script>", "@timestamp": "2020-09-21T04:14:55.000Z",
 			"NewProcessId": "0x14", "ProcessId": "0xa", "NewProcessName": `C:\Windows\System32\cmd.exe`,
-			"CommandLine": `cmd /c "</details><img src=x onerror=alert(2)>` + strings.Repeat(" padding", 80) + `"`,
+			"CommandLine":     `cmd /c "</details><img src=x onerror=alert(2)>` + strings.Repeat(" padding", 80) + `"`,
 			"SubjectUserName": "bob", "SubjectDomainName": "CORP"},
 	}
 	return hunt.FromRows(rows).ProcessTree().Highlight("cmd.exe", hunt.Spawned("cmd.exe", ""))
