@@ -1,6 +1,7 @@
 package hunt
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -487,4 +488,22 @@ func (f *Frame) Join(other *Frame, on any, how string) *Frame {
 	}
 	q := "SELECT " + strings.Join(parts, ", ") + " FROM (" + f.sql + ") AS __l " + kind + " JOIN (" + other.sql + ") AS __r ON " + cond
 	return f.derive(q)
+}
+
+// Cache runs the frame now and keeps its rows as a table in the session database (Spark's
+// cache()), so that later operations read the stored rows instead of re-running the query or
+// re-reading the source. It is the one chain operation that does work at once.
+func (f *Frame) Cache() *Frame {
+	if f.err != nil {
+		return f
+	}
+	table := f.eng.tableName("cache")
+	if err := f.eng.exec(context.Background(), "CREATE TABLE "+quoteIdent(table)+" AS "+f.sql); err != nil {
+		return errFrame(f.eng, fmt.Errorf("hunt: Cache: %w", err))
+	}
+	g := newFrame(f.eng, "SELECT * FROM "+quoteIdent(table))
+	if g.err == nil {
+		g.note = f.note
+	}
+	return g
 }

@@ -297,3 +297,17 @@ func TestOutputs(t *testing.T) {
 		t.Errorf("WriteCSV to a missing directory: %v", err)
 	}
 }
+
+func TestCache(t *testing.T) {
+	f := events(t).Where(Col("EventID").Eq(1))
+	c := mustOK(t, f.Cache())
+	if !strings.Contains(c.SQLText(), "__hunt_cache_") {
+		t.Errorf("Cache did not store a table: %s", c.SQLText())
+	}
+	if n := count(t, c); n != 2 {
+		t.Errorf("cached rows %d, want 2", n)
+	}
+	if err := events(t).Select("nope").Cache().Err(); err == nil {
+		t.Error("Cache passed no error on")
+	}
+}

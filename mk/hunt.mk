@@ -20,3 +20,12 @@ fuzz-hunt:
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONLine$$' -fuzztime 30s ./hunt/
 
 TEST_STEPS += test-hunt
+
+# bench-hunt: the THP samples end to end, filter + group-by over 10M synthetic events and the
+# memory of a 1M-event frame, each next to pandas and PySpark (local) in the same run, with ratios.
+bench-hunt: venv
+	$(PY) -m pip install -q --disable-pip-version-check -r scripts/requirements-bench.txt
+	@test -d "$(HUNT_SHARED_DATA)" || { echo "bench-hunt: needs ../shared/datasets (the THP datasets); set HUNT_SHARED_DATA"; exit 1; }
+	$(GO) run ./bench/hunt -py $(PY) -shared $(dir $(HUNT_SHARED_DATA:%/=%))
+
+BENCH_STEPS += bench-hunt
