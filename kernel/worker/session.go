@@ -233,7 +233,11 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 	}
 	s.syncOutput()
 	s.reportDropped()
-	s.snapshot()
+	if ctx.Err() == nil {
+		// After an interrupt the abandoned evaluation may still be stopping: leave the
+		// interpreter's globals alone until the next cell.
+		s.snapshot()
+	}
 	if ee != nil {
 		if len(ee.Traceback) == 0 {
 			ee.Traceback = []string{ee.Ename + ": " + ee.Evalue}
@@ -492,11 +496,9 @@ func (s *Session) evalLast(ctx context.Context, code string, start, end int, e a
 	for i := range vars {
 		vars[i] = "__r" + strconv.Itoa(i)
 	}
-	var prog *interp.Program
+	assign := strings.Join(vars, ", ") + " :=\n" + pad + expr
 	if n > 0 {
-		var err error
-		prog, err = s.compile(strings.Join(vars, ", ") + " :=\n" + pad + expr)
-		if err != nil {
+		if _, err := s.compile(assign); err != nil {
 			n = -1
 		}
 	}
@@ -516,7 +518,9 @@ func (s *Session) evalLast(ctx context.Context, code string, start, end int, e a
 		res.data = data
 		return nil
 	}
-	if _, err := s.interp.ExecuteWithContext(ctx, prog); err != nil {
+	// Compiled again by Eval: yaegi's ExecuteWithContext races with its own goroutine when
+	// interrupted.
+	if _, err := s.eval(ctx, assign); err != nil {
 		return err
 	}
 	vals := make([]reflect.Value, n)
