@@ -2,6 +2,7 @@ package hunt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -102,6 +103,19 @@ func (f *Frame) derive(query string) *Frame {
 		g.note = f.note
 	}
 	return g
+}
+
+// context prefixes a new binding error of g (one f did not carry) with the operation that made it,
+// so that a DuckDB type error says where it came from.
+func (g *Frame) context(op string) *Frame {
+	if g.err == nil {
+		return g
+	}
+	var he *Error
+	if errors.As(g.err, &he) && strings.HasPrefix(he.Msg, "hunt") {
+		return g
+	}
+	return errFrame(g.eng, &Error{Msg: "hunt: " + op + ": " + cleanMessage(g.err.Error()), Err: g.err})
 }
 
 // Err returns the error that building this frame ran into, or nil. The kernel shows it as the

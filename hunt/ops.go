@@ -22,7 +22,7 @@ func (f *Frame) Where(cond any) *Frame {
 	if err != nil {
 		return errFrame(f.eng, err)
 	}
-	return f.derive("SELECT * FROM " + f.from() + " WHERE " + r.sql)
+	return f.derive("SELECT * FROM "+f.from()+" WHERE "+r.sql).context("Where(" + e.String() + ")")
 }
 
 // Filter is Where (Spark's name for it).
@@ -125,7 +125,7 @@ func (f *Frame) Select(cols ...any) *Frame {
 	if err != nil {
 		return errFrame(f.eng, err)
 	}
-	return f.project(oc, "")
+	return f.project(oc, "").context("Select")
 }
 
 // Drop removes the named columns; naming a column the frame lacks is an error.
@@ -206,7 +206,7 @@ func (f *Frame) WithColumn(name string, e any) *Frame {
 	if !replaced {
 		oc = append(oc, outCol{sql: r.sql, name: name})
 	}
-	return f.project(oc, "")
+	return f.project(oc, "").context("WithColumn(" + name + ")")
 }
 
 // OrderBy sorts by the given columns: names ("EventID", or "-EventID" / "EventID DESC" for
@@ -253,7 +253,7 @@ func (f *Frame) OrderBy(cols ...any) *Frame {
 			keys = append(keys, r.sql+" ASC NULLS FIRST")
 		}
 	}
-	return f.derive("SELECT * FROM " + f.from() + " ORDER BY " + strings.Join(keys, ", "))
+	return f.derive("SELECT * FROM " + f.from() + " ORDER BY " + strings.Join(keys, ", ")).context("OrderBy")
 }
 
 // Sort is OrderBy (Spark's other name for it).
@@ -317,7 +317,7 @@ func (f *Frame) Union(others ...*Frame) *Frame {
 		}
 		parts = append(parts, "SELECT * FROM "+o.from())
 	}
-	return f.derive(strings.Join(parts, " UNION ALL BY NAME "))
+	return f.derive(strings.Join(parts, " UNION ALL BY NAME ")).context("Union")
 }
 
 // As registers the frame for SQL under name (see Register) and returns it, so that
@@ -393,7 +393,7 @@ func (g *Grouped) Agg(aggs ...Expr) *Frame {
 	if len(groupBy) > 0 {
 		tail = " GROUP BY " + strings.Join(groupBy, ", ")
 	}
-	return f.project(append(keys, vals...), tail)
+	return f.project(append(keys, vals...), tail).context("GroupBy(...).Agg")
 }
 
 // Count counts the rows of the grouped frame per group (column "count"), as Spark's
@@ -487,7 +487,7 @@ func (f *Frame) Join(other *Frame, on any, how string) *Frame {
 		parts[i] = c.sql + " AS " + quoteIdent(alloc.ident(c.name))
 	}
 	q := "SELECT " + strings.Join(parts, ", ") + " FROM (" + f.sql + ") AS __l " + kind + " JOIN (" + other.sql + ") AS __r ON " + cond
-	return f.derive(q)
+	return f.derive(q).context("Join")
 }
 
 // Cache runs the frame now and keeps its rows as a table in the session database (Spark's

@@ -2,6 +2,10 @@ package hunt
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	gotoken "go/token"
+	"io/fs"
 	"strings"
 	"sync"
 	"testing"
@@ -310,4 +314,65 @@ func TestCache(t *testing.T) {
 	if err := events(t).Select("nope").Cache().Err(); err == nil {
 		t.Error("Cache passed no error on")
 	}
+}
+
+func TestTypeMismatchNamesTheOperation(t *testing.T) {
+	f := mustOK(t, FromRows([]map[string]any{{"tags": []string{"a"}, "n": 1}}))
+	err := f.Where(Col("tags").Gt(Col("n"))).Err()
+	if err == nil || !strings.Contains(err.Error(), "Where(") || !strings.Contains(err.Error(), "tags") {
+		t.Errorf("type mismatch error: %v", err)
+	}
+	err = f.Where("tags + 1 > 2").Err()
+	if err == nil || !strings.Contains(err.Error(), `SQL expression "tags + 1 > 2"`) {
+		t.Errorf("type mismatch in a SQL predicate: %v", err)
+	}
+}
+
+func TestExportedNamesDocumented(t *testing.T) {
+	fset := gotoken.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range pkgs {
+		for name, file := range pkg.Files {
+			for _, d := range file.Decls {
+				switch d := d.(type) {
+				case *ast.FuncDecl:
+					if d.Name.IsExported() && (d.Recv == nil || ast.IsExported(recvName(d))) && d.Doc == nil {
+						t.Errorf("%s: %s has no doc comment", name, d.Name.Name)
+					}
+					if d.Name.IsExported() && d.Type.TypeParams != nil {
+						t.Errorf("%s: %s is generic: yaegi cannot call extracted generics", name, d.Name.Name)
+					}
+				case *ast.GenDecl:
+					for _, sp := range d.Specs {
+						switch sp := sp.(type) {
+						case *ast.TypeSpec:
+							if sp.Name.IsExported() && d.Doc == nil && sp.Doc == nil {
+								t.Errorf("%s: type %s has no doc comment", name, sp.Name.Name)
+							}
+						case *ast.ValueSpec:
+							for _, n := range sp.Names {
+								if n.IsExported() && d.Doc == nil && sp.Doc == nil && sp.Comment == nil {
+									t.Errorf("%s: %s has no doc comment", name, n.Name)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func recvName(d *ast.FuncDecl) string {
+	t := d.Recv.List[0].Type
+	if s, ok := t.(*ast.StarExpr); ok {
+		t = s.X
+	}
+	if id, ok := t.(*ast.Ident); ok {
+		return id.Name
+	}
+	return ""
 }

@@ -55,6 +55,7 @@ type SQLError struct {
 	Msg string
 }
 
+// Error returns the message with the offset.
 func (e *SQLError) Error() string { return fmt.Sprintf("hunt: SQL at offset %d: %s", e.Pos, e.Msg) }
 
 // tokenize splits Spark SQL into tokens, decoding string literals with Spark's escape rules.

@@ -1,6 +1,7 @@
 package hunt
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -75,23 +76,23 @@ func (e *engine) sparkSQL(query string) *Frame {
 	}
 	f := newFrame(e, q)
 	if f.err != nil {
-		f.err = sqlError(f.err, tr)
+		f.err = sqlError(f.err, tr, "hunt.SQL: ")
 	}
 	return f
 }
 
 // sqlError adds near matches to DuckDB's "Referenced column X not found" errors.
-func sqlError(err error, tr *translator) error {
+func sqlError(err error, tr *translator, prefix string) error {
 	msg := err.Error()
 	const marker = `Referenced column "`
 	i := strings.Index(msg, marker)
 	if i < 0 {
-		return &Error{Msg: "hunt.SQL: " + cleanMessage(msg), Err: err}
+		return &Error{Msg: prefix + cleanMessage(msg), Err: err}
 	}
 	rest := msg[i+len(marker):]
 	j := strings.Index(rest, `"`)
 	if j < 0 {
-		return &Error{Msg: "hunt.SQL: " + cleanMessage(msg), Err: err}
+		return &Error{Msg: prefix + cleanMessage(msg), Err: err}
 	}
 	name := rest[:j]
 	var names []string
@@ -107,7 +108,7 @@ func sqlError(err error, tr *translator) error {
 	if k := strings.Index(msg, "\n"); k >= 0 {
 		first = msg[:k]
 	}
-	return &Error{Msg: "hunt.SQL: unknown column \"" + cleanMessage(name) + "\"" + hint + " (" + cleanMessage(first) + ")", Err: err}
+	return &Error{Msg: prefix + "unknown column \"" + cleanMessage(name) + "\"" + hint + " (" + cleanMessage(first) + ")", Err: err}
 }
 
 func sortedKeys(m map[string]*Frame) []string {
@@ -192,7 +193,7 @@ func translateSparkExpr(expr string, s scope) (string, error) {
 	if len(s.frames) == 1 {
 		f := s.frames[0]
 		if _, err := f.eng.describe("SELECT " + q + " FROM " + f.from()); err != nil {
-			return "", sqlError(err, tr)
+			return "", sqlError(err, tr, "hunt: SQL expression "+strconv.Quote(expr)+": ")
 		}
 	}
 	return q, nil
