@@ -22,7 +22,7 @@ func (f *Frame) Where(cond any) *Frame {
 	if err != nil {
 		return errFrame(f.eng, err)
 	}
-	return f.derive("SELECT * FROM "+f.from()+" WHERE "+r.sql).context("Where(" + e.String() + ")")
+	return f.derive("SELECT * FROM " + f.from() + " WHERE " + r.sql).context("Where(" + e.String() + ")")
 }
 
 // Filter is Where (Spark's name for it).
