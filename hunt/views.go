@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/gohunt/gohunt/hunt/view"
 )
@@ -109,6 +110,9 @@ func (f *Frame) fillTimeline(ctx context.Context, t *view.Timeline, base string)
 		return nil
 	}
 	t.First, t.Last = first.Time.UTC(), last.Time.UTC()
+	if err := spanCheck(t.First, t.Last); err != nil {
+		return err
+	}
 	t.Step = view.BucketFor(t.First, t.Last, view.DefaultBuckets)
 	t.Start = view.BucketStart(t.First, t.Step)
 	t.Buckets = int(t.Last.Sub(t.Start)/t.Step) + 1
@@ -183,6 +187,16 @@ WHERE b.ts IS NOT NULL GROUP BY ALL`, startUS, stepUS, base, strings.Join(values
 	}
 	if t.Lanes[len(names)].Total() == 0 {
 		t.Lanes = t.Lanes[:len(names)]
+	}
+	return nil
+}
+
+// spanCheck refuses times spread over more than 250 years (beyond what a time.Duration holds,
+// and surely bad times in the data).
+func spanCheck(first, last time.Time) error {
+	if last.Year()-first.Year() > 250 {
+		return fmt.Errorf("the times run from %s to %s: filter out the bad ones first (Where/Between)",
+			first.Format(time.RFC3339), last.Format(time.RFC3339))
 	}
 	return nil
 }

@@ -126,6 +126,9 @@ func (f *ESFrame) esTimeline(t *view.Timeline, tf, bf elastic.Field) error {
 	}
 	ms := func(v float64) time.Time { return time.UnixMilli(int64(math.Round(v))).UTC() }
 	t.First, t.Last = ms(*lo.Value), ms(*hi.Value)
+	if err := spanCheck(t.First, t.Last); err != nil {
+		return err
+	}
 	t.Step = view.BucketFor(t.First, t.Last, view.DefaultBuckets)
 	t.Start = view.BucketStart(t.First, t.Step)
 	t.Buckets = int(t.Last.Sub(t.Start)/t.Step) + 1

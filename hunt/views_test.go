@@ -158,6 +158,18 @@ func TestFrameTimelineManyLanesAndTypes(t *testing.T) {
 	}
 }
 
+func TestFrameTimelineBadTimes(t *testing.T) {
+	f := DuckSQL(`SELECT * FROM (VALUES (TIMESTAMP '0001-01-01 00:00:00'), (TIMESTAMP '2020-09-21 04:00:00'), (TIMESTAMP '9999-01-01 00:00:00')) v(ts)`)
+	err := f.Timeline("ts", "").Err()
+	if err == nil || !strings.Contains(err.Error(), "filter out the bad ones") {
+		t.Errorf("times over 9998 years: %v", err)
+	}
+	ok := f.Where(Col("ts").Between("2000-01-01", "2100-01-01")).Timeline("ts", "")
+	if ok.Err() != nil || ok.Total() != 1 {
+		t.Errorf("after filtering: %v, %d events", ok.Err(), ok.Total())
+	}
+}
+
 func TestFrameBarsSample(t *testing.T) {
 	f := Read(viewSample)
 	total := mustCount(t, f)

@@ -82,19 +82,24 @@ const DefaultBuckets = 120
 
 // BucketFor returns the bucket width for events spanning first..last: the
 // shortest round width (1ms, 2ms, 5ms, ... 1s, 2s, 5s, 10s, 15s, 30s, 1m, ...
-// 1h, 2h, 3h, 6h, 12h, 1d, 2d, 7d, 14d, 30d, 90d, 365d) that needs at most
-// max buckets once first is rounded down to a multiple of it.
+// 1h, 2h, 3h, 6h, 12h, 1d, 2d, 7d, 14d, 30d, 90d, 365d, then doubling years)
+// that needs at most max buckets once first is rounded down to a multiple of it.
 func BucketFor(first, last time.Time, max int) time.Duration {
 	if max < 1 {
 		max = 1
 	}
+	fits := func(s time.Duration) bool { return int64(last.Sub(first.Truncate(s))/s)+1 <= int64(max) }
 	for _, s := range niceSteps {
-		start := first.Truncate(s)
-		if int64(last.Sub(start)/s)+1 <= int64(max) {
+		if fits(s) {
 			return s
 		}
 	}
-	return niceSteps[len(niceSteps)-1]
+	// Centuries of span (bad times in the data): whole multiples of a year.
+	s := niceSteps[len(niceSteps)-1]
+	for !fits(s) && s < math.MaxInt64/4 {
+		s *= 2
+	}
+	return s
 }
 
 // BucketStart returns the start of the bucket of width step holding t:
@@ -217,6 +222,7 @@ func (t *Timeline) SVG() string {
 const (
 	timelineWidth = 900
 	laneHeight    = 26
+	legendLabel   = 30 // runes of a lane name in the legend
 )
 
 func (t *Timeline) render() (string, error) {
@@ -262,11 +268,11 @@ func (t *Timeline) render() (string, error) {
 		if l.Other {
 			c = otherColor
 		}
-		leg.Add(fmt.Sprintf("%s  %s", shortenMiddle(clean(t.laneLabel(l)), 24), group(l.Total())), swatch{c})
+		leg.Add(fmt.Sprintf("%s  %s", shortenMiddle(clean(t.laneLabel(l)), legendLabel), group(l.Total())), swatch{c})
 	}
 	legW := vg.Length(0)
 	if len(t.Lanes) > 0 {
-		legW = legendWidth(leg.TextStyle, t, 24) + 30
+		legW = legendWidth(leg.TextStyle, t, legendLabel) + 30
 	}
 	h := vg.Length(90 + laneHeight*max(len(t.Lanes), 1))
 	if lh := vg.Length(60 + 19*len(t.Lanes)); lh > h {
