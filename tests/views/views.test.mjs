@@ -123,3 +123,51 @@ test('views in JupyterLab (trusted and untrusted) and in nbconvert HTML', { time
     await j.stop();
   }
 });
+
+// The same views made by a live gohunt kernel: cells typed as a hunter types them, run in
+// JupyterLab; the outputs must be the pictures (not text), a cell-defined predicate must work
+// as a highlight, and a wrong column must fail the cell with the near match.
+test('views from a live gohunt kernel in JupyterLab', { timeout: 600_000 }, async () => {
+  const sample = path.join(root, 'testdata', 'mordor', 'empire_shell_reg_dump_sam.zip');
+  const legacy = path.join(root, 'testdata', 'mordor', 'synthetic_legacy_winlogbeat6.tar.gz');
+  const cells = [
+    `events := hunt.Read(${JSON.stringify(sample)})`,
+    'events.Timeline("@timestamp", "EventID")',
+    'events.RareValues("Image").Bar()',
+    'events.Histogram("ThreadID")',
+    `hunt.Read(${JSON.stringify(legacy)}).ProcessTree().Highlight("on the DC", func(p *hunt.Process) bool { return strings.HasPrefix(p.Host, "DC01") && p.Name() == "powershell.exe" })`,
+    'events.Timeline("@timestmp", "EventID")',
+  ];
+  const { notebookJSON, openNotebook, runAll } = await import('../browser/lib.mjs');
+  const j = await startJupyter('lab', { 'live.ipynb': notebookJSON(cells) });
+  const browser = await launchBrowser();
+  try {
+    const page = await newPage(browser);
+    await openNotebook(page, j, 'lab', 'live.ipynb');
+    await runAll(page, 300_000);
+    const cellsLoc = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-CodeCell');
+    const outText = async (i) => cellsLoc.nth(i).locator('.jp-OutputArea').innerText();
+    for (const i of [1, 2, 3]) {
+      const img = cellsLoc.nth(i).locator('.jp-OutputArea-output figure img[src^="data:image/svg+xml;base64,"]');
+      assert.equal(await img.count(), 1, `cell ${i} (${cells[i]}): no chart in the output: ${await outText(i)}`);
+      const w = await img.evaluate(async (el) => {
+        await el.decode();
+        return el.naturalWidth;
+      });
+      assert.ok(w > 100, `cell ${i}: chart not decoded`);
+      await cellsLoc.nth(i).locator('.jp-OutputArea-output').screenshot({ path: path.join(artifacts, `live-${i}.png`) });
+    }
+    const tree = cellsLoc.nth(4).locator('.gohunt-ptree');
+    assert.equal(await tree.count(), 1, `process tree cell: ${await outText(4)}`);
+    const marks = await tree.locator('.gh-hl').count();
+    assert.equal(marks, 2, 'the cell-defined predicate should mark the two powershell processes on DC01');
+    await cellsLoc.nth(4).locator('.jp-OutputArea-output').screenshot({ path: path.join(artifacts, 'live-4.png') });
+    const err = await outText(5);
+    assert.match(err, /unknown column "@timestmp"; did you mean "@timestamp"/, `wrong column: ${err}`);
+    await page.screenshot({ path: path.join(artifacts, 'live-window.png') });
+    assert.deepEqual(page.errors, [], 'page errors');
+  } finally {
+    await browser.close();
+    await j.stop();
+  }
+});
