@@ -95,9 +95,18 @@ func (s *Session) topNames() []string {
 func (s *Session) members(base string) []string {
 	s.mu.Lock()
 	t, isVar := s.globals[base]
+	tn := s.varTypes[base]
+	var methods []string
+	if tn != "" {
+		for k := range s.funcDocs {
+			if m, ok := strings.CutPrefix(k, tn+"."); ok {
+				methods = append(methods, m)
+			}
+		}
+	}
 	s.mu.Unlock()
 	if isVar {
-		return s.typeMembers(t)
+		return append(s.typeMembers(t), methods...)
 	}
 	if strings.Contains(base, ".") {
 		return nil

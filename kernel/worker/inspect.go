@@ -189,7 +189,16 @@ func (s *Session) docOf(name, _ string) (string, bool) {
 	// A variable: show its type, or document its method.
 	s.mu.Lock()
 	t, isVar := s.globals[head]
+	tn := s.varTypes[head]
 	s.mu.Unlock()
+	if isVar && tn != "" {
+		if !dotted {
+			return head + " " + tn, true
+		}
+		if d, ok := s.docOf(tn+"."+rest, ""); ok {
+			return d, true
+		}
+	}
 	if isVar && t != nil {
 		if !dotted {
 			return head + " " + t.String(), true

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/token"
 	"io"
 	"os"
 	"reflect"
@@ -69,6 +70,8 @@ type Session struct {
 	generics  map[string]bool
 	funcDocs  map[string]funcDoc
 	globals   map[string]reflect.Type // snapshot after each cell, for completion
+	varTypes  map[string]string       // variable -> cell-defined type name, when the cell says
+	results   map[string]string       // func -> cell-defined type it returns
 	imports   map[string]string       // package name -> import path
 }
 
@@ -82,7 +85,8 @@ func New(cfg Config) (*Session, error) {
 		cfg.OutputLimit = DefaultOutputLimit
 	}
 	s := &Session{cfg: cfg, cellTypes: map[string]bool{}, generics: map[string]bool{},
-		funcDocs: map[string]funcDoc{}, globals: map[string]reflect.Type{}, imports: map[string]string{}}
+		funcDocs: map[string]funcDoc{}, globals: map[string]reflect.Type{}, imports: map[string]string{},
+		varTypes: map[string]string{}, results: map[string]string{}}
 	s.out = newStream("stdout", cfg.StdoutR, cfg.Stdout, cfg.OutputLimit, s.sendStream)
 	s.errs = newStream("stderr", cfg.StderrR, cfg.Stderr, cfg.OutputLimit, s.sendStream)
 	s.stdin = &stdinReader{s: s}
@@ -842,6 +846,49 @@ func (s *Session) learn(code string, p *parsedChunk) {
 			s.funcDocs[name] = funcDoc{sig: sig, doc: x.Doc.Text()}
 		}
 	}
+	for _, d := range p.file.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Type.Results != nil && len(fd.Type.Results.List) > 0 {
+			if tn := typeIdent(fd.Type.Results.List[0].Type); tn != "" && s.cellTypes[tn] {
+				s.results[fd.Name.Name] = tn
+			}
+		}
+	}
+	for _, st := range p.stmts {
+		switch x := st.(type) {
+		case *ast.AssignStmt:
+			if x.Tok == token.DEFINE && len(x.Lhs) == len(x.Rhs) {
+				for i, l := range x.Lhs {
+					if id, ok := l.(*ast.Ident); ok {
+						if tn := s.exprType(x.Rhs[i]); tn != "" {
+							s.varTypes[id.Name] = tn
+						} else {
+							delete(s.varTypes, id.Name)
+						}
+					}
+				}
+			}
+		case *ast.DeclStmt:
+			if gd, ok := x.Decl.(*ast.GenDecl); ok {
+				for _, sp := range gd.Specs {
+					if vs, ok := sp.(*ast.ValueSpec); ok {
+						for i, id := range vs.Names {
+							tn := ""
+							if vs.Type != nil {
+								tn = typeIdent(vs.Type)
+							} else if i < len(vs.Values) {
+								tn = s.exprType(vs.Values[i])
+							}
+							if tn != "" && s.cellTypes[tn] {
+								s.varTypes[id.Name] = tn
+							} else {
+								delete(s.varTypes, id.Name)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
 	for _, st := range p.stmts {
 		if ds, ok := st.(*ast.DeclStmt); ok {
 			if gd, ok := ds.Decl.(*ast.GenDecl); ok {
@@ -861,6 +908,39 @@ func (s *Session) learn(code string, p *parsedChunk) {
 		}
 		s.imports[name] = path
 	}
+}
+
+// typeIdent returns the name of a type written T or *T.
+func typeIdent(e ast.Expr) string {
+	if st, ok := e.(*ast.StarExpr); ok {
+		e = st.X
+	}
+	if id, ok := e.(*ast.Ident); ok {
+		return id.Name
+	}
+	return ""
+}
+
+// exprType returns the cell-defined type of T{...}, &T{...}, T(x) or f() where f returns one.
+func (s *Session) exprType(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.UnaryExpr:
+		if x.Op == token.AND {
+			return s.exprType(x.X)
+		}
+	case *ast.CompositeLit:
+		if tn := typeIdent(x.Type); s.cellTypes[tn] {
+			return tn
+		}
+	case *ast.CallExpr:
+		if id, ok := x.Fun.(*ast.Ident); ok {
+			if s.cellTypes[id.Name] {
+				return id.Name
+			}
+			return s.results[id.Name]
+		}
+	}
+	return ""
 }
 
 func recvName(e ast.Expr) string {

@@ -60,6 +60,7 @@ func TestCompletion(t *testing.T) {
 		{code: "x := strings.ToU", want: []string{"strings.ToUpper", "strings.ToUpperSpecial"}, start: 5},
 		{code: "help", want: []string{"helper", "helperVar"}, start: 0},
 		{code: "pt.", present: "pt.X", start: 0},
+		{code: "pt.No", want: []string{"pt.Norm"}, start: 0},
 		{code: "sb.Wr", present: "sb.WriteString", start: 0},
 		{code: "display.HT", want: []string{"display.HTML", "display.HTMLer"}, start: 0},
 		{code: "fo", present: "for", start: 0},
@@ -100,6 +101,7 @@ func contains(ss []string, s string) bool {
 func TestInspect(t *testing.T) {
 	s := newTestSession(t)
 	s.run("// area returns the area of a w by h rectangle.\nfunc area(w, h float64) float64 { return w * h }\nvar sb strings.Builder").ok(t)
+	s.run("type circle struct{ r float64 }\n// Perimeter is 2πr.\nfunc (c circle) Perimeter() float64 { return 2 * 3.14159 * c.r }\nc := circle{1}").ok(t)
 	cases := []struct {
 		code   string
 		cursor int
@@ -111,6 +113,8 @@ func TestInspect(t *testing.T) {
 		{"display.HTML", -1, "func HTML(s string)\n\nHTML shows the HTML fragment s"},
 		{"sb.WriteString", -1, "func (b *Builder) WriteString(s string) (int, error)"},
 		{"sb", -1, "sb strings.Builder"},
+		{"c.Perimeter", -1, "func (c circle) Perimeter() float64\n\nPerimeter is 2πr."},
+		{"c", -1, "c circle"},
 	}
 	for _, c := range cases {
 		cursor := c.cursor
