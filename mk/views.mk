@@ -11,12 +11,13 @@ VIEWS_SHARED ?= $(or $(HUNT_SHARED_DATA),$(wildcard $(abspath $(ROOT)/../shared/
 
 .PHONY: test-views bench-views
 
-test-views:
+# browser-deps (mk/playbooks.mk) installs Debian chromium and playwright-core for tests/browser,
+# whose harness (tests/browser/lib.mjs) the views test uses.
+test-views: browser-deps
 	@if [ -z "$(VIEWS_SHARED)" ]; then echo "test-views: ../shared/datasets not found (set HUNT_SHARED_DATA): TestFrameViewsSharedDatasets will fail"; fi
 	HUNT_SHARED_DATA=$(VIEWS_SHARED) $(GO) test -count=1 ./hunt/view/
 	HUNT_SHARED_DATA=$(VIEWS_SHARED) $(GO) test -count=1 -run '^TestFrame(Timeline|Bars|ProcessTree|Views)' ./hunt/
-	test -d tests/browser/node_modules/playwright-core || (cd tests/browser && npm ci --no-audit --no-fund)
-	cd tests/views && HUNT_SHARED_DATA=$(VIEWS_SHARED) node --test --test-concurrency=1 --test-reporter=spec views.test.mjs
+	cd tests/views && CHROMIUM=$(CHROMIUM) HUNT_SHARED_DATA=$(VIEWS_SHARED) node --test --test-concurrency=1 --test-reporter=spec views.test.mjs
 
 bench-views:
 	@go_out=$$($(GO) test -run '^$$' -bench '^BenchmarkTimeline1M' -benchtime 5x ./hunt/) || { echo "$$go_out"; exit 1; }; \
