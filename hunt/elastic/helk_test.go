@@ -102,7 +102,7 @@ func TestHELKIndexNames(t *testing.T) {
 		"Microsoft-Windows-PowerShell/Operational":    "powershell",
 		"Microsoft-Windows-WMI-Activity/Operational":  "wmiactivity",
 		"Microsoft-Windows-TaskScheduler/Operational": "taskscheduler",
-		"System":                                      "system",
+		"System": "system",
 	} {
 		if got := helkLogName(ch); got != want {
 			t.Errorf("%s: %s, want %s", ch, got, want)

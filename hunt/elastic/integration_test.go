@@ -188,8 +188,10 @@ func TestScanFaultInjection(t *testing.T) {
 	const n = 3000
 	seedScan(t, c0, n)
 	cases := map[string]func(int64) esfault.Fault{
-		"429 every third":        func(k int64) esfault.Fault { return map[bool]esfault.Fault{true: esfault.TooMany}[k%3 == 0] },
-		"503 and 502 bursts":     func(k int64) esfault.Fault { return [...]esfault.Fault{0, esfault.Unavail, esfault.Unavail, esfault.BadGW, 0, 0}[k%6] },
+		"429 every third": func(k int64) esfault.Fault { return map[bool]esfault.Fault{true: esfault.TooMany}[k%3 == 0] },
+		"503 and 502 bursts": func(k int64) esfault.Fault {
+			return [...]esfault.Fault{0, esfault.Unavail, esfault.Unavail, esfault.BadGW, 0, 0}[k%6]
+		},
 		"cut mid-body":           func(k int64) esfault.Fault { return map[bool]esfault.Fault{true: esfault.CutBody}[k%4 == 1] },
 		"connection reset early": func(k int64) esfault.Fault { return map[bool]esfault.Fault{true: esfault.CutBefore}[k%5 == 2] },
 	}

@@ -72,11 +72,13 @@ type pageResp struct {
 			Value    int64  `json:"value"`
 			Relation string `json:"relation"`
 		} `json:"total"`
-		Hits []struct {
-			Source json.RawMessage   `json:"_source"`
-			Sort   []json.RawMessage `json:"sort"`
-		} `json:"hits"`
+		Hits []hit `json:"hits"`
 	} `json:"hits"`
+}
+
+type hit struct {
+	Source json.RawMessage   `json:"_source"`
+	Sort   []json.RawMessage `json:"sort"`
 }
 
 // Scan reads every hit of the query over the indices matching pattern with a point-in-time
@@ -151,94 +153,35 @@ func (c *Client) Scan(ctx context.Context, pattern string, o ScanOptions, sink f
 		wg.Add(1)
 		go func(slice int) {
 			defer wg.Done()
-			var after []json.RawMessage
-			var got int64
-			first := true
-			lastCall := time.Now()
-			for {
-				body := map[string]any{
-					"size":             o.Batch,
-					"pit":              map[string]any{"id": *latest.Load(), "keep_alive": ka},
-					"sort":             []any{"_shard_doc"},
-					"query":            query,
-					"track_total_hits": first,
-				}
-				if o.Limit > 0 {
-					body["size"] = min(int64(o.Batch), o.Limit-got)
-				}
-				if o.Source != nil {
-					body["_source"] = map[string]any{"includes": o.Source}
-				}
-				if n > 1 {
-					body["slice"] = map[string]any{"id": slice, "max": n}
-				}
-				if after != nil {
-					body["search_after"] = after
-				}
-				var r pageResp
-				err := c.page(sctx, body, &r, &retries)
-				if err != nil {
-					var ee *Error
-					if errors.As(err, &ee) && ee.Status == 404 && (ee.Type == "search_context_missing_exception" || ee.Type == "search_phase_execution_exception") {
-						if idle := time.Since(lastCall); idle > o.KeepAlive {
-							err = &PITExpiredError{KeepAlive: o.KeepAlive, Idle: idle}
-						} else {
-							err = &PITLostError{Err: err}
-						}
+			// The sink runs in its own goroutine so that the next page is already on its
+			// way while this one is consumed.
+			pagesCh := make(chan []json.RawMessage, 2)
+			sinkDone := make(chan error, 1)
+			go func() {
+				var serr error
+				for docs := range pagesCh {
+					if serr != nil {
+						continue
 					}
-					errs[slice] = err
-					cancel()
-					return
-				}
-				lastCall = time.Now()
-				if r.PitID != "" {
-					id := r.PitID
-					latest.Store(&id)
-				}
-				if r.TimedOut {
-					errs[slice] = errors.New("search timed out on the server; results would be partial")
-					cancel()
-					return
-				}
-				if r.Shards.Failed > 0 {
-					mu.Lock()
-					for _, f := range r.Shards.Failures {
-						failures = append(failures, string(f))
-					}
-					mu.Unlock()
-					if !o.AllowPartial {
-						errs[slice] = fmt.Errorf("%d of %d shards failed (pass hunt.ESAllowPartial() to accept partial results): %s", r.Shards.Failed, r.Shards.Total, firstFailure(r.Shards.Failures))
+					if serr = sink(docs); serr != nil {
 						cancel()
-						return
+						continue
+					}
+					pages.Add(1)
+					rd := read.Add(int64(len(docs)))
+					if o.Progress != nil {
+						o.Progress(rd, st.Total)
 					}
 				}
-				if first && r.Hits.Total != nil {
-					totals[slice] = r.Hits.Total.Value
-				}
-				first = false
-				hits := r.Hits.Hits
-				if len(hits) == 0 {
-					return
-				}
-				docs := make([]json.RawMessage, len(hits))
-				for j := range hits {
-					docs[j] = hits[j].Source
-				}
-				if err := sink(docs); err != nil {
-					errs[slice] = err
-					cancel()
-					return
-				}
-				got += int64(len(hits))
-				pages.Add(1)
-				rd := read.Add(int64(len(hits)))
-				if o.Progress != nil {
-					o.Progress(rd, st.Total)
-				}
-				after = hits[len(hits)-1].Sort
-				if (o.Limit > 0 && got >= o.Limit) || len(hits) < o.Batch {
-					return
-				}
+				sinkDone <- serr
+			}()
+			errs[slice] = c.readSlice(sctx, slice, n, query, ka, &o, &latest, &retries, &mu, &failures, &totals[slice], pagesCh)
+			close(pagesCh)
+			if serr := <-sinkDone; serr != nil {
+				errs[slice] = serr // the sink's own error explains the cancellation
+			}
+			if errs[slice] != nil {
+				cancel()
 			}
 		}(i)
 	}
@@ -274,6 +217,87 @@ func (c *Client) Scan(ctx context.Context, pattern string, o ScanOptions, sink f
 		return st, fmt.Errorf("read of %s: %d rows read, want %d", pattern, st.Read, st.Total)
 	}
 	return st, nil
+}
+
+// readSlice fetches the pages of one slice and sends their documents to out.
+func (c *Client) readSlice(ctx context.Context, slice, n int, query map[string]any, ka string, o *ScanOptions,
+	latest *atomic.Pointer[string], retries *atomic.Int64, mu *sync.Mutex, failures *[]string, total *int64, out chan<- []json.RawMessage) error {
+	var after []json.RawMessage
+	var got int64
+	first := true
+	lastCall := time.Now()
+	for {
+		body := map[string]any{
+			"size":             o.Batch,
+			"pit":              map[string]any{"id": *latest.Load(), "keep_alive": ka},
+			"sort":             []any{"_shard_doc"},
+			"query":            query,
+			"track_total_hits": first,
+		}
+		if o.Limit > 0 {
+			body["size"] = min(int64(o.Batch), o.Limit-got)
+		}
+		if o.Source != nil {
+			body["_source"] = map[string]any{"includes": o.Source}
+		}
+		if n > 1 {
+			body["slice"] = map[string]any{"id": slice, "max": n}
+		}
+		if after != nil {
+			body["search_after"] = after
+		}
+		var r pageResp
+		if err := c.page(ctx, body, &r, retries); err != nil {
+			var ee *Error
+			if errors.As(err, &ee) && ee.Status == 404 && (ee.Type == "search_context_missing_exception" || ee.Type == "search_phase_execution_exception") {
+				if idle := time.Since(lastCall); idle > o.KeepAlive {
+					return &PITExpiredError{KeepAlive: o.KeepAlive, Idle: idle}
+				}
+				return &PITLostError{Err: err}
+			}
+			return err
+		}
+		lastCall = time.Now()
+		if r.PitID != "" {
+			id := r.PitID
+			latest.Store(&id)
+		}
+		if r.TimedOut {
+			return errors.New("search timed out on the server; results would be partial")
+		}
+		if r.Shards.Failed > 0 {
+			mu.Lock()
+			for _, f := range r.Shards.Failures {
+				*failures = append(*failures, string(f))
+			}
+			mu.Unlock()
+			if !o.AllowPartial {
+				return fmt.Errorf("%d of %d shards failed (pass hunt.ESAllowPartial() to accept partial results): %s", r.Shards.Failed, r.Shards.Total, firstFailure(r.Shards.Failures))
+			}
+		}
+		if first && r.Hits.Total != nil {
+			*total = r.Hits.Total.Value
+		}
+		first = false
+		hits := r.Hits.Hits
+		if len(hits) == 0 {
+			return nil
+		}
+		docs := make([]json.RawMessage, len(hits))
+		for j := range hits {
+			docs[j] = hits[j].Source
+		}
+		select {
+		case out <- docs:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		got += int64(len(hits))
+		after = hits[len(hits)-1].Sort
+		if (o.Limit > 0 && got >= o.Limit) || len(hits) < o.Batch {
+			return nil
+		}
+	}
 }
 
 func firstFailure(fs []json.RawMessage) string {
