@@ -476,7 +476,9 @@ func (s *Session) evalLast(ctx context.Context, code string, start, end int, e a
 	expr := code[start:end]
 	pad := blank(code[:start])
 	n := 1
+	isCall := false
 	if call, ok := e.(*ast.CallExpr); ok && !s.isType(call.Fun) {
+		isCall = true
 		// yaegi keeps only the first result of a call: learn how many there are.
 		_, err := s.compile("__r0, __r1 :=\n" + pad + expr)
 		var pe interp.Panic
@@ -501,7 +503,26 @@ func (s *Session) evalLast(ctx context.Context, code string, start, end int, e a
 		vars[i] = "__r" + strconv.Itoa(i)
 	}
 	assign := strings.Join(vars, ", ") + " :=\n" + pad + expr
-	if n > 0 {
+	vals := make([]reflect.Value, max(n, 0))
+	if n == 1 && isCall {
+		// yaegi fails (panics) on some generic calls: check that the assignment compiles
+		// before running it, so that the call runs once.
+		if _, err := s.compile(assign); err != nil {
+			n = -1
+		}
+	}
+	if n == 1 {
+		// One Eval assigns and returns the value.
+		v, err := s.eval(ctx, assign+"\n__r0")
+		switch {
+		case err == nil:
+			vals[0] = v
+		case isCompileError(err):
+			n = -1 // e.g. some generic calls: evaluate the expression as it is
+		default:
+			return err
+		}
+	} else if n > 1 {
 		if _, err := s.compile(assign); err != nil {
 			n = -1
 		}
@@ -522,18 +543,19 @@ func (s *Session) evalLast(ctx context.Context, code string, start, end int, e a
 		res.data = data
 		return nil
 	}
-	// Compiled again by Eval: yaegi's ExecuteWithContext races with its own goroutine when
-	// interrupted.
-	if _, err := s.eval(ctx, assign); err != nil {
-		return err
-	}
-	vals := make([]reflect.Value, n)
-	for i, v := range vars {
-		rv, err := s.eval(ctx, v)
-		if err != nil {
+	if n > 1 {
+		// Compiled again by Eval: yaegi's ExecuteWithContext races with its own goroutine
+		// when interrupted.
+		if _, err := s.eval(ctx, assign); err != nil {
 			return err
 		}
-		vals[i] = rv
+		for i, v := range vars {
+			rv, err := s.eval(ctx, v)
+			if err != nil {
+				return err
+			}
+			vals[i] = rv
+		}
 	}
 	if n > 1 {
 		// A non-nil final error fails the cell; a nil one is not shown.
@@ -600,6 +622,12 @@ var builtinTypes = map[string]bool{"bool": true, "byte": true, "complex64": true
 	"float32": true, "float64": true, "int": true, "int8": true, "int16": true, "int32": true, "int64": true,
 	"rune": true, "string": true, "uint": true, "uint8": true, "uint16": true, "uint32": true, "uint64": true,
 	"uintptr": true, "any": true}
+
+// isCompileError reports whether err came before anything ran: not a panic, not an interrupt.
+func isCompileError(err error) bool {
+	var pe interp.Panic
+	return !errors.As(err, &pe) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
 
 var errorType = reflect.TypeOf((*error)(nil)).Elem()
 
