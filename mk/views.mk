@@ -9,7 +9,7 @@
 
 VIEWS_SHARED ?= $(or $(HUNT_SHARED_DATA),$(wildcard $(abspath $(ROOT)/../shared/datasets)))
 
-.PHONY: test-views bench-views
+.PHONY: test-views bench-views fuzz-views
 
 # browser-deps (mk/playbooks.mk) installs Debian chromium and playwright-core for tests/browser,
 # whose harness (tests/browser/lib.mjs) the views test uses.
@@ -19,6 +19,10 @@ test-views: browser-deps
 	HUNT_SHARED_DATA=$(VIEWS_SHARED) $(GO) test -count=1 -run '^TestFrame(Timeline|Bars|ProcessTree|Views)' ./hunt/
 	cd tests/views && CHROMIUM=$(CHROMIUM) HUNT_SHARED_DATA=$(VIEWS_SHARED) node --test --test-concurrency=1 --test-reporter=spec views.test.mjs
 
+# fuzz-views: a short run of the escaping fuzz target (its seeds run in test-views anyway).
+fuzz-views:
+	$(GO) test -run '^$$' -fuzz '^FuzzHostileStrings$$' -fuzztime 60s ./hunt/view/
+
 bench-views:
 	@go_out=$$($(GO) test -run '^$$' -bench '^BenchmarkTimeline1M' -benchtime 5x ./hunt/) || { echo "$$go_out"; exit 1; }; \
 	echo "$$go_out" | grep '^Benchmark'; \
@@ -27,7 +31,11 @@ bench-views:
 	py_ms=$$($(PY) bench/views/peer_timeline.py) || exit 1; \
 	verdict=$$(awk -v g=$$go_ms 'BEGIN { print (g < 1000 ? "met" : "NOT MET") }'); \
 	ratio=$$(awk -v g=$$go_ms -v p=$$py_ms 'BEGIN { printf "%.1f", p / g }'); \
-	echo "bench-views: timeline of 1,000,000 events: gohunt $$go_ms ms (drawing alone $$draw_ms ms), pandas+matplotlib $$py_ms ms: gohunt is $${ratio}x faster; target < 1000 ms $$verdict"
+	echo "# fuzz-views: a short run of the escaping fuzz target (its seeds run in test-views anyway).
+fuzz-views:
+	$(GO) test -run '^$$' -fuzz '^FuzzHostileStrings$$' -fuzztime 60s ./hunt/view/
+
+bench-views: timeline of 1,000,000 events: gohunt $$go_ms ms (drawing alone $$draw_ms ms), pandas+matplotlib $$py_ms ms: gohunt is $${ratio}x faster; target < 1000 ms $$verdict"
 
 TEST_STEPS += test-views
 BENCH_STEPS += bench-views

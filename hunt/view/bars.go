@@ -144,7 +144,7 @@ const barHeight = 20
 func (b *Bars) render() (string, error) {
 	p := newPlot()
 	p.Title.Text = shorten(clean(b.Title), 90)
-	p.X.Label.Text = b.Value
+	p.X.Label.Text = shorten(clean(b.Value), 60)
 	if p.X.Label.Text == "" {
 		p.X.Label.Text = "count"
 	}

@@ -101,7 +101,7 @@ func clean(s string) string {
 	ok := utf8.ValidString(s)
 	if ok {
 		for _, r := range s {
-			if unicode.IsControl(r) || r == utf8.RuneError {
+			if unicode.IsControl(r) || r == utf8.RuneError || r == 0xFFFE || r == 0xFFFF {
 				ok = false
 				break
 			}
@@ -119,7 +119,7 @@ func clean(s string) string {
 			b.WriteString(`\n`)
 		case r == '\r':
 			b.WriteString(`\r`)
-		case unicode.IsControl(r):
+		case unicode.IsControl(r) || r == 0xFFFE || r == 0xFFFF:
 			if r < 0x100 {
 				fmt.Fprintf(&b, `\x%02x`, r)
 			} else {
