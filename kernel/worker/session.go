@@ -16,6 +16,7 @@ import (
 	"go/ast"
 	"go/token"
 	"io"
+	"log"
 	"os"
 	"reflect"
 	"regexp"
@@ -107,7 +108,19 @@ func New(cfg Config) (*Session, error) {
 	// pipes the session drains.
 	var stdinVar io.Reader = s.stdin
 	stdoutVar, stderrVar := cfg.Stdout, cfg.Stderr
+	// log.Fatal prints and stops the cell with a recognizable panic (yaegi's restricted log
+	// panics with the bare message).
+	logger := log.New(&stderrFilter{s: s}, "", log.LstdFlags)
+	fatal := func(msg string) {
+		_ = logger.Output(3, msg)
+		panic(logFatal(strings.TrimSuffix(msg, "\n")))
+	}
 	err := s.interp.Use(interp.Exports{
+		"log/log": {
+			"Fatal":   reflect.ValueOf(func(v ...any) { fatal(fmt.Sprint(v...)) }),
+			"Fatalf":  reflect.ValueOf(func(f string, v ...any) { fatal(fmt.Sprintf(f, v...)) }),
+			"Fatalln": reflect.ValueOf(func(v ...any) { fatal(fmt.Sprintln(v...)) }),
+		},
 		"gohunt/rt/rt": {"GoPanic": reflect.ValueOf(s.goPanicked)},
 		"os/os": {
 			"Stdin":  reflect.ValueOf(&stdinVar).Elem(),
@@ -188,6 +201,9 @@ func (s *Session) Interrupt() {
 	s.mu.Unlock()
 	s.stdin.interrupt()
 }
+
+// logFatal is the panic value of log.Fatal in a cell.
+type logFatal string
 
 // execError is a cell's failure as Jupyter shows it.
 type execError struct {
@@ -1068,6 +1084,9 @@ func (s *Session) explain(err error, code string, p *parsedChunk) error { // cod
 			val = s.mapPositions(e).Error()
 		}
 		msg := fmt.Sprint(val)
+		if lf, ok := pe.Value.(logFatal); ok {
+			return &execError{Ename: "log.Fatal", Evalue: string(lf) + " (the cell called log.Fatal; the kernel keeps running and kept your variables)"}
+		}
 		if m := regexp.MustCompile(`^os\.Exit\((-?\d+)\)$`).FindStringSubmatch(msg); m != nil {
 			return &execError{Ename: "SystemExit", Evalue: fmt.Sprintf("the cell called os.Exit(%s); the kernel keeps running and kept your variables", m[1])}
 		}

@@ -175,7 +175,8 @@ func TestFaultsKeepVariables(t *testing.T) {
 		{"var m map[string]int\nm[\"a\"] = 1", "runtime error", "assignment to entry in nil map"},
 		{"var p *struct{ X int }\np.X = 1", "runtime error", "nil pointer"},
 		{"os.Exit(3)", "SystemExit", "os.Exit(3)"},
-		{`log.Fatal("fatal thing")`, "panic", "fatal thing"},
+		{`log.Fatal("fatal thing")`, "log.Fatal", "fatal thing"},
+		{`log.Fatalf("bad %d", 7)`, "log.Fatal", "bad 7"},
 		{"go func() { panic(\"in goroutine\") }()\ntime.Sleep(5 * time.Second)", "panic", "in a goroutine: in goroutine"},
 		{"func work(m map[int]int) { m[1] = 1 }\ngo work(nil)\nselect {}", "panic", "assignment to entry in nil map"},
 		{"defer fmt.Println()", "CompileError", "defer at the top level"},
@@ -192,6 +193,14 @@ func TestFaultsKeepVariables(t *testing.T) {
 		if got := s.run("kept + 1").ok(t).text(); got != "42" {
 			t.Fatalf("after %q: kept+1 = %q", f.code, got)
 		}
+	}
+}
+
+func TestLogFatalPrints(t *testing.T) {
+	s := newTestSession(t)
+	r := s.run(`log.Fatalln("stop", 1)`)
+	if r.reply["ename"] != "log.Fatal" || !strings.Contains(r.stream("stderr"), "stop 1\n") {
+		t.Fatalf("got %s, stderr %q", r.errorText(), r.stream("stderr"))
 	}
 }
 
