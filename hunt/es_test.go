@@ -13,10 +13,12 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gohunt/gohunt/hunt/elastic/esfault"
+	"github.com/gohunt/gohunt/kernel/display"
 )
 
 func esURL(t testing.TB) string {
@@ -553,4 +555,42 @@ func TestESHELKSeed(t *testing.T) {
 		got[0]["user_name"] != "pgustavo" || got[0]["src_ip_addr"] != "172.18.39.106" {
 		t.Fatalf("seed join: %v", got)
 	}
+}
+
+type captureSink struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (s *captureSink) Display(data, _ map[string]any, id string, update bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.msgs = append(s.msgs, fmt.Sprintf("id=%s update=%v %v", id, update, data["text/plain"]))
+}
+
+func (s *captureSink) Clear(bool) {}
+
+// TestESProgressDisplay checks that a full read shows its progress under one display id and
+// updates it in place (update_display_data) with the final count.
+func TestESProgressDisplay(t *testing.T) {
+	es := testES(t)
+	sink := &captureSink{}
+	old := display.SetSink(sink)
+	defer display.SetSink(old)
+	l := ES(esURL(t)).Index(testPattern, ESBatch(50), ESSlices(2)).Frame()
+	if l.Err() != nil {
+		t.Fatal(l.Err())
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.msgs) < 2 {
+		t.Fatalf("progress messages: %q", sink.msgs)
+	}
+	first, last := sink.msgs[0], sink.msgs[len(sink.msgs)-1]
+	id := strings.Fields(first)[0]
+	if !strings.Contains(first, "update=false") || !strings.Contains(first, "reading gh-test-*") ||
+		!strings.HasPrefix(last, id+" update=true") || !strings.Contains(last, "600 / 600 rows") {
+		t.Fatalf("progress messages: %q", sink.msgs)
+	}
+	_ = es
 }

@@ -232,3 +232,46 @@ func TestScanGivesUpAndNamesKeepAlive(t *testing.T) {
 		t.Fatalf("expired PIT: err = %v", err)
 	}
 }
+
+// TestScanShardFailures makes some shards fail for real: a term query with a word on a field
+// that is keyword in one index and long in another fails on the long index's shards only.
+func TestScanShardFailures(t *testing.T) {
+	c := client(t, "")
+	ctx := context.Background()
+	if err := c.DeleteIndex(ctx, "gh-shard-*"); err != nil {
+		t.Fatal(err)
+	}
+	for i, typ := range []string{"keyword", "long"} {
+		idx := fmt.Sprintf("gh-shard-%d", i)
+		if err := c.CreateIndex(ctx, idx, map[string]any{"settings": map[string]any{"number_of_replicas": 0},
+			"mappings": map[string]any{"properties": map[string]any{"v": map[string]any{"type": typ}}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.LoadFunc(ctx, LoadOptions{Index: idx, Refresh: true}, func(emit func(string, int, []byte) error) error {
+			for j := 0; j < 50; j++ {
+				if err := emit("gen", j, []byte(fmt.Sprintf(`{"v":%d,"j":%d,"i":%d}`, j, j, i))); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := map[string]any{"bool": map[string]any{"should": []any{
+		map[string]any{"term": map[string]any{"v": "abc"}},
+		map[string]any{"range": map[string]any{"j": map[string]any{"gte": 0}}},
+	}}}
+	_, err := c.Scan(ctx, "gh-shard-*", ScanOptions{Query: q}, func([]json.RawMessage) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "shards failed") || !strings.Contains(err.Error(), "ESAllowPartial") {
+		t.Fatalf("shard failure not reported as an error: %v", err)
+	}
+	var rows int
+	st, err := c.Scan(ctx, "gh-shard-*", ScanOptions{Query: q, AllowPartial: true}, func(d []json.RawMessage) error { rows += len(d); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Partial || len(st.ShardFailures) == 0 || rows != 50 {
+		t.Fatalf("partial read: %d rows, stats %+v", rows, st)
+	}
+}

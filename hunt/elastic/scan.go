@@ -100,9 +100,12 @@ func (c *Client) Scan(ctx context.Context, pattern string, o ScanOptions, sink f
 	if query == nil {
 		query = map[string]any{"match_all": map[string]any{}}
 	}
-	total, err := c.Count(ctx, pattern, query)
+	total, failed, err := c.count(ctx, pattern, query)
 	if err != nil {
 		return st, err
+	}
+	if len(failed) > 0 && !o.AllowPartial {
+		return st, fmt.Errorf("count %s: %d shards failed (pass hunt.ESAllowPartial() to accept partial results): %s", pattern, len(failed), firstFailure(failed))
 	}
 	st.Total = total
 	if o.Limit > 0 && o.Limit < total {
@@ -338,8 +341,17 @@ func (c *Client) page(ctx context.Context, body map[string]any, out *pageResp, r
 	return c.scrub(fmt.Errorf("search: giving up after %d attempts: %w", c.cfg.Retries+1, last))
 }
 
-// Count returns the number of documents matching query (nil = all) in pattern.
+// Count returns the number of documents matching query (nil = all) in pattern. A shard
+// failure is an error.
 func (c *Client) Count(ctx context.Context, pattern string, query map[string]any) (int64, error) {
+	n, failed, err := c.count(ctx, pattern, query)
+	if err == nil && len(failed) > 0 {
+		err = fmt.Errorf("count %s: %d shards failed: %s", pattern, len(failed), firstFailure(failed))
+	}
+	return n, err
+}
+
+func (c *Client) count(ctx context.Context, pattern string, query map[string]any) (int64, []json.RawMessage, error) {
 	var r struct {
 		Count  int64 `json:"count"`
 		Shards struct {
@@ -352,12 +364,12 @@ func (c *Client) Count(ctx context.Context, pattern string, query map[string]any
 		body = map[string]any{"query": query}
 	}
 	if err := c.do(ctx, "count "+pattern, "POST", "/"+url.PathEscape(pattern)+"/_count", body, &r); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	if r.Shards.Failed > 0 {
-		return r.Count, fmt.Errorf("count %s: %d shards failed: %s", pattern, r.Shards.Failed, firstFailure(r.Shards.Failures))
+	if r.Shards.Failed > 0 && len(r.Shards.Failures) == 0 {
+		r.Shards.Failures = []json.RawMessage{json.RawMessage(`"no reason given"`)}
 	}
-	return r.Count, nil
+	return r.Count, r.Shards.Failures, nil
 }
 
 // Search runs one plain search (no point-in-time) returning at most size hits' _source.
