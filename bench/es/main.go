@@ -337,4 +337,3 @@ func generate(path string, n int) (int64, error) {
 	}
 	return total, f.Close()
 }
-
