@@ -31,11 +31,7 @@ bench-views:
 	py_ms=$$($(PY) bench/views/peer_timeline.py) || exit 1; \
 	verdict=$$(awk -v g=$$go_ms 'BEGIN { print (g < 1000 ? "met" : "NOT MET") }'); \
 	ratio=$$(awk -v g=$$go_ms -v p=$$py_ms 'BEGIN { printf "%.1f", p / g }'); \
-	echo "# fuzz-views: a short run of the escaping fuzz target (its seeds run in test-views anyway).
-fuzz-views:
-	$(GO) test -run '^$$' -fuzz '^FuzzHostileStrings$$' -fuzztime 60s ./hunt/view/
-
-bench-views: timeline of 1,000,000 events: gohunt $$go_ms ms (drawing alone $$draw_ms ms), pandas+matplotlib $$py_ms ms: gohunt is $${ratio}x faster; target < 1000 ms $$verdict"
+	echo "bench-views: timeline of 1,000,000 events: gohunt $$go_ms ms (drawing alone $$draw_ms ms), pandas+matplotlib $$py_ms ms: gohunt is $${ratio}x faster; target < 1000 ms $$verdict"
 
 TEST_STEPS += test-views
 BENCH_STEPS += bench-views
