@@ -25,8 +25,7 @@ func generated(t *testing.T) []string {
 }
 
 // TestDocsUpToDate fails when an exported name or doc comment of a preloaded package changed
-// since `go generate ./kernel/symbols`: docs.json lists every exported declaration, so it is
-// stale whenever the symbol tables are (TestSymbolsUpToDate checks those byte for byte).
+// since `go generate ./kernel/symbols`.
 func TestDocsUpToDate(t *testing.T) {
 	want, err := docgen.JSON(generated(t))
 	if err != nil {
@@ -41,13 +40,9 @@ func TestDocsUpToDate(t *testing.T) {
 	}
 }
 
-// TestSymbolsUpToDate regenerates everything into a temporary directory and compares. yaegi
-// extract type-checks the packages and their dependencies from source, which takes minutes, so
-// it runs when GOHUNT_SYMBOLS_FULL=1 (make test-worker sets it).
+// TestSymbolsUpToDate regenerates everything into a temporary directory and compares byte for
+// byte.
 func TestSymbolsUpToDate(t *testing.T) {
-	if os.Getenv("GOHUNT_SYMBOLS_FULL") != "1" {
-		t.Skip("set GOHUNT_SYMBOLS_FULL=1 to regenerate the symbol tables (minutes); make test-worker does")
-	}
 	dir := t.TempDir()
 	args := append([]string{"run", "./gen", "-o", dir}, generated(t)...)
 	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {

@@ -12,11 +12,14 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"go/importer"
+	"go/token"
+	"go/types"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
-
-	"github.com/traefik/yaegi/extract"
 
 	"github.com/gohunt/gohunt/kernel/symbols/docgen"
 )
@@ -31,14 +34,44 @@ func main() {
 	}
 }
 
+// exportImporter type-checks packages from the export data the go command leaves in its build
+// cache (`go list -export`), for pkgs and all their dependencies.
+func exportImporter(pkgs []string) (types.Importer, error) {
+	args := append([]string{"list", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}"}, pkgs...)
+	out, err := exec.Command("go", args...).Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return nil, fmt.Errorf("go list -export: %v\n%s", err, ee.Stderr)
+		}
+		return nil, fmt.Errorf("go list -export: %w", err)
+	}
+	exports := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if path, file, ok := strings.Cut(line, "\t"); ok && file != "" {
+			exports[path] = file
+		}
+	}
+	return importer.ForCompiler(token.NewFileSet(), "gc", func(path string) (io.ReadCloser, error) {
+		f, ok := exports[path]
+		if !ok {
+			return nil, fmt.Errorf("no export data for %s", path)
+		}
+		return os.Open(f)
+	}), nil
+}
+
 func run(out string, pkgs []string, docsOnly bool) error {
 	if !docsOnly {
+		imp, err := exportImporter(pkgs)
+		if err != nil {
+			return err
+		}
 		// SetSink belongs to the kernel, not to cells.
-		ext := extract.Extractor{Dest: "symbols", Exclude: []string{"^SetSink$"}}
+		ext := Extractor{Dest: "symbols", Exclude: []string{"^SetSink$"}}
 		r := strings.NewReplacer("/", "-", ".", "_", "~", "_")
 		for _, p := range pkgs {
 			var buf bytes.Buffer
-			ip, err := ext.Extract(p, "", &buf)
+			ip, err := ext.Extract(imp, p, &buf)
 			if err != nil {
 				return fmt.Errorf("extracting %s: %w", p, err)
 			}
