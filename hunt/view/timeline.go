@@ -478,13 +478,21 @@ func fmtSpan(d time.Duration) string {
 	case d < time.Minute:
 		return d.Round(100 * time.Millisecond).String()
 	case d < time.Hour:
-		return strings.TrimSuffix(d.Round(time.Second).String(), "0s")
+		s := d.Round(time.Second).String() // "5m30s", "6m0s"
+		if strings.HasSuffix(s, "m0s") {
+			s = strings.TrimSuffix(s, "0s")
+		}
+		return s
 	case d < 24*time.Hour:
-		s := strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
-		return strings.TrimSuffix(s, "h0m") + map[bool]string{true: "h", false: ""}[strings.HasSuffix(s, "h0m")]
+		s := strings.TrimSuffix(d.Round(time.Minute).String(), "0s") // "2h5m0s" -> "2h5m"
+		if strings.HasSuffix(s, "h0m") {
+			s = strings.TrimSuffix(s, "0m")
+		}
+		return s
 	}
+	d = d.Round(time.Hour)
 	days := d / (24 * time.Hour)
-	rest := (d % (24 * time.Hour)).Round(time.Hour) / time.Hour
+	rest := d % (24 * time.Hour) / time.Hour
 	if rest == 0 {
 		return fmt.Sprintf("%dd", days)
 	}

@@ -382,6 +382,23 @@ func TestTimelineEmptyAndBroken(t *testing.T) {
 	}
 }
 
+func TestFmtSpan(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		450 * time.Millisecond:                     "450ms",
+		12*time.Second + 340*time.Millisecond:      "12.3s",
+		5*time.Minute + 30*time.Second:             "5m30s",
+		6*time.Minute + 7*time.Second:              "6m7s",
+		time.Hour:                                  "1h",
+		2*time.Hour + 5*time.Minute:                "2h5m",
+		48*time.Hour - 253*time.Millisecond:        "2d",
+		3*24*time.Hour + 4*time.Hour + time.Minute: "3d4h",
+	} {
+		if got := fmtSpan(d); got != want {
+			t.Errorf("fmtSpan(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
 func TestTimeTicksAcrossSpans(t *testing.T) {
 	base := time.Date(2020, 9, 21, 23, 0, 0, 0, time.UTC)
 	for _, c := range []struct {
