@@ -140,7 +140,7 @@ func (f *ESFrame) esTimeline(t *view.Timeline, tf, bf elastic.Field) error {
 	aggs := map[string]any{"all": hist}
 	if bf.Name != "" {
 		aggs["lanes"] = map[string]any{
-			"terms": map[string]any{"field": bf.Keyword, "size": TimelineLanes, "order": []any{map[string]any{"_count": "desc"}, map[string]any{"_key": "asc"}}},
+			"terms": map[string]any{"field": bf.Keyword, "size": TimelineLanes, "shard_size": 500, "order": []any{map[string]any{"_count": "desc"}, map[string]any{"_key": "asc"}}},
 			"aggs":  map[string]any{"h": hist},
 		}
 		aggs["nulls"] = map[string]any{"missing": map[string]any{"field": bf.Keyword}, "aggs": map[string]any{"h": hist}}
