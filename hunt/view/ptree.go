@@ -541,17 +541,17 @@ func (t *ProcessTree) headline(n *Process) string {
 }
 
 const treeStyle = `<style>
-.gohunt-ptree{font:13px/1.45 sans-serif;color:#222}
+.gohunt-ptree{font:13px/1.45 sans-serif}
 .gohunt-ptree ul{list-style:none!important;margin:0!important;padding:0 0 0 1.4em!important;border-left:1px dotted #bbb}
 .gohunt-ptree ul.gh-tree{padding-left:0!important;border-left:none}
 .gohunt-ptree li{list-style:none!important;margin:0!important;padding:0!important}
 .gohunt-ptree li.gh-leaf{padding-left:1.05em!important}
 .gohunt-ptree summary{cursor:pointer}
 .gohunt-ptree .gh-img{font-weight:bold}
-.gohunt-ptree .gh-meta{color:#666;font-size:12px}
-.gohunt-ptree .gh-unseen .gh-img{font-style:italic;color:#777}
-.gohunt-ptree .gh-cmd{display:block;font:12px monospace;color:#1a4d80;white-space:pre-wrap;word-break:break-all;margin-left:1.05em}
-.gohunt-ptree .gh-hl{background:#fff0f0;outline:2px solid #d62728;border-radius:3px}
+.gohunt-ptree .gh-meta{opacity:.72;font-size:12px}
+.gohunt-ptree .gh-unseen .gh-img{font-style:italic;opacity:.75}
+.gohunt-ptree .gh-cmd{display:block;font:12px monospace;background:rgba(127,127,127,.1);white-space:pre-wrap;word-break:break-all;margin-left:1.05em}
+.gohunt-ptree .gh-hl{background:rgba(214,39,40,.1);outline:2px solid #d62728;border-radius:3px}
 .gohunt-ptree .gh-mark{color:#d62728;font-weight:bold}
 </style>`
 
@@ -569,7 +569,7 @@ func (t *ProcessTree) HTML() string {
 	var b strings.Builder
 	b.WriteString(`<div class="gohunt-ptree">`)
 	b.WriteString(treeStyle)
-	b.WriteString(`<div style="font-size:12px;color:#444;margin-bottom:4px">`)
+	b.WriteString(`<div style="font-size:12px;opacity:.8;margin-bottom:4px">`)
 	b.WriteString(esc(t.caption()))
 	b.WriteString(`</div>`)
 	open := map[*Process]bool{}

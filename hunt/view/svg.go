@@ -56,7 +56,11 @@ func drawSVG(w, h vg.Length, paint func(c draw.Canvas)) (svg string, err error) 
 		}
 	}()
 	c := vgsvg.NewWith(vgsvg.UseWH(w, h))
-	paint(draw.New(c))
+	dc := draw.New(c)
+	// A white page under everything (the legend lies outside the plot's own background), so
+	// the picture reads the same on a dark notebook theme.
+	dc.FillPolygon(color.White, []vg.Point{{X: 0, Y: 0}, {X: w, Y: 0}, {X: w, Y: h}, {X: 0, Y: h}})
+	paint(dc)
 	var b bytes.Buffer
 	if _, err := c.WriteTo(&b); err != nil {
 		return "", fmt.Errorf("writing SVG: %w", err)
@@ -191,7 +195,7 @@ func figure(class, svg, caption string) string {
 		b.WriteString(` width="` + m[1] + `" height="` + m[2] + `"`)
 	}
 	b.WriteString(` style="max-width:100%;height:auto">`)
-	b.WriteString(`<figcaption style="font:12px sans-serif;color:#444">`)
+	b.WriteString(`<figcaption style="font:12px sans-serif;opacity:.8">`)
 	b.WriteString(esc(caption))
 	b.WriteString(`</figcaption></figure>`)
 	return b.String()

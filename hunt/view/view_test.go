@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -265,7 +266,12 @@ func TestTimelineSVGStructure(t *testing.T) {
 	if err := tl.Err(); err != nil {
 		t.Fatal(err)
 	}
-	d := parseSVG(t, tl.SVG())
+	svg := tl.SVG()
+	d := parseSVG(t, svg)
+	// The whole picture, legend included, lies on white (dark notebook themes).
+	if !regexp.MustCompile(`<path d="M0,0L900,0L900,([0-9.]+)L0,([0-9.]+)Z" style="fill:#FFFFFF"`).MatchString(svg) {
+		t.Error("no white page under the whole timeline")
+	}
 	if d.width != "900" {
 		t.Errorf("svg width %q, want 900 (CSS pixels)", d.width)
 	}

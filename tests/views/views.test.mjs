@@ -104,6 +104,30 @@ test('views in JupyterLab (trusted and untrusted) and in nbconvert HTML', { time
     assert.ok(trustedFlags.every((t) => !t), 'the shared copy was rendered as trusted');
     assert.deepEqual(page.errors, [], 'page errors in JupyterLab');
 
+    // Dark theme: the tree takes the theme's text colour (readable on the dark background), the
+    // charts keep their own white background.
+    const themes = path.join(path.dirname(j.dir), 'settings', '@jupyterlab', 'apputils-extension');
+    fs.mkdirSync(themes, { recursive: true });
+    fs.writeFileSync(path.join(themes, 'themes.jupyterlab-settings'), JSON.stringify({ theme: 'JupyterLab Dark' }));
+    const dark = await newPage(browser);
+    await dark.goto(`${j.url}/lab/workspaces/dark/tree/views.ipynb?reset&token=${j.token}`);
+    await dark.waitForFunction(() => document.body.dataset.jpThemeLight === 'false', null, { timeout: 60_000 });
+    const darkOuts = dark.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-CodeCell .jp-OutputArea-output');
+    await darkOuts.nth(sources.length - 1).waitFor({ timeout: 60_000 });
+    for (let i = 0; i < sources.length; i++) {
+      if (!sources[i].includes('ProcessTree') && i !== 0) continue;
+      const out = darkOuts.nth(i);
+      await out.scrollIntoViewIfNeeded();
+      await out.screenshot({ path: path.join(artifacts, `lab-dark-${i}.png`) });
+      if (sources[i].includes('ProcessTree')) {
+        const lum = await out.locator('.gh-img').first().evaluate((el) => {
+          const [r, g, b] = getComputedStyle(el).color.match(/\d+/g).map(Number);
+          return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+        });
+        assert.ok(lum > 0.5, `${sources[i]}: process names too dark on the dark theme (luminance ${lum.toFixed(2)})`);
+      }
+    }
+
     // nbconvert's HTML export, opened as a file with the network off.
     execFileSync(path.join(venv, 'bin', 'jupyter'), ['nbconvert', '--to', 'html', '--output-dir', work, nbPath], { env: jenv, stdio: 'inherit' });
     const page3 = await newPage(browser);
