@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -61,8 +62,41 @@ func (rw *rewriter) wrapTop(st ast.Stmt, outer ast.Node) {
 
 // rewriteChunk returns the rewritten cell text of chunk c (still at the cell's offsets: the
 // returned text replaces cell[c.start:c.end]).
-func rewriteChunk(cell string, c chunk, p *parsedChunk, intVar func(string) bool) (string, error) {
+// session is what rewrites know of the session.
+type session struct {
+	intVar   func(name string) bool       // a session variable holds an integer
+	renames  map[string]string            // redefined types (and main): internal names
+	imported func(name, path string) bool // the package is already imported under name
+}
+
+func rewriteChunk(cell string, c chunk, p *parsedChunk, env session) (string, error) {
+	intVar, renames := env.intVar, env.renames
 	rw := &rewriter{cell: cell, p: p, intVar: intVar, isInt: map[string]bool{}, nonInt: map[string]bool{}}
+	if c.kind == segImport && env.imported != nil {
+		rw.dropKnownImports(env.imported)
+	}
+	if len(renames) > 0 {
+		// Redefined types (and main, see New): every reference uses the internal name.
+		for _, d := range p.file.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil {
+				if to, ok := renames[fd.Name.Name]; ok {
+					at := rw.off(fd.Name.Pos())
+					rw.edits = append(rw.edits, edit{at, at + len(fd.Name.Name), to})
+				}
+			}
+			ast.Inspect(d, func(n ast.Node) bool {
+				return inspectUse(n, func(m ast.Node) bool {
+					if id, ok := m.(*ast.Ident); ok {
+						if to, ok := renames[id.Name]; ok {
+							at := rw.off(id.Pos())
+							rw.edits = append(rw.edits, edit{at, at + len(id.Name), to})
+						}
+					}
+					return true
+				})
+			})
+		}
+	}
 	rw.collectLocals()
 	rw.top = map[ast.Stmt]bool{}
 	for _, st := range p.stmts {
@@ -90,6 +124,46 @@ func rewriteChunk(cell string, c chunk, p *parsedChunk, intVar func(string) bool
 		return "", rw.errs[0]
 	}
 	return applyEdits(cell, c.start, c.end, rw.edits), nil
+}
+
+// dropKnownImports blanks imports the session already has: yaegi refuses to import a package
+// twice ("fmt/_.go redeclared"), which a cell run again, or importing what was auto-imported,
+// would otherwise do.
+func (rw *rewriter) dropKnownImports(imported func(name, path string) bool) {
+	known := func(is *ast.ImportSpec) bool {
+		path, err := strconv.Unquote(is.Path.Value)
+		if err != nil {
+			return false
+		}
+		name := path[strings.LastIndex(path, "/")+1:]
+		if is.Name != nil {
+			name = is.Name.Name
+		}
+		return imported(name, path)
+	}
+	blankNode := func(n ast.Node) {
+		start, end := rw.off(n.Pos()), rw.off(n.End())
+		rw.edits = append(rw.edits, edit{start, end, blank(rw.cell[start:end])})
+	}
+	for _, d := range rw.p.file.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok {
+			continue
+		}
+		all := true
+		for _, sp := range gd.Specs {
+			all = all && known(sp.(*ast.ImportSpec))
+		}
+		if all {
+			blankNode(gd)
+			continue
+		}
+		for _, sp := range gd.Specs {
+			if known(sp.(*ast.ImportSpec)) {
+				blankNode(sp)
+			}
+		}
+	}
 }
 
 func (rw *rewriter) errorf(pos token.Pos, format string, args ...any) {

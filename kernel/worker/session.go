@@ -17,6 +17,7 @@ import (
 	"go/token"
 	"io"
 	"log"
+	"maps"
 	"os"
 	"reflect"
 	"regexp"
@@ -72,6 +73,7 @@ type Session struct {
 	funcDocs  map[string]funcDoc
 	globals   map[string]reflect.Type // snapshot after each cell, for completion
 	varTypes  map[string]string       // variable -> cell-defined type name, when the cell says
+	renames   map[string]string       // redefined type -> its current internal name
 	results   map[string]string       // func -> cell-defined type it returns
 	imports   map[string]string       // package name -> import path
 }
@@ -87,7 +89,9 @@ func New(cfg Config) (*Session, error) {
 	}
 	s := &Session{cfg: cfg, cellTypes: map[string]bool{}, generics: map[string]bool{},
 		funcDocs: map[string]funcDoc{}, globals: map[string]reflect.Type{}, imports: map[string]string{},
-		varTypes: map[string]string{}, results: map[string]string{}}
+		varTypes: map[string]string{}, results: map[string]string{},
+		// yaegi runs a declared func main after every later Eval: a cell's main gets another name.
+		renames: map[string]string{"main": "main" + typeMark}}
 	s.out = newStream("stdout", cfg.StdoutR, cfg.Stdout, cfg.OutputLimit, s.sendStream)
 	s.errs = newStream("stderr", cfg.StderrR, cfg.Stderr, cfg.OutputLimit, s.sendStream)
 	s.stdin = &stdinReader{s: s}
@@ -369,10 +373,92 @@ func (s *Session) runGo(ctx context.Context, code string, start, end int, displa
 	if err != nil {
 		return compileError(err)
 	}
+	// A pasted program: drop its package clause, and run its main after the cell.
+	runMain := false
+	if len(segs) > 0 && strings.HasPrefix(code[segs[0].start:segs[0].end], "package ") {
+		segs = segs[1:]
+		for _, sg := range segs {
+			if sg.kind == segDecl && regexp.MustCompile(`^func\s+main\s*\(\s*\)`).MatchString(code[sg.start:sg.end]) {
+				runMain = true
+			}
+		}
+	}
 	chs, err := chunks(code, segs)
 	if err != nil {
 		return compileError(err)
 	}
+	undo, err := s.renameRedefinedTypes(code, chs)
+	if err != nil {
+		return err
+	}
+	if err := s.runChunks(ctx, code, chs, display, res); err != nil {
+		undo()
+		return err
+	}
+	if runMain {
+		if _, err := s.eval(ctx, "main"+typeMark+"()"); err != nil {
+			return s.explain(err, "main()", nil)
+		}
+	}
+	return nil
+}
+
+// typeMark is appended to the name of a type redefined in a later cell: yaegi cannot replace a
+// type, so the new definition is a new type, T then Tʹ (a letter: a valid identifier).
+const typeMark = "ʹ"
+
+// renameRedefinedTypes gives each type the cell defines again a new internal name, used from
+// this cell on; undo restores the previous names (when the cell fails).
+func (s *Session) renameRedefinedTypes(code string, chs []chunk) (undo func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := map[string]string{}
+	for _, c := range chs {
+		if c.kind != segDecl {
+			continue
+		}
+		p, err := parseChunk(code, c)
+		if err != nil {
+			return func() {}, compileError(err)
+		}
+		for _, d := range p.file.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok {
+				continue
+			}
+			for _, sp := range gd.Specs {
+				ts, ok := sp.(*ast.TypeSpec)
+				if !ok || !s.cellTypes[ts.Name.Name] || ts.Name.Name == "main" {
+					continue
+				}
+				name := ts.Name.Name
+				if _, done := old[name]; done {
+					continue
+				}
+				cur, ok := s.renames[name]
+				old[name] = cur
+				if !ok {
+					cur = name
+				}
+				s.renames[name] = cur + typeMark
+			}
+		}
+	}
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for name, prev := range old {
+			if prev == "" {
+				delete(s.renames, name)
+			} else {
+				s.renames[name] = prev
+			}
+		}
+	}, nil
+}
+
+// runChunks evaluates the chunks of a cell in order.
+func (s *Session) runChunks(ctx context.Context, code string, chs []chunk, display bool, res *cellResult) error {
 	for _, c := range chs {
 		if err := ctx.Err(); err != nil {
 			return s.interrupted()
@@ -381,7 +467,10 @@ func (s *Session) runGo(ctx context.Context, code string, start, end int, displa
 		if err != nil {
 			return compileError(err)
 		}
-		src, err := rewriteChunk(code, c, p, s.isIntGlobal)
+		s.mu.Lock()
+		renames := maps.Clone(s.renames)
+		s.mu.Unlock()
+		src, err := rewriteChunk(code, c, p, session{intVar: s.isIntGlobal, renames: renames, imported: s.imported})
 		if err != nil {
 			return compileError(err)
 		}
@@ -1001,6 +1090,13 @@ func recvName(e ast.Expr) string {
 	return "?"
 }
 
+// imported reports whether the package path is imported under name already.
+func (s *Session) imported(name, path string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.imports[name] == path
+}
+
 // isIntGlobal reports whether a session variable holds an integer.
 func (s *Session) isIntGlobal(name string) bool {
 	s.mu.Lock()
@@ -1114,7 +1210,7 @@ func (s *Session) explain(err error, code string, p *parsedChunk) error { // cod
 	if !posRE.MatchString(err.Error()) {
 		ename = "Error"
 	}
-	if strings.Contains(msg, "definition loop") || strings.Contains(msg, "incomplete type") {
+	if p != nil && (strings.Contains(msg, "definition loop") || strings.Contains(msg, "incomplete type")) {
 		if id := s.undefinedName(p); id != nil {
 			ps := p.fset.Position(id.Pos())
 			return &execError{Ename: "CompileError", Evalue: fmt.Sprintf("cell:%d:%d: undefined: %s", ps.Line-1, ps.Column, id.Name)}

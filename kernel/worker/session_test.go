@@ -37,6 +37,39 @@ fmt.Println(g.Hello(), y)`).ok(t)
 	if got := s.run(`y`).ok(t).text(); got != "42" {
 		t.Fatalf("y = %q", got)
 	}
+	// A cell run twice imports again: already imported packages are skipped.
+	for i := 0; i < 2; i++ {
+		s.run("import (\n\t\"strings\"\n\t\"unicode\"\n)\nimport \"fmt\"\nstrings.ToUpper(fmt.Sprint(unicode.IsUpper('A')))").ok(t)
+	}
+	// Redefining a type makes a new type under the same name; methods can be added to it.
+	s.run(`type T struct{ A int }`).ok(t)
+	s.run(`old := T{A: 1}`).ok(t)
+	s.run(`type T struct{ B string }`).ok(t)
+	s.run("func (t T) String() string { return \"T:\" + t.B }").ok(t)
+	if got := s.run(`T{B: "x"}`).ok(t).text(); got != "T:x" {
+		t.Fatalf("redefined T = %q", got)
+	}
+	if got := s.run(`old.A`).ok(t).text(); got != "1" {
+		t.Fatalf("old.A = %q", got)
+	}
+	// A failed redefinition keeps the current type.
+	if r := s.run("type T struct{ C nosuch }"); r.status() != "error" {
+		t.Fatal("bad type accepted")
+	}
+	if got := s.run(`T{B: "y"}`).ok(t).text(); got != "T:y" {
+		t.Fatalf("T after a failed redefinition = %q", got)
+	}
+	// A pasted program: its package clause is dropped and its main runs, once.
+	r = s.run("package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"from main\")\n}").ok(t)
+	if r.stream("stdout") != "from main\n" {
+		t.Fatalf("program stdout %q", r.stream("stdout"))
+	}
+	if r := s.run("1").ok(t); r.stream("stdout") != "" {
+		t.Fatalf("main ran again: %q", r.stream("stdout"))
+	}
+	if r := s.run("main()").ok(t); r.stream("stdout") != "from main\n" {
+		t.Fatalf("main(): %q", r.stream("stdout"))
+	}
 }
 
 func TestLastExpression(t *testing.T) {
