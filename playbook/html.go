@@ -243,7 +243,10 @@ func clean(n *html.Node) {
 			continue
 		}
 		if urlAttrs[key] || strings.HasSuffix(key, ":href") {
-			if !safeURL(a.Val) {
+			// An SVG shown through <img> runs no script and loads nothing, so hunt's views
+			// (<img src="data:image/svg+xml;base64,...">) keep their pictures.
+			svgImage := n.DataAtom == atom.Img && key == "src" && strings.HasPrefix(strings.ToLower(strings.TrimSpace(a.Val)), "data:image/svg+xml;base64,")
+			if !svgImage && !safeURL(a.Val) {
 				continue
 			}
 		}

@@ -18,7 +18,9 @@ func TestSanitizeRemovesActiveContent(t *testing.T) {
 		`<div style="background:url(http://x)">s</div>`:                                                                                    `<div>s</div>`,
 		`<b>unclosed`: `<b>unclosed</b>`,
 		`<form action="http://x"><input name=a></form>after`: `after`,
-		`<img src="data:image/svg+xml;base64,PHN2Zz4=">`:     `<img/>`,
+		`<img src="data:image/svg+xml;base64,PHN2Zz4=">`:     `<img src="data:image/svg+xml;base64,PHN2Zz4="/>`,
+		`<a href="data:image/svg+xml;base64,PHN2Zz4=">x</a>`: `<a>x</a>`,
+		`<img srcset="data:image/svg+xml;base64,PHN2Zz4=">`:  `<img/>`,
 	}
 	for in, want := range cases {
 		if got := sanitize(in); got != want {
