@@ -303,6 +303,12 @@ func (rw *rewriter) visit(n ast.Node) bool {
 				rw.wrapTop(x, nil)
 			}
 		}
+	case *ast.TypeSwitchStmt:
+		// yaegi fails internally on a binding type switch (switch v := x.(type)) in its global
+		// scope; inside a func it works.
+		if _, binds := x.Assign.(*ast.AssignStmt); binds {
+			rw.wrapTop(x, nil)
+		}
 	case *ast.GoStmt:
 		// Rewrite inside the call first, then the statement around it.
 		ast.Inspect(x.Call, rw.visit)

@@ -149,9 +149,18 @@ func New(cfg Config) (*Session, error) {
 	if _, err := s.interp.Eval("import (\n" + strings.Join(imports, "\n") + "\n)"); err != nil {
 		return nil, fmt.Errorf("preloading packages: %w", err)
 	}
+	// Go 1.21's min and max builtins, which yaegi v0.16.1 lacks, as generic funcs.
+	if _, err := s.interp.Eval(minMax); err != nil {
+		return nil, fmt.Errorf("defining min and max: %w", err)
+	}
 	display.SetSink(s)
 	return s, nil
 }
+
+const ordered = "int | int8 | int16 | int32 | int64 | uint | uint8 | uint16 | uint32 | uint64 | uintptr | float32 | float64 | string"
+
+var minMax = `func min[T ` + ordered + `](x T, y ...T) T { for _, v := range y { if v < x { x = v } }; return x }
+func max[T ` + ordered + `](x T, y ...T) T { for _, v := range y { if v > x { x = v } }; return x }`
 
 // emit sends one event for the current request.
 func (s *Session) emit(kind string, content any) {
@@ -475,6 +484,9 @@ func (s *Session) runChunks(ctx context.Context, code string, chs []chunk, displ
 			return compileError(err)
 		}
 		s.learn(code, p)
+		if g := s.topLevelGenericAssign(p); g != "" {
+			return &execError{Ename: "InterpreterError", Evalue: fmt.Sprintf("yaegi v0.16.1 cannot assign the result of the generic function %s at the top level of a cell (it fails or gives a wrong value): use the call inside a func, or as the cell's last expression", g)}
+		}
 		if err := s.autoImport(ctx, p); err != nil {
 			return err
 		}
@@ -1188,6 +1200,9 @@ func (s *Session) explain(err error, code string, p *parsedChunk) error { // cod
 		}
 		if len(trace) == 0 {
 			// No interpreted frame unwound: the interpreter itself failed on this code.
+			if g := s.topLevelGenericAssign(p); g != "" {
+				return &execError{Ename: "InterpreterError", Evalue: fmt.Sprintf("yaegi v0.16.1 cannot assign the result of the generic function %s at the top level of a cell (it fails or gives a wrong value): use the call inside a func, or as the cell's last expression", g)}
+			}
 			hint := ""
 			if rangeRE.MatchString(code) {
 				hint = "; if the cell ranges over an int or a function (Go 1.22/1.23 range forms), yaegi v0.16.1 does not support it unless the int is recognizable (see %help): write `for i := 0; i < n; i++` or call the iterator function with a yield callback"
@@ -1209,6 +1224,9 @@ func (s *Session) explain(err error, code string, p *parsedChunk) error { // cod
 	ename := "CompileError"
 	if !posRE.MatchString(err.Error()) {
 		ename = "Error"
+	}
+	if g := s.topLevelGenericAssign(p); g != "" && strings.Contains(msg, "definition loop") {
+		return &execError{Ename: "InterpreterError", Evalue: fmt.Sprintf("yaegi v0.16.1 cannot assign the result of the generic function %s at the top level of a cell (it fails or gives a wrong value): use the call inside a func, or as the cell's last expression", g)}
 	}
 	if p != nil && (strings.Contains(msg, "definition loop") || strings.Contains(msg, "incomplete type")) {
 		if id := s.undefinedName(p); id != nil {
@@ -1282,6 +1300,56 @@ func (s *Session) undefinedName(p *parsedChunk) *ast.Ident {
 		return true
 	})
 	return found
+}
+
+// topLevelGenericAssign returns the generic function whose result a top-level statement of the
+// chunk assigns, if any.
+func (s *Session) topLevelGenericAssign(p *parsedChunk) string {
+	if p == nil {
+		return ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	generic := func(e ast.Expr) string {
+		call, ok := e.(*ast.CallExpr)
+		if !ok {
+			return ""
+		}
+		f := call.Fun
+		if ix, ok := f.(*ast.IndexExpr); ok {
+			f = ix.X
+		}
+		if ix, ok := f.(*ast.IndexListExpr); ok {
+			f = ix.X
+		}
+		if id, ok := f.(*ast.Ident); ok && (s.generics[id.Name] || id.Name == "min" || id.Name == "max") {
+			return id.Name
+		}
+		return ""
+	}
+	for _, st := range p.stmts {
+		switch x := st.(type) {
+		case *ast.AssignStmt:
+			for _, r := range x.Rhs {
+				if g := generic(r); g != "" {
+					return g
+				}
+			}
+		case *ast.DeclStmt:
+			if gd, ok := x.Decl.(*ast.GenDecl); ok {
+				for _, sp := range gd.Specs {
+					if vs, ok := sp.(*ast.ValueSpec); ok {
+						for _, v := range vs.Values {
+							if g := generic(v); g != "" {
+								return g
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // inspectUse walks the identifiers of n that refer to something (not field or method names,

@@ -287,6 +287,17 @@ func TestGenerics(t *testing.T) {
 	if got := s.run("Sum([]float64{1, 2.5})").ok(t).text(); got != "3.5" {
 		t.Fatalf("inferred = %q", got)
 	}
+	if got := s.run("max(3, 7)").ok(t).text(); got != "7" {
+		t.Fatalf("max(3, 7) = %q", got)
+	}
+	if got := s.run("func larger(a, b float64) float64 { m := max(a, b); return m }\nlarger(1.5, -2)").ok(t).text(); got != "1.5" {
+		t.Fatalf("max in a func = %q", got)
+	}
+	for _, code := range []string{"m := max(3, 7)", "var m int = max(3, 7)", "s := Sum([]int{1})"} {
+		if r := s.run(code); r.status() != "error" || !strings.Contains(r.errorText(), "at the top level of a cell") {
+			t.Fatalf("%q: %s", code, r.errorText())
+		}
+	}
 	s.run("func Apply[T, U any](x T, f func(T) U) U { return f(x) }").ok(t)
 	r := s.run(`Apply(1, func(i int) string { return "s" })`)
 	if r.status() == "error" && !strings.Contains(r.reply["evalue"].(string), "instantiate Apply explicitly") {
