@@ -16,9 +16,11 @@
 //
 // # The session database
 //
-// One in-memory DuckDB database serves the process (the kernel worker process is the session).
-// It is opened on first use; its temp_directory, a fresh directory under os.TempDir(), is where
-// DuckDB spills data larger than memory and where decompressed sources go. Close closes it.
+// One DuckDB database serves the process (the kernel worker process is the session). It is
+// opened on first use as a file in a fresh gohunt-duckdb-<pid>-* directory under os.TempDir(),
+// so tables are stored compressed and what does not fit DuckDB's buffer pool is evicted; the
+// directory also holds DuckDB's temp_directory (spilling) and staged sources. Close closes the
+// database and removes the directory; directories of dead processes are removed at the next open.
 // Frames are safe for concurrent use: database/sql pools DuckDB connections, all of the one
 // database.
 //

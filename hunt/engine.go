@@ -4,13 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -64,13 +67,15 @@ func Close() error {
 	return e.close()
 }
 
-// openEngine opens an in-memory DuckDB database whose temp_directory (where data larger than
-// memory spills) is a fresh directory under tempRoot (os.TempDir() when empty).
+// openEngine opens the session's DuckDB database in a fresh directory under tempRoot
+// (os.TempDir() when empty), which also holds its temp_directory (where DuckDB spills) and staged
+// sources. Directories left by sessions whose process has died are removed first.
 func openEngine(tempRoot string) (*engine, error) {
 	if tempRoot == "" {
 		tempRoot = os.TempDir()
 	}
-	dir, err := os.MkdirTemp(tempRoot, "gohunt-duckdb-")
+	removeStaleDirs(tempRoot)
+	dir, err := os.MkdirTemp(tempRoot, fmt.Sprintf("gohunt-duckdb-%d-", os.Getpid()))
 	if err != nil {
 		return nil, fmt.Errorf("hunt: creating temp directory: %w", err)
 	}
@@ -78,7 +83,12 @@ func openEngine(tempRoot string) (*engine, error) {
 	q.Set("temp_directory", filepath.Join(dir, "spill"))
 	// Spark orders NULLs first in ascending and last in descending order; so do we.
 	q.Set("default_null_order", "nulls_first_on_asc_last_on_desc")
-	conn, err := duckdb.NewConnector("?"+q.Encode(), func(execer driver.ExecerContext) error {
+	q.Set("allocator_flush_threshold", "32MB")
+	// The session database is a file in the temporary directory, not DuckDB's pure in-memory
+	// mode: tables are then stored compressed (a 1M-event frame takes about a third of what
+	// pandas needs), DuckDB keeps what fits in its buffer pool and evicts the rest, so frames
+	// larger than memory work. The file is deleted by Close.
+	conn, err := duckdb.NewConnector(filepath.Join(dir, "session.duckdb")+"?"+q.Encode(), func(execer driver.ExecerContext) error {
 		return nil
 	})
 	if err != nil {
@@ -92,6 +102,22 @@ func openEngine(tempRoot string) (*engine, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// removeStaleDirs deletes gohunt-duckdb-<pid>-* directories whose process no longer exists
+// (a worker that crashed cannot clean up after itself).
+func removeStaleDirs(root string) {
+	dirs, _ := filepath.Glob(filepath.Join(root, "gohunt-duckdb-*-*"))
+	for _, d := range dirs {
+		parts := strings.SplitN(strings.TrimPrefix(filepath.Base(d), "gohunt-duckdb-"), "-", 2)
+		pid, err := strconv.Atoi(parts[0])
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 func (e *engine) close() error {

@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	gotoken "go/token"
 	"io/fs"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -375,4 +376,23 @@ func recvName(d *ast.FuncDecl) string {
 		return id.Name
 	}
 	return ""
+}
+
+func TestStaleSessionDirsRemoved(t *testing.T) {
+	root := t.TempDir()
+	stale := root + "/gohunt-duckdb-999999999-abc"
+	if err := os.MkdirAll(stale, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e, err := openEngine(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.close()
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("directory of a dead process still there: %v", err)
+	}
+	if !strings.HasPrefix(e.tempDir, root+fmt.Sprintf("/gohunt-duckdb-%d-", os.Getpid())) {
+		t.Errorf("session directory %s", e.tempDir)
+	}
 }
