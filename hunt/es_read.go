@@ -85,6 +85,18 @@ func (f *ESFrame) read(e *engine) *Frame {
 		if f.limit == 0 {
 			break
 		}
+		if f.limit > 0 && f.limit <= 10000 {
+			// A small read (a preview, a Limit) is one plain search, no point-in-time.
+			var docs []json.RawMessage
+			docs, err = f.c.c.Search(ctx, f.pattern, f.query(), f.source, int(f.limit))
+			for i, d := range docs {
+				if err = ld.addLine(d, fmt.Sprintf("%s document %d", f.pattern, i+1)); err != nil {
+					break
+				}
+			}
+			st.Read, st.Total = int64(len(docs)), int64(len(docs))
+			break
+		}
 		var mu sync.Mutex
 		var n int64
 		opts := elastic.ScanOptions{

@@ -26,8 +26,17 @@ set -euo pipefail
 ES_VERSION="${ES_VERSION:-8.19.7}"
 ES_HEAP="${ES_HEAP:-512m}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-RUN_DIR="${ES_RUN_DIR:-$ROOT/build/es}"
 ES_USER_NAME=gohunt-es
+RUN_DIR="${ES_RUN_DIR:-$ROOT/build/es}"
+if [[ -z "${ES_RUN_DIR:-}" && $EUID -eq 0 ]]; then
+	# The node runs as gohunt-es, which must reach the run directory. When the repository
+	# sits under a directory closed to other users (root's home), run from /var/tmp instead.
+	id -u "$ES_USER_NAME" >/dev/null 2>&1 ||
+		useradd --system --no-create-home --shell /usr/sbin/nologin "$ES_USER_NAME" 2>/dev/null || true
+	if id -u "$ES_USER_NAME" >/dev/null 2>&1 && ! runuser -u "$ES_USER_NAME" -- test -x "$ROOT" 2>/dev/null; then
+		RUN_DIR="/var/tmp/gohunt-es-$(printf %s "$ROOT" | cksum | cut -d' ' -f1)"
+	fi
+fi
 DIST="$RUN_DIR/dist"
 HOME_DIR="$RUN_DIR/elasticsearch-$ES_VERSION"
 DATA_DIR="$RUN_DIR/data"

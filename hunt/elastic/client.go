@@ -206,6 +206,7 @@ type timeoutTransport struct {
 	d  time.Duration
 }
 
+// RoundTrip sends r with the timeout applied; the body keeps the deadline until closed.
 func (t *timeoutTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if _, ok := r.Context().Deadline(); ok || t.d <= 0 {
 		return t.rt.RoundTrip(r)
@@ -225,6 +226,7 @@ type cancelBody struct {
 	cancel context.CancelFunc
 }
 
+// Close closes the body and releases its deadline.
 func (b *cancelBody) Close() error { err := b.ReadCloser.Close(); b.cancel(); return err }
 
 // Config returns the configuration in force: the URL without credentials, user and
@@ -275,7 +277,9 @@ type scrubbed struct {
 	err error
 }
 
+// Error returns the message without credentials.
 func (e *scrubbed) Error() string { return e.msg }
+// Unwrap returns the original error.
 func (e *scrubbed) Unwrap() error { return e.err }
 
 func redactURL(s string) string {
@@ -309,6 +313,7 @@ type Error struct {
 	Op     string // what was being done
 }
 
+// Error says what was done, the HTTP status, the error type and reason.
 func (e *Error) Error() string {
 	if e.Type == "" {
 		return fmt.Sprintf("%s: HTTP %d: %s", e.Op, e.Status, e.Reason)

@@ -31,6 +31,7 @@ type Conflict struct {
 	Types map[string][]string // type -> indices
 }
 
+// String names the field and each type with the indices that map it so.
 func (c Conflict) String() string {
 	keys := make([]string, 0, len(c.Types))
 	for t := range c.Types {

@@ -42,9 +42,11 @@ type ScanStats struct {
 // the node restarted: the read must start over with a new one.
 type PITLostError struct{ Err error }
 
+// Error says the point-in-time was lost and why.
 func (e *PITLostError) Error() string {
 	return "point-in-time lost (node restarted?): " + e.Err.Error()
 }
+// Unwrap returns the server's error.
 func (e *PITLostError) Unwrap() error { return e.Err }
 
 // PITExpiredError says that more time than the keep-alive passed between two pages.
@@ -53,6 +55,7 @@ type PITExpiredError struct {
 	Idle      time.Duration
 }
 
+// Error names the keep-alive setting to raise.
 func (e *PITExpiredError) Error() string {
 	return fmt.Sprintf("point-in-time expired: %s passed between two pages, more than its keep-alive of %s; raise the keep-alive (hunt.ESKeepAlive, ScanOptions.KeepAlive) or read with a smaller batch",
 		e.Idle.Round(time.Millisecond), e.KeepAlive)
