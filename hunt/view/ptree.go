@@ -144,7 +144,7 @@ func NewProcessTree(events []ProcessEvent) *ProcessTree {
 
 	byGUID := map[string]*Process{}
 	byPID := map[hostPID][]*Process{}
-	byHost := map[string][]*Process{}
+	byImage := map[hostImage][]*Process{} // by host, image file name and parent PID; in time order
 	hosts := map[string]string{}
 	for _, e := range evs {
 		if e.GUID != "" {
@@ -155,7 +155,7 @@ func NewProcessTree(events []ProcessEvent) *ProcessTree {
 			}
 		}
 		hk := hostKey(e.Host)
-		if n := t.sameProcess(byHost, hk, e); n != nil {
+		if n := t.sameProcess(byPID, byImage, hk, e); n != nil {
 			t.Merged++
 			hadPID := n.PID >= 0
 			mergeEvent(n, e)
@@ -170,7 +170,9 @@ func NewProcessTree(events []ProcessEvent) *ProcessTree {
 		}
 		n := &Process{ProcessEvent: e, Seen: true, Sources: []string{e.Source}}
 		t.nodes = append(t.nodes, n)
-		byHost[hk] = append(byHost[hk], n)
+		if k := (hostImage{hk, strings.ToLower(baseName(e.Image)), e.ParentPID}); k.image != "" && k.ppid >= 0 {
+			byImage[k] = append(byImage[k], n)
+		}
 		if e.GUID != "" {
 			byGUID[strings.ToLower(e.GUID)] = n
 		}
@@ -221,11 +223,12 @@ func NewProcessTree(events []ProcessEvent) *ProcessTree {
 				p.CommandLine = n.ParentCommandLine
 			}
 		}
-		if p != nil && !isAncestor(n, p) {
+		if p != nil {
 			n.Parent = p
 			p.Children = append(p.Children, n)
 		}
 	}
+	t.breakCycles()
 	for _, n := range t.nodes {
 		if n.Parent == nil {
 			t.Roots = append(t.Roots, n)
@@ -263,21 +266,16 @@ func NewProcessTree(events []ProcessEvent) *ProcessTree {
 // both known, agree), or one PID is unknown and the image file name, the
 // parent PID and the command line (when both have one) agree. The nearest
 // in time wins.
-func (t *ProcessTree) sameProcess(byHost map[string][]*Process, hk string, e ProcessEvent) *Process {
+func (t *ProcessTree) sameProcess(byPID map[hostPID][]*Process, byImage map[hostImage][]*Process, hk string, e ProcessEvent) *Process {
 	var best *Process
 	var bestD time.Duration
-	nodes := byHost[hk]
-	for i := len(nodes) - 1; i >= 0; i-- {
-		n := nodes[i]
+	consider := func(n *Process) {
 		d := e.Time.Sub(n.Time)
-		if d > mergeWindow {
-			break
-		}
 		if d < 0 {
 			d = -d
 		}
 		if d > mergeWindow || sourceKind(n.Source) == sourceKind(e.Source) || (n.GUID != "" && e.GUID != "") {
-			continue
+			return
 		}
 		sameImage := strings.EqualFold(baseName(n.Image), baseName(e.Image))
 		var ok bool
@@ -292,7 +290,25 @@ func (t *ProcessTree) sameProcess(byHost map[string][]*Process, hk string, e Pro
 			best, bestD = n, d
 		}
 	}
+	// Equal PIDs (few nodes each)...
+	if e.PID >= 0 {
+		for _, n := range byPID[hostPID{hk, e.PID}] {
+			consider(n)
+		}
+	}
+	// ...or the same image and parent PID on the host, newest first, back to the merge window.
+	if img := strings.ToLower(baseName(e.Image)); img != "" && e.ParentPID >= 0 {
+		nodes := byImage[hostImage{hk, img, e.ParentPID}]
+		for i := len(nodes) - 1; i >= 0 && e.Time.Sub(nodes[i].Time) <= mergeWindow; i-- {
+			consider(nodes[i])
+		}
+	}
 	return best
+}
+
+type hostImage struct {
+	host, image string
+	ppid        int64
 }
 
 // mergeWindow is how far apart a Sysmon 1 and a Security 4688 event of the
@@ -370,15 +386,37 @@ func findParent(n *Process, byGUID map[string]*Process, byPID map[hostPID][]*Pro
 	return best
 }
 
-// isAncestor reports whether n is p or one of p's ancestors (linking n
-// under p would make a cycle).
-func isAncestor(n, p *Process) bool {
-	for q := p; q != nil; q = q.Parent {
-		if q == n {
-			return true
+// breakCycles detaches the node where each parent chain loops back on
+// itself (bad or colliding GUIDs), making it a root; one pass, linear time.
+func (t *ProcessTree) breakCycles() {
+	const (
+		onPath = 1
+		done   = 2
+	)
+	state := make(map[*Process]int, len(t.nodes))
+	for _, n := range t.nodes {
+		var path []*Process
+		q := n
+		for q != nil && state[q] == 0 {
+			state[q] = onPath
+			path = append(path, q)
+			q = q.Parent
+		}
+		if q != nil && state[q] == onPath {
+			// q's parent chain leads back to q: cut q from its parent.
+			par := q.Parent
+			for i, c := range par.Children {
+				if c == q {
+					par.Children = append(par.Children[:i], par.Children[i+1:]...)
+					break
+				}
+			}
+			q.Parent = nil
+		}
+		for _, p := range path {
+			state[p] = done
 		}
 	}
-	return false
 }
 
 // Processes returns every node of the tree, made-up parents included.
