@@ -188,7 +188,8 @@ func NewProcessTree(events []ProcessEvent) *ProcessTree {
 	unseen := map[string]*Process{}
 	for _, n := range append([]*Process(nil), t.nodes...) {
 		p := findParent(n, byGUID, byPID)
-		if p == nil && (n.ParentGUID != "" || n.ParentPID >= 0 || n.ParentImage != "") {
+		selfParent := n.ParentGUID != "" && strings.EqualFold(n.ParentGUID, n.GUID)
+		if p == nil && !selfParent && (n.ParentGUID != "" || n.ParentPID >= 0 || n.ParentImage != "") {
 			// One made-up parent per unseen process: children name it by GUID (Sysmon) or by
 			// host, PID and image (Security), and either may come first.
 			var keys []string

@@ -147,6 +147,30 @@ func TestProcessTreeCycleAndEmpty(t *testing.T) {
 	if !strings.Contains(tr.HTML(), "b.exe") || !strings.Contains(tr.String(), "b.exe") {
 		t.Error("cycle member lost")
 	}
+	// A longer loop and a self-loop: every node stays, each loop is cut once.
+	loop := NewProcessTree([]ProcessEvent{
+		{GUID: "{1}", ParentGUID: "{3}", Host: "h", Time: at(0), PID: -1, ParentPID: -1, Image: "one.exe", Source: "sysmon 1"},
+		{GUID: "{2}", ParentGUID: "{1}", Host: "h", Time: at(1), PID: -1, ParentPID: -1, Image: "two.exe", Source: "sysmon 1"},
+		{GUID: "{3}", ParentGUID: "{2}", Host: "h", Time: at(2), PID: -1, ParentPID: -1, Image: "three.exe", Source: "sysmon 1"},
+		{GUID: "{4}", ParentGUID: "{4}", Host: "h", Time: at(3), PID: -1, ParentPID: -1, Image: "self.exe", Source: "sysmon 1"},
+		{GUID: "{5}", ParentGUID: "{2}", Host: "h", Time: at(4), PID: -1, ParentPID: -1, Image: "five.exe", Source: "sysmon 1"},
+	})
+	count := 0
+	var walk func(ps []*Process, depth int)
+	walk = func(ps []*Process, depth int) {
+		for _, p := range ps {
+			if depth > 10 {
+				t.Fatal("loop survived")
+			}
+			count++
+			walk(p.Children, depth+1)
+		}
+	}
+	walk(loop.Roots, 0)
+	if count != 5 || len(loop.Roots) != 2 {
+		t.Errorf("loops: %d nodes reachable from %d roots, want 5 from 2:\n%s", count, len(loop.Roots), loop)
+	}
+
 	empty := NewProcessTree(nil)
 	if s := empty.String(); !strings.Contains(s, "Process tree of 0 processes") {
 		t.Errorf("empty tree: %q", s)
