@@ -88,8 +88,11 @@ func openEngine(tempRoot string) (*engine, error) {
 	// mode: tables are then stored compressed (a 1M-event frame takes about a third of what
 	// pandas needs), DuckDB keeps what fits in its buffer pool and evicts the rest, so frames
 	// larger than memory work. The file is deleted by Close.
+	// Small JSON sources are loaded into an attached in-memory catalog instead (memCatalog):
+	// writing a small, wide table through the file costs more time than it saves memory.
 	conn, err := duckdb.NewConnector(filepath.Join(dir, "session.duckdb")+"?"+q.Encode(), func(execer driver.ExecerContext) error {
-		return nil
+		_, err := execer.ExecContext(context.Background(), "ATTACH IF NOT EXISTS ':memory:' AS "+memCatalog, nil)
+		return err
 	})
 	if err != nil {
 		os.RemoveAll(dir)
@@ -137,6 +140,9 @@ func (e *engine) exec(ctx context.Context, q string, args ...any) error {
 	}
 	return nil
 }
+
+// memCatalog is the in-memory catalog attached to every session database.
+const memCatalog = "hunt_mem"
 
 // tableName returns a fresh name for a table the engine owns.
 func (e *engine) tableName(prefix string) string {

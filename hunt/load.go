@@ -31,6 +31,10 @@ func KeepStructs() ReadOption { return func(c *readConfig) { c.keepStructs = tru
 // "json" (JSON lines or a JSON array, optionally .gz), "csv" or "parquet".
 func Format(name string) ReadOption { return func(c *readConfig) { c.format = strings.ToLower(name) } }
 
+// smallSource is the staged size under which a JSON source's table is kept in the in-memory
+// catalog (faster to load); larger ones go to the session file, stored compressed.
+const smallSource = 64 << 20
+
 // jsonLoader turns JSON objects into one DuckDB table: it validates and scans each object into
 // the union schema, writes it (keys renamed where needed) to a temporary JSON-lines file, and at
 // the end has DuckDB read that file with the inferred column types.
@@ -132,7 +136,10 @@ func (l *jsonLoader) frame() (*Frame, error) {
 		return nil, fmt.Errorf("hunt: %w", err)
 	}
 	root := l.scan.root
-	table := l.e.tableName("src")
+	table := quoteIdent(l.e.tableName("src"))
+	if st, err := os.Stat(l.path); err == nil && st.Size() < smallSource {
+		table = memCatalog + ".main." + table
+	}
 	var spec, proj []string
 	alloc := newIdentAllocator()
 	for _, c := range root.children {
@@ -150,11 +157,11 @@ func (l *jsonLoader) frame() (*Frame, error) {
 		proj = []string{"NULL AS empty"}
 	}
 	q := fmt.Sprintf("CREATE TABLE %s AS SELECT %s FROM read_json(%s, format='newline_delimited', records=true, columns={%s}, maximum_object_size=%d)",
-		quoteIdent(table), strings.Join(proj, ", "), quoteString(l.path), strings.Join(spec, ", "), max(l.maxLine+1, 16<<20))
+		table, strings.Join(proj, ", "), quoteString(l.path), strings.Join(spec, ", "), max(l.maxLine+1, 16<<20))
 	if err := l.e.exec(context.Background(), q); err != nil {
 		return nil, fmt.Errorf("hunt: loading events into DuckDB: %w", err)
 	}
-	f := newFrame(l.e, "SELECT * FROM "+quoteIdent(table))
+	f := newFrame(l.e, "SELECT * FROM "+table)
 	if f.err != nil {
 		return nil, f.err
 	}

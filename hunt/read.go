@@ -305,6 +305,8 @@ func (l *jsonLoader) addMember(r io.Reader, origin string) error {
 
 // addStream reads JSON lines (or one JSON array of objects) from r.
 func (l *jsonLoader) addStream(r io.Reader, origin string) error {
+	r, stop := readAhead(r)
+	defer stop()
 	br := bufio.NewReaderSize(r, 1<<20)
 	// Skip a UTF-8 byte order mark; look at the first byte for a JSON array.
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
