@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -65,6 +66,7 @@ type Kernel struct {
 	cancel  context.CancelFunc
 
 	execCount int // touched only by the shell goroutine
+	closing   atomic.Bool
 
 	mu      sync.Mutex
 	w       *worker            // the current worker; nil before the first start
@@ -161,16 +163,28 @@ func (k *Kernel) Run(ctx context.Context) error {
 		}
 	})
 
+	// Signals are handled apart from the shell loop, which is busy while a cell runs.
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case s := <-sigs:
+				if s == os.Interrupt {
+					k.interrupt()
+					continue
+				}
+				k.log.Printf("%v: shutting down", s)
+				k.stopWorker()
+				k.cancel()
+				return
+			}
+		}
+	}()
+
 	for {
 		select {
 		case <-ctx.Done():
-			k.stopWorker()
-			return nil
-		case s := <-sigs:
-			if s == os.Interrupt {
-				k.interrupt()
-				continue
-			}
 			k.stopWorker()
 			return nil
 		case m := <-k.shellQ:
@@ -235,6 +249,9 @@ func (k *Kernel) currentWorker() (*worker, error) {
 	if k.w != nil && k.w.alive() {
 		return k.w, nil
 	}
+	if k.closing.Load() {
+		return nil, errors.New("the kernel is shutting down")
+	}
 	cmd, err := k.cfg.WorkerCommand()
 	if err != nil {
 		return nil, err
@@ -263,6 +280,7 @@ func (k *Kernel) orphanEvent(ev ipc.Event) {
 
 // stopWorker shuts the worker down, killing it if it does not exit within 2 s.
 func (k *Kernel) stopWorker() {
+	k.closing.Store(true)
 	k.mu.Lock()
 	w := k.w
 	k.mu.Unlock()

@@ -166,7 +166,7 @@ def test_stop_on_error_aborts_queued(k):
     assert replies[1][0]["status"] == "ok" and text(replies[1][1]) == "second\n"
 
 
-def test_restart_and_history_survive(k):
+def test_zz_restart_and_history_survive(k):
     k.run('fmt.Println("before restart")')
     k.km.restart_kernel(now=False)
     k.kc.wait_for_ready(timeout=60)
@@ -195,3 +195,17 @@ def test_shutdown_on_shell(k):
         s.kc.stop_channels()
         if s.km.is_alive():
             s.km.shutdown_kernel(now=True)
+
+
+def test_sigint_interrupts(k):
+    import signal
+
+    set_keep(k)
+    t = threading.Timer(1.0, k.km.signal_kernel, args=(signal.SIGINT,))
+    t.start()
+    start = time.monotonic()
+    reply, out = k.run("for {\n}", timeout=30)
+    assert reply["status"] == "error", reply
+    assert "Interrupt" in errors(out)[-1]["ename"], out
+    assert time.monotonic() - start < 10
+    assert_alive_with_state(k)
