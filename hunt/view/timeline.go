@@ -454,7 +454,8 @@ func tickLabel(t, prev time.Time, major time.Duration) string {
 	switch {
 	case clock == "":
 		return t.Format("2006-01-02")
-	case newDay && major >= time.Hour:
+	case newDay && (major >= time.Hour || !prev.IsZero()):
+		// The date at the first tick of a day (the axis label names the first day).
 		return t.Format("Jan 02") + " " + clock
 	}
 	return clock

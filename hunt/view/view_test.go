@@ -388,6 +388,20 @@ func TestTimelineEmptyAndBroken(t *testing.T) {
 	}
 }
 
+func TestTickLabelsAcrossMidnight(t *testing.T) {
+	lo := time.Date(2020, 9, 21, 23, 50, 0, 0, time.UTC)
+	var labels []string
+	for _, tk := range (timeTicks{}).Ticks(float64(lo.Unix()), float64(lo.Add(20*time.Minute).Unix())) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	want := []string{"23:50", "23:52", "23:54", "23:56", "23:58", "Sep 22 00:00", "00:02", "00:04", "00:06", "00:08", "00:10"}
+	if strings.Join(labels, ",") != strings.Join(want, ",") {
+		t.Errorf("labels %q, want %q", labels, want)
+	}
+}
+
 func TestFmtSpan(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		450 * time.Millisecond:                     "450ms",
