@@ -200,6 +200,10 @@ func (t *Timeline) HTML() string {
 	if err := t.Err(); err != nil {
 		return errorHTML("timeline not drawn", err)
 	}
+	if t.Total() == 0 {
+		// Nothing to draw: say so rather than show empty axes.
+		return `<div class="gohunt-timeline" style="font:12px sans-serif">` + esc(t.caption()) + `</div>`
+	}
 	svg, err := t.render()
 	if err != nil {
 		return errorHTML("timeline not drawn", err)

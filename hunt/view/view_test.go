@@ -374,6 +374,9 @@ func TestTimelineEmptyAndBroken(t *testing.T) {
 	if s := empty.String(); !strings.Contains(s, "no events with a time") || !strings.Contains(s, "5 events without a readable time") {
 		t.Errorf("empty timeline text: %q", s)
 	}
+	if h := empty.HTML(); !strings.Contains(h, "no events with a time") || strings.Contains(h, "<img") {
+		t.Errorf("empty timeline HTML: %q", h)
+	}
 	bad := sampleTimeline()
 	bad.Lanes[1].Counts = bad.Lanes[1].Counts[:3]
 	if bad.Err() == nil {
