@@ -16,6 +16,7 @@ test-worker:
 	$(GO) test -race ./kernel/display/
 	$(GO) test -race -skip 'Interrupt|Faults' ./kernel/worker/
 	$(GO) test -run 'Interrupt|Faults' ./kernel/worker/
+	$(GO) test -run '^$$' -fuzz '^FuzzCellTools$$' -fuzztime 10s ./kernel/worker/
 	$(GO) test ./kernel/symbols/...
 
 TEST_STEPS += test-worker
