@@ -342,6 +342,13 @@ func (t *translator) translate(toks []token) (string, error) {
 			if tk.kind == tkIdent {
 				up := strings.ToUpper(tk.text)
 				if nextText == "(" && !afterDot {
+					if strings.EqualFold(tk.text, "collect_set") {
+						// collect_set(x) -> list(DISTINCT x)
+						emit(outTok{text: "list", kind: tkIdent})
+						i = next
+						emit(outTok{text: "(DISTINCT ", kind: tkOp})
+						continue
+					}
 					emit(outTok{text: sparkFunc(tk.text), kind: tkIdent})
 					continue
 				}
@@ -398,6 +405,8 @@ func (t *translator) translate(toks []token) (string, error) {
 		}
 	}
 	coerceComparisons(out)
+	coerceInLists(out)
+	shiftSubscripts(out)
 	wrapRLike(out)
 	var b strings.Builder
 	for _, o := range out {
@@ -437,6 +446,8 @@ func sparkFunc(name string) string {
 		return "regexp_matches"
 	case "unix_timestamp":
 		return "epoch"
+	case "split":
+		return "regexp_split_to_array" // Spark's split takes a regular expression
 	}
 	return name
 }
@@ -535,4 +546,61 @@ func unquoteDuck(s string) (string, bool) {
 		return s, false
 	}
 	return strings.ReplaceAll(s[1:len(s)-1], "''", "'"), true
+}
+
+// coerceInLists: Spark compares a string column with an IN list of numbers as strings
+// (LogonType IN (2, 10) matches "2"), so the numbers become string literals.
+func coerceInLists(out []outTok) {
+	sig := func(j int) int {
+		for j < len(out) && (out[j].kind == tkSpace || out[j].kind == tkComment) {
+			j++
+		}
+		return j
+	}
+	for i := range out {
+		if !out[i].col || out[i].typ != "VARCHAR" {
+			continue
+		}
+		j := sig(i + 1)
+		if j < len(out) && strings.EqualFold(out[j].text, "NOT") {
+			j = sig(j + 1)
+		}
+		if j >= len(out) || !strings.EqualFold(out[j].text, "IN") {
+			continue
+		}
+		j = sig(j + 1)
+		if j >= len(out) || out[j].text != "(" {
+			continue
+		}
+		for k := j + 1; k < len(out) && out[k].text != ")"; k++ {
+			if out[k].text == "(" {
+				break // a subquery or expression: leave it to DuckDB
+			}
+			if out[k].kind == tkNumber {
+				neg := ""
+				if p := k - 1; p > j && out[p].text == "-" {
+					neg, out[p].text = "-", ""
+				}
+				out[k].text = quoteString(neg + out[k].text)
+				out[k].kind = tkString
+			}
+		}
+	}
+}
+
+// shiftSubscripts turns Spark's 0-based array subscripts x[0] into DuckDB's 1-based x[1] (integer
+// literal subscripts only; element_at is 1-based in both).
+func shiftSubscripts(out []outTok) {
+	for i := 1; i+2 < len(out); i++ {
+		if out[i].text != "[" || out[i+1].kind != tkNumber || out[i+2].text != "]" {
+			continue
+		}
+		p := out[i-1]
+		if !(p.kind == tkIdent || p.kind == tkDQIdent || p.text == ")" || p.text == "]") {
+			continue
+		}
+		if n, err := strconv.Atoi(out[i+1].text); err == nil {
+			out[i+1].text = strconv.Itoa(n + 1)
+		}
+	}
 }

@@ -33,6 +33,8 @@ func TestTranslateGolden(t *testing.T) {
 		{`SELECT CAST(EventID AS STRING)`, `SELECT CAST("EventID" AS VARCHAR)`},
 		{`SELECT count(*) AS hits -- comment`, `SELECT count(*) AS hits -- comment`},
 		{`SELECT "\u0041\101\n"`, "SELECT 'AA\n'"},
+		{`WHERE LogonType IN (2, -10) AND EventID IN (1, 3)`, `WHERE "LogonType" IN ('2', '-10') AND "EventID" IN (1, 3)`},
+		{`SELECT split(Image, "\\\\")[0], collect_set(User)`, `SELECT regexp_split_to_array("Image", '\\')[1], list(DISTINCT "User")`},
 	}
 	for _, c := range cases {
 		toks, err := tokenize(c.in)
@@ -75,8 +77,11 @@ func TestSparkSQLSemantics(t *testing.T) {
 		{`SELECT count(*) AS n FROM ev WHERE EventID = "1"`, "2"},                         // string literal cast to the number column
 		{`SELECT count(*) AS n FROM ev WHERE NOT User = "alice"`, "1"},                    // NULL User: NOT NULL is NULL, not true
 		{"SELECT `Host`, count(*) AS n FROM ev GROUP BY `Host` ORDER BY n DESC, `Host` LIMIT 1", "ws1,2"},
-		{`WITH x AS (SELECT * FROM ev WHERE EventID = 1) SELECT count(*) AS n FROM x`, "2"},                                  // user CTE + registered frame
-		{`SELECT User FROM ev ORDER BY User LIMIT 1`, "NULL"},                                                                // NULLs first ascending
+		{`WITH x AS (SELECT * FROM ev WHERE EventID = 1) SELECT count(*) AS n FROM x`, "2"}, // user CTE + registered frame
+		{`SELECT User FROM ev ORDER BY User LIMIT 1`, "NULL"},
+		{`SELECT count(*) AS n FROM ev WHERE LogonType IN (3, 2)`, "2"},                                                      // string IN numbers compares as strings
+		{`SELECT split(Image, "\\\\")[2] AS exe FROM ev WHERE Host = "dc1"`, "lsass.exe"},                                    // regex split, 0-based index
+		{`SELECT size(collect_set(Host)) AS n FROM ev`, "3"},                                                                 // NULLs first ascending
 		{`SELECT ts FROM ev WHERE ts BETWEEN "2020-09-21" AND "2020-09-22" ORDER BY ts LIMIT 1`, "2020-09-21T04:14:55.050Z"}, // string comparison
 	}
 	for _, c := range cases {
