@@ -243,3 +243,30 @@ display.PNG([]byte("png"))`).ok(t)
 		t.Fatalf("png: %v", content(r.events[4]))
 	}
 }
+
+func TestFaultsGoroutinePanicInCellFunc(t *testing.T) {
+	s := newTestSession(t)
+	s.run("func spawn(n int) { go func() { var m map[int]int; m[n] = 1 }() }").ok(t)
+	r := s.run("spawn(1)\ntime.Sleep(3 * time.Second)")
+	if r.reply["ename"] != "panic" || !strings.Contains(r.errorText(), "in a goroutine: assignment to entry in nil map") {
+		t.Fatalf("got %s", r.errorText())
+	}
+	s.run("1").ok(t)
+}
+
+func TestUserExpressions(t *testing.T) {
+	s := newTestSession(t)
+	r := s.runReq(ipc.Request{Op: ipc.OpExecute, Code: "x := 20", UserExpressions: map[string]string{"double": "x * 2", "bad": "nosuch + 1"}}).ok(t)
+	ue := r.reply["user_expressions"].(map[string]any)
+	d := ue["double"].(map[string]any)
+	if d["status"] != "ok" || d["data"].(map[string]any)["text/plain"] != "40" {
+		t.Fatalf("double: %v", d)
+	}
+	if b := ue["bad"].(map[string]any); b["status"] != "error" {
+		t.Fatalf("bad: %v", b)
+	}
+	// silent: no execute_result.
+	if r := s.runReq(ipc.Request{Op: ipc.OpExecute, Code: "x", Silent: true}).ok(t); r.data() != nil {
+		t.Fatalf("silent cell showed %v", r.data())
+	}
+}
