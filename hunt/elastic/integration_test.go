@@ -224,7 +224,7 @@ func TestScanGivesUpAndNamesKeepAlive(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	// A sink slower than the keep-alive makes the PIT expire: the error names the setting.
-	_, err = c0.Scan(context.Background(), "gh-scan", ScanOptions{Batch: 100, Slices: 1, KeepAlive: time.Second}, func([]json.RawMessage) error {
+	_, err = c0.Scan(context.Background(), "gh-scan", ScanOptions{Batch: 10, Slices: 1, KeepAlive: time.Second}, func([]json.RawMessage) error {
 		time.Sleep(3500 * time.Millisecond)
 		return nil
 	})
