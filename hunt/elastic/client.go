@@ -279,6 +279,7 @@ type scrubbed struct {
 
 // Error returns the message without credentials.
 func (e *scrubbed) Error() string { return e.msg }
+
 // Unwrap returns the original error.
 func (e *scrubbed) Unwrap() error { return e.err }
 

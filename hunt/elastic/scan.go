@@ -46,6 +46,7 @@ type PITLostError struct{ Err error }
 func (e *PITLostError) Error() string {
 	return "point-in-time lost (node restarted?): " + e.Err.Error()
 }
+
 // Unwrap returns the server's error.
 func (e *PITLostError) Unwrap() error { return e.Err }
 
