@@ -277,8 +277,15 @@ func (f *Frame) Bar() *Bars {
 		b.Error = duckErr(err)
 	}
 	b.Order = barOrder(b.Bars)
+	if b.Order == "least frequent first" && f.isValueCounts() {
+		b.Title = "rare values of " + b.Label + ": " + b.Value + ", least first"
+	}
 	return b
 }
+
+// isValueCounts reports whether f has the shape of ValueCounts and RareValues: a value column
+// and a "count" column.
+func (f *Frame) isValueCounts() bool { return len(f.cols) == 2 && f.cols[1].name == "count" }
 
 // barOrder says how the bars are ordered when their counts are monotonic.
 func barOrder(bars []view.Bar) string {
