@@ -270,3 +270,12 @@ func TestUserExpressions(t *testing.T) {
 		t.Fatalf("silent cell showed %v", r.data())
 	}
 }
+
+func TestFaultsAfterFuncPanic(t *testing.T) {
+	s := newTestSession(t)
+	r := s.run("time.AfterFunc(10*time.Millisecond, func() { panic(\"in callback\") })\ntime.Sleep(3 * time.Second)")
+	if r.reply["ename"] != "panic" || !strings.Contains(r.errorText(), "in a goroutine: in callback") {
+		t.Fatalf("got %s", r.errorText())
+	}
+	s.run("1").ok(t)
+}

@@ -125,6 +125,14 @@ func New(cfg Config) (*Session, error) {
 			"Fatalf":  reflect.ValueOf(func(f string, v ...any) { fatal(fmt.Sprintf(f, v...)) }),
 			"Fatalln": reflect.ValueOf(func(v ...any) { fatal(fmt.Sprintln(v...)) }),
 		},
+		// Callbacks that compiled code runs in its own goroutine: a panic in the cell's func
+		// becomes the cell's error instead of ending the process, as for go statements.
+		"time/time": {"AfterFunc": reflect.ValueOf(func(d time.Duration, f func()) *time.Timer {
+			return time.AfterFunc(d, s.guard(f))
+		})},
+		"context/context": {"AfterFunc": reflect.ValueOf(func(ctx context.Context, f func()) (stop func() bool) {
+			return context.AfterFunc(ctx, s.guard(f))
+		})},
 		"gohunt/rt/rt": {"GoPanic": reflect.ValueOf(s.goPanicked)},
 		"os/os": {
 			"Stdin":  reflect.ValueOf(&stdinVar).Elem(),
@@ -924,6 +932,18 @@ func (s *Session) goPanicked(r any) {
 	s.mu.Unlock()
 	if !running {
 		fmt.Fprintf(s.cfg.Stderr, "panic in a goroutine (after its cell finished): %v\n", r)
+	}
+}
+
+// guard returns f with a panic reported like an interpreted goroutine's.
+func (s *Session) guard(f func()) func() {
+	return func() {
+		defer func() {
+			if r := recover(); r != nil {
+				s.goPanicked(r)
+			}
+		}()
+		f()
 	}
 }
 
