@@ -42,6 +42,9 @@ events.As("ev")`).ok(t)
 	if got := s.Inspect("hunt.SQL", 8, 0); got["found"] != true {
 		t.Fatalf("inspect hunt.SQL: %v", got)
 	}
+	if got := s.Inspect("events.Where", 12, 0); got["found"] != true || !strings.HasPrefix(got["data"].(map[string]any)["text/plain"].(string), "func (f *Frame) Where(") {
+		t.Fatalf("inspect events.Where: %v", got)
+	}
 	if got := s.Complete("events.Wh", 9)["matches"].([]string); !contains(got, "events.Where") {
 		t.Fatalf("complete events.Wh: %v", got)
 	}
