@@ -31,6 +31,8 @@ var (
 	work     = flag.String("work", "", "directory for generated data (default: a temp dir)")
 	memChild = flag.String("mem-child", "", "internal: measure the memory of loading this parquet file")
 	skipSpk  = flag.Bool("no-spark", false, "leave PySpark out")
+	verbose  = flag.Bool("v", false, "print the gohunt time split of each THP round")
+	parts    = flag.String("parts", "thp,fg,mem", "which benchmarks to run (comma-separated: thp, fg, mem)")
 )
 
 func main() {
@@ -70,6 +72,24 @@ func run() error {
 		return fmt.Errorf("the THP benchmark needs %s: %w", md, err)
 	}
 
+	want := func(p string) bool { return strings.Contains(","+*parts+",", ","+p+",") }
+	if want("thp") {
+		if err := benchTHP(md, data, peers); err != nil {
+			return err
+		}
+	}
+	if want("fg") {
+		if err := benchFG(dir, peers); err != nil {
+			return err
+		}
+	}
+	if want("mem") {
+		return benchMem(dir, peers)
+	}
+	return nil
+}
+
+func benchTHP(md, data, peers string) error {
 	fmt.Println("== THP samples end to end (load Mordor zip + every query), 9 queries over 3 datasets; best of 3 (PySpark: 1 run)")
 	// Warm-up, as the peers import their libraries before timing: open the database and load
 	// DuckDB's JSON reader once.
@@ -107,6 +127,10 @@ func run() error {
 		fmt.Printf("rows equal to PySpark's: %v\n", fmt.Sprint(sp.Counts) == fmt.Sprint(gCounts))
 	}
 
+	return nil
+}
+
+func benchFG(dir, peers string) error {
 	fmt.Printf("\n== filter + group-by over %d synthetic Sysmon-like events (Parquet); best of 3 (PySpark: 1 run)\n", *events)
 	big := filepath.Join(dir, "sysmon.parquet")
 	if err := synth(big, *events); err != nil {
@@ -139,6 +163,10 @@ func run() error {
 		fmt.Printf("pyspark %8.3f s end to end   ratio %.1fx\n", sf.Time, sf.Time/gE2E)
 	}
 
+	return nil
+}
+
+func benchMem(dir, peers string) error {
 	fmt.Printf("\n== memory of a %d-event frame held in memory\n", *memRows)
 	small := filepath.Join(dir, "sysmon1m.parquet")
 	if err := synth(small, *memRows); err != nil {
@@ -202,11 +230,14 @@ func huntTHP(md, data string) (float64, []int, error) {
 	t0 := time.Now()
 	var counts []int
 	loaded := ""
+	var load time.Duration
 	for _, q := range qs {
 		if q.dataset != loaded {
+			tl := time.Now()
 			if f := hunt.Read(filepath.Join(data, q.dataset)).As("mordorTable"); f.Err() != nil {
 				return 0, nil, f.Err()
 			}
+			load += time.Since(tl)
 			loaded = q.dataset
 		}
 		rows, err := hunt.SQL(q.sql).Collect()
@@ -214,6 +245,9 @@ func huntTHP(md, data string) (float64, []int, error) {
 			return 0, nil, err
 		}
 		counts = append(counts, len(rows))
+	}
+	if *verbose {
+		fmt.Printf("  (gohunt: loading %.3f s, queries %.3f s)\n", load.Seconds(), (time.Since(t0) - load).Seconds())
 	}
 	return time.Since(t0).Seconds(), counts, nil
 }
