@@ -13,11 +13,11 @@ es-start:
 es-stop:
 	@bash scripts/es.sh stop
 
-test-es:
+test-es: build
 	@url=$$(bash scripts/es.sh start) || { echo "test-es: FAIL: Elasticsearch could not start (see above); the ES tests cannot run"; exit 1; }; \
 	trap 'bash scripts/es.sh stop' EXIT; \
 	echo "test-es: Elasticsearch at $$url"; \
-	ES_URL=$$url ES_SCRIPT=$(ROOT)/scripts/es.sh $(GO) test -race -tags es -count=1 -timeout 15m ./hunt/elastic/... && \
+	ES_URL=$$url ES_SCRIPT=$(ROOT)/scripts/es.sh GOHUNT_BIN=$(BIN) $(GO) test -race -tags es -count=1 -timeout 15m ./hunt/elastic/... && \
 	ES_URL=$$url ES_SCRIPT=$(ROOT)/scripts/es.sh $(GO) test -tags es -count=1 -timeout 15m -run '^TestES' ./hunt/
 
 TEST_STEPS += test-es

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -273,5 +274,42 @@ func TestScanShardFailures(t *testing.T) {
 	}
 	if !st.Partial || len(st.ShardFailures) == 0 || rows != 50 {
 		t.Fatalf("partial read: %d rows, stats %+v", rows, st)
+	}
+}
+
+// TestLoadCommand runs `gohunt load` (the binary make builds, GOHUNT_BIN) as a user would:
+// HELK mode twice (nothing duplicated), and a file with a bad line (non-zero exit naming it).
+func TestLoadCommand(t *testing.T) {
+	bin := os.Getenv("GOHUNT_BIN")
+	if bin == "" {
+		t.Fatal("GOHUNT_BIN is not set: make test-es passes the gohunt binary it built")
+	}
+	c := client(t, "")
+	ctx := context.Background()
+	if err := c.DeleteIndex(ctx, "ghcli-*"); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, error) {
+		cmd := exec.Command(bin, append([]string{"load"}, args...)...)
+		cmd.Env = append(os.Environ(), "ES_URL="+c.URL())
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run("testdata/mixed_layouts.jsonl", "--helk", "--index", "ghcli-", "-q")
+	if err != nil || !strings.Contains(out, "5 created") || !strings.Contains(out, "ghcli-sysmon-2019.03.19") {
+		t.Fatalf("first load: %v\n%s", err, out)
+	}
+	out, err = run("--helk", "--index=ghcli-", "-q", "testdata/mixed_layouts.jsonl")
+	if err != nil || !strings.Contains(out, "0 created, 5 already present") {
+		t.Fatalf("second load: %v\n%s", err, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.jsonl")
+	os.WriteFile(bad, []byte("{\"a\":1}\n{oops\n"), 0o644)
+	out, err = run(bad, "--index", "ghcli-bad", "-q")
+	if err == nil || !strings.Contains(out, "bad.jsonl:2") || !strings.Contains(out, "1 invalid") {
+		t.Fatalf("bad line: %v\n%s", err, out)
+	}
+	if out, err = run(bad); err == nil || !strings.Contains(out, "--index NAME or --helk") {
+		t.Fatalf("no target: %v\n%s", err, out)
 	}
 }
