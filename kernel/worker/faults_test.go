@@ -279,3 +279,21 @@ func TestFaultsAfterFuncPanic(t *testing.T) {
 	}
 	s.run("1").ok(t)
 }
+
+func TestStdoutStderrInterleaved(t *testing.T) {
+	s := newTestSession(t)
+	r := s.run("for i := 0; i < 5; i++ { fmt.Println(\"out\", i); fmt.Fprintln(os.Stderr, \"err\", i); time.Sleep(5 * time.Millisecond) }").ok(t)
+	var seq []string
+	for _, ev := range r.events {
+		c := content(ev)
+		for _, line := range strings.SplitAfter(c["text"].(string), "\n") {
+			if line != "" {
+				seq = append(seq, strings.TrimSpace(line))
+			}
+		}
+	}
+	want := "out 0|err 0|out 1|err 1|out 2|err 2|out 3|err 3|out 4|err 4"
+	if got := strings.Join(seq, "|"); got != want {
+		t.Fatalf("order %s", got)
+	}
+}

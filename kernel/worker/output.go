@@ -32,6 +32,9 @@ type stream struct {
 	r     *os.File
 	send  func(name, text string)
 	limit int
+	// before, if set, is a stream whose earlier output must be forwarded before this one's:
+	// stderr waits for stdout, so that interleaved prints keep their order.
+	before *stream
 
 	mu      sync.Mutex
 	pending []byte
@@ -44,8 +47,8 @@ type stream struct {
 }
 
 // newStream starts draining r; w is the pipe's write end (fences are written to it).
-func newStream(name string, r, w *os.File, limit int, send func(name, text string)) *stream {
-	s := &stream{name: name, r: r, w: w, send: send, limit: limit, fences: map[uint64]chan struct{}{},
+func newStream(name string, r, w *os.File, limit int, send func(name, text string), before *stream) *stream {
+	s := &stream{name: name, r: r, w: w, send: send, limit: limit, before: before, fences: map[uint64]chan struct{}{},
 		wake: make(chan struct{}, 1), closed: make(chan struct{})}
 	go s.read()
 	go s.flusher()
@@ -62,7 +65,13 @@ func (s *stream) read() {
 			data := append(carry, buf[:n]...)
 			carry = nil
 			data, carry = s.takeFences(data)
-			s.add(data)
+			if s.before != nil && len(data) > 0 {
+				s.before.Sync(time.Second)
+				s.add(data)
+				s.flush()
+			} else {
+				s.add(data)
+			}
 		}
 		if err != nil {
 			s.add(carry)

@@ -92,8 +92,8 @@ func New(cfg Config) (*Session, error) {
 		varTypes: map[string]string{}, results: map[string]string{},
 		// yaegi runs a declared func main after every later Eval: a cell's main gets another name.
 		renames: map[string]string{"main": "main" + typeMark}}
-	s.out = newStream("stdout", cfg.StdoutR, cfg.Stdout, cfg.OutputLimit, s.sendStream)
-	s.errs = newStream("stderr", cfg.StderrR, cfg.Stderr, cfg.OutputLimit, s.sendStream)
+	s.out = newStream("stdout", cfg.StdoutR, cfg.Stdout, cfg.OutputLimit, s.sendStream, nil)
+	s.errs = newStream("stderr", cfg.StderrR, cfg.Stderr, cfg.OutputLimit, s.sendStream, s.out)
 	s.stdin = &stdinReader{s: s}
 	s.interp = interp.New(interp.Options{
 		Stdin:  s.stdin,
