@@ -109,8 +109,12 @@ func stdDoc(path, name string) (symbols.Doc, bool) {
 					}
 				}
 			}
-			if dp, err := doc.NewFromFiles(fset, files, path); err == nil {
-				indexDocs(fset, dp, m)
+			var mode []any
+			if path == "builtin" {
+				mode = append(mode, doc.AllDecls) // its names are lower case
+			}
+			if dp, err := doc.NewFromFiles(fset, files, path, mode...); err == nil {
+				indexDocs(fset, dp, m, path == "builtin")
 			}
 		}
 	}
@@ -119,7 +123,7 @@ func stdDoc(path, name string) (symbols.Doc, bool) {
 }
 
 // indexDocs adds the exported names of dp to m keyed Name and Type.Method; "" is the package.
-func indexDocs(fset *token.FileSet, dp *doc.Package, m map[string]symbols.Doc) {
+func indexDocs(fset *token.FileSet, dp *doc.Package, m map[string]symbols.Doc, all bool) {
 	sig := func(decl ast.Node) string {
 		switch d := decl.(type) {
 		case *ast.FuncDecl:
@@ -144,7 +148,7 @@ func indexDocs(fset *token.FileSet, dp *doc.Package, m map[string]symbols.Doc) {
 		for _, v := range vs {
 			for _, sp := range v.Decl.Specs {
 				for _, n := range sp.(*ast.ValueSpec).Names {
-					if n.IsExported() {
+					if n.IsExported() || all {
 						m[n.Name] = symbols.Doc{Signature: sig(v.Decl), Doc: v.Doc}
 					}
 				}
@@ -211,6 +215,11 @@ func (s *Session) docOf(name, _ string) (string, bool) {
 			return tn + "." + rest + " " + m.Type.String(), true
 		}
 		return "", false
+	}
+	if !dotted && universe[head] {
+		if d, ok := stdDoc("builtin", head); ok {
+			return format(d), true
+		}
 	}
 	if path, ok := s.pkgPath(head); ok {
 		if d, ok := preloadedDocs()[name]; ok {

@@ -113,6 +113,7 @@ func TestInspect(t *testing.T) {
 		{"display.HTML", -1, "func HTML(s string)\n\nHTML shows the HTML fragment s"},
 		{"sb.WriteString", -1, "func (b *Builder) WriteString(s string) (int, error)"},
 		{"sb", -1, "sb strings.Builder"},
+		{"len(x)", 1, "func len(v Type) int"},
 		{"c.Perimeter", -1, "func (c circle) Perimeter() float64\n\nPerimeter is 2πr."},
 		{"c", -1, "c circle"},
 	}
