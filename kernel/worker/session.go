@@ -287,6 +287,9 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 		return map[string]any{"status": "error", "ename": ee.Ename, "evalue": ee.Evalue, "traceback": ee.Traceback,
 			"payload": []any{}, "user_expressions": map[string]any{}}
 	}
+	if t, ok := res.data[display.MIMEText].(string); ok && len(t) > maxResultText {
+		res.data[display.MIMEText] = fmt.Sprintf("%s\n... (%s more)", strings.ToValidUTF8(t[:maxResultText], ""), byteSize(len(t)-maxResultText))
+	}
 	if res.data != nil && !req.Silent {
 		s.emit(ipc.EvExecuteResult, map[string]any{"data": res.data, "metadata": map[string]any{}})
 	}
@@ -305,6 +308,9 @@ func (s *Session) reportDropped() {
 		}
 	}
 }
+
+// maxResultText caps the text/plain form of a shown value (a huge slice printed by fmt).
+const maxResultText = 1 << 20
 
 func byteSize(n int) string {
 	switch {

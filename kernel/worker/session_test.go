@@ -93,6 +93,10 @@ func TestLastExpression(t *testing.T) {
 			t.Errorf("%q shows %q, want %q", c.code, got, c.want)
 		}
 	}
+	// A huge value's text is cut.
+	if got := s.run("make([]int, 1<<20)").ok(t).text(); len(got) > 1<<20+100 || !strings.HasSuffix(got, " more)") {
+		t.Fatalf("huge value text: %d bytes, ends %q", len(got), got[len(got)-20:])
+	}
 	// A non-nil final error fails the cell.
 	r := s.run("func bad() (int, error) { return 0, fmt.Errorf(\"no rows for %s\", \"q\") }\nbad()")
 	if r.status() != "error" || !strings.Contains(r.errorText(), "no rows for q") {
