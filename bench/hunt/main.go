@@ -108,22 +108,24 @@ func benchTHP(md, data, peers string) error {
 	}
 	fmt.Printf("gohunt  %8.3f s   rows per query %v\n", gTHP, gCounts)
 	var pd struct {
-		Time   float64
-		Counts []int
+		Time    float64
+		Counts  []int
+		Version string
 	}
 	if err := peer(&pd, *py, peers, "thp-pandas", md, data); err != nil {
 		return err
 	}
-	fmt.Printf("pandas  %8.3f s   rows per query %v   ratio %.1fx\n", pd.Time, pd.Counts, pd.Time/gTHP)
+	fmt.Printf("pandas  %8.3f s   rows per query %v   ratio %.1fx   (%s)\n", pd.Time, pd.Counts, pd.Time/gTHP, pd.Version)
 	if !*skipSpk {
 		var sp struct {
 			Startup, Time float64
 			Counts        []int
+			Version       string
 		}
 		if err := peer(&sp, *py, peers, "thp-spark", md, data); err != nil {
 			return err
 		}
-		fmt.Printf("pyspark %8.3f s   rows per query %v   ratio %.1fx (session start %.1f s not counted)\n", sp.Time, sp.Counts, sp.Time/gTHP, sp.Startup)
+		fmt.Printf("pyspark %8.3f s   rows per query %v   ratio %.1fx (session start %.1f s not counted)   (%s)\n", sp.Time, sp.Counts, sp.Time/gTHP, sp.Startup, sp.Version)
 		fmt.Printf("rows equal to PySpark's: %v\n", fmt.Sprint(sp.Counts) == fmt.Sprint(gCounts))
 	}
 

@@ -124,7 +124,7 @@ def pandas_thp(md, datadir):
             counts.append(int(len(run(i + 1, frames[ds]))))
         t = time.perf_counter() - t0
         best = t if best is None else min(best, t)
-    return {"time": best, "counts": counts}
+    return {"time": best, "counts": counts, "version": "pandas " + pd.__version__}
 
 
 def pandas_fg(parquet):
@@ -182,7 +182,8 @@ def spark_thp(md, datadir):
         counts.append(len(spark.sql(sql).collect()))
     t2 = time.perf_counter()
     spark.stop()
-    return {"startup": t1 - t0, "time": t2 - t1, "counts": counts}
+    import pyspark
+    return {"startup": t1 - t0, "time": t2 - t1, "counts": counts, "version": "pyspark " + pyspark.__version__}
 
 
 def spark_fg(parquet):
