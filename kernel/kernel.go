@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -162,6 +163,8 @@ func (k *Kernel) Run(ctx context.Context) error {
 			}
 		}
 	})
+
+	go k.watchParent(ctx)
 
 	// Signals are handled apart from the shell loop, which is busy while a cell runs.
 	go func() {
@@ -308,4 +311,28 @@ func (k *Kernel) callWorker(req ipc.Request) (json.RawMessage, error) {
 	summary, _ := w.deathReason()
 	go k.currentWorker() // start the replacement now, not on the next request
 	return nil, errors.New(summary)
+}
+
+// watchParent shuts the kernel down when the process that launched it dies without asking
+// (jupyter_client sets JPY_PARENT_PID), so a crashed frontend leaves no kernel behind.
+func (k *Kernel) watchParent(ctx context.Context) {
+	ppid, err := strconv.Atoi(os.Getenv("JPY_PARENT_PID"))
+	if err != nil || ppid <= 1 || os.Getppid() != ppid {
+		return
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if os.Getppid() != ppid {
+				k.log.Printf("parent process %d is gone: shutting down", ppid)
+				k.stopWorker()
+				k.cancel()
+				return
+			}
+		}
+	}
 }
