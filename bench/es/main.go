@@ -78,29 +78,40 @@ func run() error {
 	}
 	fmt.Printf("bench/es: %d synthetic Sysmon-like events (%.0f MB of JSON), %d cores, Elasticsearch at %s\n", n, float64(size)/1e6, runtime.NumCPU(), url)
 	const goIdx, pyIdx = "bench-sysmon-go", "bench-sysmon-py"
-	for _, idx := range []string{goIdx, pyIdx} {
-		if err := c.DeleteIndex(ctx, idx); err != nil {
-			return err
-		}
-		body := map[string]any{"settings": map[string]any{"number_of_shards": 2, "number_of_replicas": 0, "refresh_interval": "30s"}}
-		if err := c.CreateIndex(ctx, idx, body); err != nil {
-			return err
+	// BENCH_ES_REUSE=1 keeps indices already holding the n events and measures reads only.
+	reuse := false
+	if os.Getenv("BENCH_ES_REUSE") == "1" {
+		if have, err := c.Count(ctx, goIdx, nil); err == nil && have == int64(n) {
+			reuse = true
+			fmt.Println("reusing", goIdx, "(ingest not measured)")
 		}
 	}
+	if !reuse {
+		for _, idx := range []string{goIdx, pyIdx} {
+			if err := c.DeleteIndex(ctx, idx); err != nil {
+				return err
+			}
+			body := map[string]any{"settings": map[string]any{"number_of_shards": 2, "number_of_replicas": 0, "refresh_interval": "30s"}}
+			if err := c.CreateIndex(ctx, idx, body); err != nil {
+				return err
+			}
+		}
 
-	// Ingest.
-	t0 := time.Now()
-	st, err := c.Load(ctx, elastic.LoadOptions{Index: goIdx, Workers: 2, Refresh: true}, data)
-	if err != nil {
-		return err
+		// Ingest.
+		t0 := time.Now()
+		st, err := c.Load(ctx, elastic.LoadOptions{Index: goIdx, Workers: 2, Refresh: true}, data)
+		if err != nil {
+			return err
+		}
+		goIngest := result{"gohunt load (BulkIndexer)", time.Since(t0).Seconds(), st.Created}
+		pyIngest, err := peer(py, url, "ingest", data, pyIdx)
+		if err != nil {
+			return err
+		}
+		pyIngest.name = "elasticsearch-py parallel_bulk"
+		report("ingest", goIngest, []result{pyIngest}, n)
+
 	}
-	goIngest := result{"gohunt load (BulkIndexer)", time.Since(t0).Seconds(), st.Created}
-	pyIngest, err := peer(py, url, "ingest", data, pyIdx)
-	if err != nil {
-		return err
-	}
-	pyIngest.name = "elasticsearch-py parallel_bulk"
-	report("ingest", goIngest, []result{pyIngest}, n)
 
 	// Full read.
 	raw, err := rawLoop(ctx, c, url, goIdx, runtime.NumCPU(), 5000, false)
@@ -112,7 +123,7 @@ func run() error {
 		return err
 	}
 	es := hunt.ES(url, hunt.ESQuiet())
-	t0 = time.Now()
+	t0 := time.Now()
 	f := es.Index(goIdx).Frame()
 	if f.Err() != nil {
 		return f.Err()
