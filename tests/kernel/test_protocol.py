@@ -85,3 +85,28 @@ def test_comms(k):
             assert m["content"]["comm_id"] == "abc"
             return
     raise AssertionError("comm_open to an unknown target was not answered with comm_close")
+
+
+def test_kernel_exits_when_its_frontend_dies():
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import os\n"
+        "from jupyter_client.manager import start_new_kernel\n"
+        "km, kc = start_new_kernel(kernel_name='gohunt')\n"
+        "print(km.provisioner.process.pid, flush=True)\n"
+        "os._exit(0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    pid = int(out.stdout.split()[-1])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(pid, 9)
+    raise AssertionError("kernel kept running after its frontend died")
