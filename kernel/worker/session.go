@@ -379,6 +379,12 @@ func splitMagicLines(code string) []part {
 	for _, line := range strings.SplitAfter(code, "\n") {
 		t := strings.TrimLeft(line, " \t")
 		magic := strings.HasPrefix(t, "%") || strings.HasPrefix(t, "!") && !strings.HasPrefix(t, "!=")
+		if n := len(parts); magic && n > 0 && !parts[n-1].magic {
+			// Inside an unfinished Go statement (a && \n !ok) the line is Go.
+			if st, _ := isComplete(code[parts[n-1].start:off]); st == "incomplete" {
+				magic = false
+			}
+		}
 		end := off + len(line)
 		if n := len(parts); n > 0 && !magic && !parts[n-1].magic {
 			parts[n-1].end = end

@@ -184,6 +184,10 @@ func TestMagics(t *testing.T) {
 	if out := s.run("!echo from shell $GOHUNT_MAGIC_TEST; echo oops >&2").ok(t); out.stream("stdout") != "from shell hello world\n" || out.stream("stderr") != "oops\n" {
 		t.Fatalf("!shell: %q %q", out.stream("stdout"), out.stream("stderr"))
 	}
+	// A line starting with ! inside a Go expression is Go, not a shell command.
+	if got := s.run("a, b := true, false\nok := a &&\n\t!b\nok").ok(t).text(); got != "true" {
+		t.Fatalf("continued !b: %q", got)
+	}
 	r = s.run("%time x := 21 * 2\nx").ok(t)
 	if !strings.HasPrefix(r.stream("stdout"), "Wall time: ") || r.text() != "42" {
 		t.Fatalf("%%time: %q %q", r.stream("stdout"), r.text())
