@@ -37,6 +37,7 @@ type jfield struct {
 	byName   map[string]*jfield
 	byLower  map[string]int // lower-cased key -> count of keys with that lower case
 	renamed  bool           // some child has key != name
+	seenAt   uint64         // number of the object this key was last seen in (duplicate check)
 }
 
 func newJField(name string) *jfield { return &jfield{name: name, key: name} }
@@ -105,7 +106,8 @@ type lineScanner struct {
 	out   []byte // rewritten line (when a key is renamed)
 	copyd int    // bytes of buf already copied to out
 	dirty bool
-	seen  []map[string]bool // duplicate-key check per open object (reused)
+	seen  []map[string]bool // duplicate-key check per open object without a schema field (reused)
+	objs  uint64            // objects scanned so far (numbers them for the duplicate check)
 	depth int
 }
 
@@ -199,7 +201,7 @@ func (s *lineScanner) value(i int, f *jfield, top bool) (int, error) {
 			return i, &scanErr{i, "expected , or ] in array"}
 		}
 	case c == '"':
-		end, _, err := scanString(b, i)
+		end, _, _, err := scanStringRaw(b, i)
 		if err != nil {
 			return end, err
 		}
@@ -256,11 +258,16 @@ func (s *lineScanner) object(i int, f *jfield, top bool) (int, error) {
 	if s.depth > maxDepth {
 		return i, &scanErr{i, "nesting too deep"}
 	}
-	for len(s.seen) < s.depth {
-		s.seen = append(s.seen, map[string]bool{})
+	s.objs++
+	obj := s.objs
+	var seen map[string]bool
+	if f == nil {
+		for len(s.seen) < s.depth {
+			s.seen = append(s.seen, map[string]bool{})
+		}
+		seen = s.seen[s.depth-1]
+		clear(seen)
 	}
-	seen := s.seen[s.depth-1]
-	clear(seen)
 	i = skipWS(b, i+1)
 	if i < len(b) && b[i] == '}' {
 		s.depth--
@@ -271,23 +278,41 @@ func (s *lineScanner) object(i int, f *jfield, top bool) (int, error) {
 			return i, &scanErr{i, "expected a \"key\" in object"}
 		}
 		kstart := i
-		end, key, err := scanString(b, i)
+		end, raw, esc, err := scanStringRaw(b, i)
 		if err != nil {
 			return end, err
 		}
-		if seen[key] {
-			return kstart, &scanErr{kstart, "duplicate key " + strconv.Quote(key)}
-		}
-		seen[key] = true
 		var c *jfield
 		if f != nil {
-			c = f.child(key)
+			if !esc {
+				c = f.byName[string(raw)] // no allocation for a known key
+			}
+			if c == nil {
+				key, err := decodeKey(b, kstart, end, raw, esc)
+				if err != nil {
+					return kstart, err
+				}
+				c = f.child(key)
+			}
+			if c.seenAt == obj {
+				return kstart, &scanErr{kstart, "duplicate key " + strconv.Quote(c.name)}
+			}
+			c.seenAt = obj
 			if c.key != c.name {
 				s.out = append(s.out, b[s.copyd:kstart]...)
 				s.out = strconv.AppendQuote(s.out, c.key)
 				s.copyd = end
 				s.dirty = true
 			}
+		} else {
+			key, err := decodeKey(b, kstart, end, raw, esc)
+			if err != nil {
+				return kstart, err
+			}
+			if seen[key] {
+				return kstart, &scanErr{kstart, "duplicate key " + strconv.Quote(key)}
+			}
+			seen[key] = true
 		}
 		i = skipWS(b, end)
 		if i >= len(b) || b[i] != ':' {
@@ -313,8 +338,21 @@ func (s *lineScanner) object(i int, f *jfield, top bool) (int, error) {
 	}
 }
 
-// scanString scans the string at b[i] ('"'); it returns the end offset and, decoded, the value.
-func scanString(b []byte, i int) (int, string, error) {
+// decodeKey returns the value of the string b[kstart:end] whose content is raw.
+func decodeKey(b []byte, kstart, end int, raw []byte, esc bool) (string, error) {
+	if !esc {
+		return string(raw), nil
+	}
+	v, err := unescapeJSON(raw)
+	if err != nil {
+		return "", &scanErr{kstart, err.Error()}
+	}
+	return v, nil
+}
+
+// scanStringRaw scans the string at b[i] ('"'); it returns the end offset, the bytes between the
+// quotes and whether they hold escapes. It allocates nothing.
+func scanStringRaw(b []byte, i int) (int, []byte, bool, error) {
 	start := i + 1
 	j := start
 	esc := false
@@ -322,41 +360,30 @@ func scanString(b []byte, i int) (int, string, error) {
 		c := b[j]
 		switch {
 		case c == '"':
-			if !esc {
-				return j + 1, string(b[start:j]), nil
-			}
-			v, err := strconv.Unquote(string(b[i : j+1]))
-			if err != nil {
-				// strconv rejects some JSON escapes (\/); decode by hand
-				v, err = unescapeJSON(b[start:j])
-				if err != nil {
-					return j, "", &scanErr{i, err.Error()}
-				}
-			}
-			return j + 1, v, nil
+			return j + 1, b[start:j], esc, nil
 		case c == '\\':
 			esc = true
 			if j+1 >= len(b) {
-				return j, "", &scanErr{j, "unterminated string"}
+				return j, nil, false, &scanErr{j, "unterminated string"}
 			}
 			switch b[j+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				j += 2
 			case 'u':
 				if j+5 >= len(b) || !isHex(string(b[j+2:j+6])) {
-					return j, "", &scanErr{j, "invalid \\u escape"}
+					return j, nil, false, &scanErr{j, "invalid \\u escape"}
 				}
 				j += 6
 			default:
-				return j, "", &scanErr{j, "invalid escape \\" + string(b[j+1])}
+				return j, nil, false, &scanErr{j, "invalid escape \\" + string(b[j+1])}
 			}
 		case c < 0x20:
-			return j, "", &scanErr{j, "control character in string"}
+			return j, nil, false, &scanErr{j, "control character in string"}
 		default:
 			j++
 		}
 	}
-	return j, "", &scanErr{i, "unterminated string"}
+	return j, nil, false, &scanErr{i, "unterminated string"}
 }
 
 func unescapeJSON(b []byte) (string, error) {
