@@ -109,7 +109,12 @@ func (k *Kernel) runCell(parent *messaging.Message, req executeRequest, count in
 	k.mu.Lock()
 	k.running = cell
 	k.orphanP = parent
+	notice := k.notice
+	k.notice = ""
 	k.mu.Unlock()
+	if notice != "" {
+		k.publish(parent, ipc.EvStream, map[string]any{"name": "stderr", "text": "gohunt: " + notice + "\n"})
+	}
 	defer func() {
 		close(cell.finished)
 		k.mu.Lock()
@@ -130,6 +135,9 @@ func (k *Kernel) runCell(parent *messaging.Message, req executeRequest, count in
 			if !ok { // closed without a reply: the worker died
 				out.flush()
 				summary, detail := w.deathReason()
+				k.mu.Lock()
+				w.reported = true
+				k.mu.Unlock()
 				go k.currentWorker() // a fresh worker for the next cell
 				msg := summary + "; all variables, functions, types and imports defined so far were lost (a fresh interpreter was started)"
 				return k.cellFailed(parent, count, "WorkerDied", msg, detail), result

@@ -34,6 +34,7 @@ func TestMain(m *testing.M) {
 //	hang         ignores interrupts forever
 //	input        asks for input and prints the answer
 //	orphan       replies ok, then prints "late" from the background
+//	bgcrash      replies ok, then crashes from the background
 func fakeWorker() {
 	reqs := bufio.NewScanner(os.NewFile(3, "requests"))
 	reqs.Buffer(make([]byte, 1<<20), 1<<26)
@@ -115,6 +116,12 @@ func runFake(r ipc.Request, emit func(uint64, string, any), interrupts chan stru
 		e["status"] = "error"
 		emit(r.ID, ipc.EvReply, e)
 		return
+	case "bgcrash":
+		go func() {
+			time.Sleep(100 * time.Millisecond)
+			crash.WriteString("fatal error: concurrent map writes\n")
+			os.Exit(2)
+		}()
 	case "hang":
 		select {}
 	case "input":

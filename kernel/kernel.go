@@ -73,6 +73,7 @@ type Kernel struct {
 	w       *worker            // the current worker; nil before the first start
 	running *runningCell       // the execute in progress, if any
 	orphanP *messaging.Message // parent for output of goroutines that outlive their cell
+	notice  string             // news of a worker death no cell has reported yet
 }
 
 // handler answers one request. It runs between the busy and idle status messages.
@@ -255,6 +256,12 @@ func (k *Kernel) currentWorker() (*worker, error) {
 	if k.closing.Load() {
 		return nil, errors.New("the kernel is shutting down")
 	}
+	if k.w != nil && !k.w.reported {
+		// It died while no cell was running: tell the user with the next cell's output.
+		summary, _ := k.w.deathReason()
+		k.w.reported = true
+		k.notice = summary + " while no cell was running; all variables, functions, types and imports defined so far were lost (a fresh interpreter was started)"
+	}
 	cmd, err := k.cfg.WorkerCommand()
 	if err != nil {
 		return nil, err
@@ -309,6 +316,9 @@ func (k *Kernel) callWorker(req ipc.Request) (json.RawMessage, error) {
 		}
 	}
 	summary, _ := w.deathReason()
+	k.mu.Lock()
+	w.reported = true
+	k.mu.Unlock()
 	go k.currentWorker() // start the replacement now, not on the next request
 	return nil, errors.New(summary)
 }

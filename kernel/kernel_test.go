@@ -253,6 +253,25 @@ func TestWorkerCrashIsReportedAndRestarted(t *testing.T) {
 	}
 }
 
+func TestCrashBetweenCellsIsReported(t *testing.T) {
+	tk := startKernel(t, nil)
+	if r := tk.exec(t, "bgcrash", client.ExecuteOptions{}); r.Status != "ok" {
+		t.Fatalf("bgcrash = %+v", r)
+	}
+	time.Sleep(500 * time.Millisecond)
+	r := tk.exec(t, "print 1", client.ExecuteOptions{})
+	if r.Status != "ok" || streamText(r, "stdout") != "line 0\n" {
+		t.Fatalf("cell after a crash between cells: %+v", r)
+	}
+	notice := streamText(r, "stderr")
+	if !strings.Contains(notice, "concurrent map writes") || !strings.Contains(notice, "lost") {
+		t.Fatalf("no notice of the crash between cells: %q", notice)
+	}
+	if r := tk.exec(t, "print 1", client.ExecuteOptions{}); streamText(r, "stderr") != "" {
+		t.Fatalf("notice repeated: %+v", r)
+	}
+}
+
 func TestInterrupt(t *testing.T) {
 	tk := startKernel(t, nil)
 	go func() {

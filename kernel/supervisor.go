@@ -34,6 +34,8 @@ type worker struct {
 	pending map[uint64]chan ipc.Event // open requests, by ID
 	orphan  func(ipc.Event)           // receives Events whose request is gone
 	killMsg string                    // why the front killed the worker, if it did
+	// reported is set (under Kernel.mu) once the user has been told of this worker's death.
+	reported bool
 
 	crash  bytes.Buffer  // fd 5: the Go runtime's crash output
 	done   chan struct{} // closed when the process has exited and all pipes are drained
