@@ -209,3 +209,16 @@ def test_sigint_interrupts(k):
     assert "Interrupt" in errors(out)[-1]["ename"], out
     assert time.monotonic() - start < 10
     assert_alive_with_state(k)
+
+
+def test_concurrent_map_writes_restarts_worker(k):
+    # A fatal runtime error no recover can catch: the worker dies, the kernel says why and that
+    # state was lost, and the next cell runs in a fresh interpreter.
+    set_keep(k)
+    code = ("m := map[int]int{}\nfor i := 0; i < 4; i++ {\n\tgo func() {\n\t\tfor j := 0; ; j++ {\n"
+            "\t\t\tm[j%100] = j\n\t\t}\n\t}()\n}\ntime.Sleep(3 * time.Second)")
+    reply, out = k.run(code, timeout=60)
+    assert reply["status"] == "error" and reply["ename"] == "WorkerDied", reply
+    assert "concurrent map" in reply["evalue"] and "lost" in reply["evalue"], reply
+    reply, out = k.run("fresh := 1\nfresh + 1")
+    assert reply["status"] == "ok" and result(out) == "2", out
