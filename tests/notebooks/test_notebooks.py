@@ -202,3 +202,38 @@ def test_gohunt_run_usage_errors(tmp_path):
     bad.write_text("{not json")
     res = run([GOHUNT, "run", bad])
     assert res.returncode == 1 and "invalid JSON" in res.stderr
+
+
+def test_papermill_composite_parameters_run_on_the_kernel(tmp_path):
+    """Lists, maps, floats, bools, None and hostile strings from papermill's YAML parameters are
+    valid Go for the kernel, with the types the translator promises."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "gohunt", "display_name": "Go (hunt)", "language": "go"}
+    nb.cells = [
+        nbformat.v4.new_code_cell('hosts := []string{}\nratio := 0.0', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            'fmt.Printf("%T %v\\n", hosts, hosts)\n'
+            'fmt.Printf("%T %v\\n", ratio, ratio)\n'
+            'fmt.Printf("%T %v\\n", ids, ids)\n'
+            'fmt.Printf("%T %d\\n", limits, limits["rows"])\n'
+            'fmt.Printf("%T %v\\n", strict, strict)\n'
+            'fmt.Printf("%v\\n", nothing == nil)\n'
+            'fmt.Printf("%q\\n", note)'),
+    ]
+    src, out = tmp_path / "p.ipynb", tmp_path / "out.ipynb"
+    nbformat.write(nb, src)
+    yaml = ("hosts: [WORKSTATION5, WORKSTATION6]\nratio: 0.25\nids: [4624, 4688]\n"
+            "limits: {rows: 20, cols: 5}\nstrict: true\nnothing: null\n"
+            "note: \"quote \\\" backslash \\\\ <script>\\u2028 tab\\t\"\n")
+    res = run([VENV_BIN / "papermill", src, out, "-y", yaml])
+    assert res.returncode == 0, res.stderr[-3000:]
+    got = nbformat.read(out, as_version=4)
+    text = outputs_text(got)
+    assert errors(got) == []
+    assert "[]string [WORKSTATION5 WORKSTATION6]" in text
+    assert "float64 0.25" in text
+    assert "[]int [4624 4688]" in text
+    assert "map[string]int 20" in text
+    assert "bool true" in text
+    assert "true\n" in text
+    assert '"quote \\" backslash \\\\ <script>\\u2028 tab\\t"' in text
