@@ -62,9 +62,9 @@ func run() error {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	peers := filepath.Join(filepath.Dir(must(os.Executable())), "peers.py")
+	peers := filepath.Join("bench", "hunt", "peers.py") // make runs from the repo root
 	if _, err := os.Stat(peers); err != nil {
-		peers = filepath.Join("bench", "hunt", "peers.py")
+		peers = filepath.Join(filepath.Dir(must(os.Executable())), "peers.py")
 	}
 	md := filepath.Join(*shared, "analytics", "thp_spark_sql.md")
 	data := filepath.Join(*shared, "datasets")
