@@ -259,3 +259,18 @@ func TestProcessLargeOutputInOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestProcessConcurrentMapWritesCrashOutput(t *testing.T) {
+	p := startProc(t)
+	r := p.call(ipc.Request{Op: ipc.OpExecute, Code: "m := map[int]int{}\nfor i := range 8 { go func() { for j := 0; ; j++ { m[j%100] = i } }() }\ntime.Sleep(20 * time.Second)"}, 60*time.Second)
+	if r.reply["status"] != "died" {
+		t.Fatalf("concurrent map writes: %v", r.reply)
+	}
+	<-p.done
+	p.mu.Lock()
+	crash := p.crash.String()
+	p.mu.Unlock()
+	if !strings.Contains(crash, "fatal error: concurrent map writes") {
+		t.Fatalf("crash output lacks the reason: %.300q", crash)
+	}
+}
