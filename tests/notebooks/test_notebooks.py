@@ -18,6 +18,13 @@ from conftest import (
 IDS = [p.name for p in NOTEBOOKS]
 
 
+@pytest.fixture(autouse=True)
+def local_mode(monkeypatch):
+    """These runs use the bundled datasets: an ES_URL in the caller's environment must not switch
+    the HELK walkthrough to Elasticsearch (test_es_mode.py covers that)."""
+    monkeypatch.delenv("ES_URL", raising=False)
+
+
 class ActiveContent(HTMLParser):
     """Collects script elements and event-handler attributes of an HTML fragment (text that
     merely looks like them, escaped, is not markup and is not collected)."""
