@@ -182,8 +182,8 @@ def test_failures_name_the_cell(tmp_path):
     """A bad dataset parameter: papermill and gohunt run both fail and say which cell failed."""
     papermill = VENV_BIN / "papermill"
     res = run([papermill, PSEXEC, tmp_path / "pm.ipynb", "--cwd", NB_DIR, "-p", "dataset", "data/no-such.zip"])
-    assert res.returncode != 0
-    assert "no-such.zip" in res.stderr
+    assert res.returncode != 0, f"papermill succeeded on a missing dataset:\n{res.stderr[-3000:]}"
+    assert "no-such.zip" in res.stderr, f"papermill's error does not name the dataset:\n{res.stderr[-3000:]}"
     out, report = tmp_path / "run.ipynb", tmp_path / "run.html"
     res = run([GOHUNT, "run", PSEXEC, "-o", out, "--html", report, "-p", "dataset=data/no-such.zip"])
     assert res.returncode == 1, res.stderr
