@@ -16,6 +16,7 @@ import time
 
 os.environ.setdefault("JUPYTER_DATA_DIR", tempfile.mkdtemp(prefix="gohunt-bench-"))
 
+import zmq  # noqa: E402
 from jupyter_client.manager import KernelManager  # noqa: E402
 
 KERNELS = {
@@ -67,29 +68,32 @@ def stop(km, kc):
 
 
 def execute(kc, code, sink=None, timeout=120):
-    """Run code; wait for its execute_reply and status idle; stream text goes to sink."""
+    """Run code; wait for its execute_reply and status idle; stream text goes to sink.
+    A zmq poller on the shell and iopub sockets wakes up as soon as either has a message, so
+    no polling interval is added to either kernel's time."""
+    poller = zmq.Poller()
+    shell, iopub = kc.shell_channel.socket, kc.iopub_channel.socket
+    poller.register(shell, zmq.POLLIN)
+    poller.register(iopub, zmq.POLLIN)
     msg_id = kc.execute(code, store_history=False)
     reply = idle = False
     deadline = time.monotonic() + timeout
     while not (reply and idle):
-        if time.monotonic() > deadline:
+        left = deadline - time.monotonic()
+        if left <= 0:
             raise SystemExit(f"timeout running {code!r}")
-        if not reply:
-            try:
-                m = kc.get_shell_msg(timeout=0.0005)
-                reply = m["parent_header"].get("msg_id") == msg_id
-            except queue.Empty:
-                pass
-        try:
-            m = kc.get_iopub_msg(timeout=0.0005)
-        except queue.Empty:
-            continue
-        if m["parent_header"].get("msg_id") != msg_id:
-            continue
-        if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
-            idle = True
-        elif m["msg_type"] == "stream" and sink is not None:
-            sink.append(m["content"]["text"])
+        ready = dict(poller.poll(left * 1000))
+        if shell in ready:
+            _, m = kc.session.recv(shell, mode=zmq.NOBLOCK)
+            reply = reply or (m is not None and m["parent_header"].get("msg_id") == msg_id)
+        if iopub in ready:
+            _, m = kc.session.recv(iopub, mode=zmq.NOBLOCK)
+            if m is None or m["parent_header"].get("msg_id") != msg_id:
+                continue
+            if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+                idle = True
+            elif m["msg_type"] == "stream" and sink is not None:
+                sink.append(m["content"]["text"])
 
 
 def pct(xs, p):
