@@ -111,6 +111,12 @@ func Update(id string, v any) { show(v, id, true) }
 // are; []byte values are base64-encoded.
 func Data(data map[string]any) { emit(data, "", false) }
 
+// DataID shows the MIME bundle data like Data under the display ID id (see ShowID).
+func DataID(id string, data map[string]any) { emit(data, id, false) }
+
+// UpdateData replaces the output shown under the display ID id with the MIME bundle data.
+func UpdateData(id string, data map[string]any) { emit(data, id, true) }
+
 // NewID returns a fresh random display ID for ShowID and Update.
 func NewID() string {
 	var b [12]byte

@@ -15,6 +15,7 @@ func init() {
 		"Bundle":       reflect.ValueOf(display.Bundle),
 		"Clear":        reflect.ValueOf(display.Clear),
 		"Data":         reflect.ValueOf(display.Data),
+		"DataID":       reflect.ValueOf(display.DataID),
 		"HTML":         reflect.ValueOf(display.HTML),
 		"MIMEHTML":     reflect.ValueOf(constant.MakeFromLiteral("\"text/html\"", token.STRING, 0)),
 		"MIMEMarkdown": reflect.ValueOf(constant.MakeFromLiteral("\"text/markdown\"", token.STRING, 0)),
@@ -30,6 +31,7 @@ func init() {
 		"ShowID":       reflect.ValueOf(display.ShowID),
 		"Text":         reflect.ValueOf(display.Text),
 		"Update":       reflect.ValueOf(display.Update),
+		"UpdateData":   reflect.ValueOf(display.UpdateData),
 
 		// type definitions
 		"Errer":       reflect.ValueOf((*display.Errer)(nil)),

@@ -213,6 +213,31 @@ strings.TrimSpace(name) + fmt.Sprint(n+1)`})
 	}
 }
 
+func TestDisplayShowCellTypes(t *testing.T) {
+	s := newTestSession(t)
+	s.run("type badge struct{ label string }\nfunc (b badge) HTML() string { return \"<span>\" + b.label + \"</span>\" }\nfunc (b *badge) String() string { return \"badge \" + b.label }\ntype broken struct{}\nfunc (broken) Err() error { return fmt.Errorf(\"no data\") }\nfunc (broken) HTML() string { return \"x\" }").ok(t)
+	r := s.run("b := badge{\"ok\"}\ndisplay.Show(b)\nid := display.NewID()\ndisplay.ShowID(id, badge{\"v1\"})\ndisplay.Update(id, &badge{\"v2\"})\ndisplay.Show(broken{})").ok(t)
+	if kinds := strings.Join(r.kinds(), ","); kinds != "display_data,display_data,update_display_data,display_data" {
+		t.Fatalf("kinds %s", kinds)
+	}
+	d0 := content(r.events[0])["data"].(map[string]any)
+	if d0["text/html"] != "<span>ok</span>" || d0["text/plain"] != "badge ok" {
+		t.Fatalf("Show(b): %v", d0)
+	}
+	up := content(r.events[2])
+	if up["data"].(map[string]any)["text/html"] != "<span>v2</span>" || up["transient"].(map[string]any)["display_id"] != content(r.events[1])["transient"].(map[string]any)["display_id"] {
+		t.Fatalf("Update: %v", up)
+	}
+	if d3 := content(r.events[3])["data"].(map[string]any); d3["text/plain"] != "error: no data" {
+		t.Fatalf("Show(broken{}): %v", d3)
+	}
+	// Inside a func, with a value whose type the worker cannot tell, Show still shows text.
+	r = s.run("func show(x any) { display.Show(x) }\nshow(badge{\"in func\"})").ok(t)
+	if d := content(r.events[0])["data"].(map[string]any); d["text/plain"] == nil {
+		t.Fatalf("show(x): %v", d)
+	}
+}
+
 func TestDisplayAPI(t *testing.T) {
 	s := newTestSession(t)
 	r := s.run(`id := display.NewID()

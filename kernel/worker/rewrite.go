@@ -47,6 +47,7 @@ type rewriter struct {
 	// rewritten loop there runs inside func() { ... }().
 	top   map[ast.Stmt]bool
 	wraps []edit
+	env   session
 }
 
 // wrapTop runs the top-level statement st inside a func literal (see top).
@@ -64,14 +65,16 @@ func (rw *rewriter) wrapTop(st ast.Stmt, outer ast.Node) {
 // returned text replaces cell[c.start:c.end]).
 // session is what rewrites know of the session.
 type session struct {
-	intVar   func(name string) bool       // a session variable holds an integer
-	renames  map[string]string            // redefined types (and main): internal names
-	imported func(name, path string) bool // the package is already imported under name
+	cellType func(e ast.Expr) string          // the cell-defined type of e, if known
+	methods  func(typ string) map[string]bool // methods of a cell-defined type
+	intVar   func(name string) bool           // a session variable holds an integer
+	renames  map[string]string                // redefined types (and main): internal names
+	imported func(name, path string) bool     // the package is already imported under name
 }
 
 func rewriteChunk(cell string, c chunk, p *parsedChunk, env session) (string, error) {
 	intVar, renames := env.intVar, env.renames
-	rw := &rewriter{cell: cell, p: p, intVar: intVar, isInt: map[string]bool{}, nonInt: map[string]bool{}}
+	rw := &rewriter{cell: cell, p: p, intVar: intVar, isInt: map[string]bool{}, nonInt: map[string]bool{}, env: env}
 	if c.kind == segImport && env.imported != nil {
 		rw.dropKnownImports(env.imported)
 	}
@@ -303,6 +306,10 @@ func (rw *rewriter) visit(n ast.Node) bool {
 				rw.wrapTop(x, nil)
 			}
 		}
+	case *ast.CallExpr:
+		if rw.displayCall(x) {
+			return false
+		}
 	case *ast.TypeSwitchStmt:
 		// yaegi fails internally on a binding type switch (switch v := x.(type)) in its global
 		// scope; inside a func it works.
@@ -353,6 +360,76 @@ func (rw *rewriter) rangeInt(r *ast.RangeStmt, label *ast.LabeledStmt) bool {
 	rw.edits = append(rw.edits, edit{start, lbrace + 1, b.String()})
 	end := rw.off(r.Body.Rbrace) + 1
 	rw.edits = append(rw.edits, edit{end, end, "}"})
+	return true
+}
+
+// displayCall rewrites display.Show(v), display.ShowID(id, v) and display.Update(id, v) when v
+// is of a cell-defined type: compiled code cannot see its methods, so the bundle is built here,
+// in the interpreter, from the methods the type has.
+func (rw *rewriter) displayCall(call *ast.CallExpr) bool {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok || rw.env.cellType == nil {
+		return false
+	}
+	if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "display" {
+		return false
+	}
+	target := map[string]string{"Show": "Data", "ShowID": "DataID", "Update": "UpdateData"}[sel.Sel.Name]
+	want := 1
+	if sel.Sel.Name != "Show" {
+		want = 2
+	}
+	if target == "" || len(call.Args) != want || call.Ellipsis.IsValid() {
+		return false
+	}
+	val := call.Args[want-1]
+	typ := rw.env.cellType(val)
+	if id, ok := val.(*ast.Ident); ok && typ == "" {
+		// A variable the chunk itself defines: x := T{...}.
+		ast.Inspect(rw.p.file, func(n ast.Node) bool {
+			if as, ok := n.(*ast.AssignStmt); ok && as.Tok == token.DEFINE && len(as.Lhs) == len(as.Rhs) {
+				for i, l := range as.Lhs {
+					if lid, ok := l.(*ast.Ident); ok && lid.Name == id.Name && as.Pos() < call.Pos() {
+						typ = rw.env.cellType(as.Rhs[i])
+					}
+				}
+			}
+			return true
+		})
+	}
+	if typ == "" {
+		return false
+	}
+	ms := rw.env.methods(typ)
+	var b strings.Builder
+	b.WriteString("display." + target + "(")
+	if want == 2 {
+		b.WriteString(rw.take(call.Args[0]) + ", ")
+	}
+	b.WriteString("func() map[string]any { __v := (" + rw.take(val) + "); __m := map[string]any{}; ")
+	if ms["Err"] {
+		b.WriteString(`if __e := __v.Err(); __e != nil { return map[string]any{"text/plain": "error: " + __e.Error()} }; `)
+	}
+	if ms["MIMEBundle"] {
+		b.WriteString("for __k, __x := range __v.MIMEBundle() { __m[__k] = __x }; ")
+	}
+	for _, c := range capabilities {
+		if ms[c.method] {
+			fmt.Fprintf(&b, "__m[%q] = __v.%s(); ", c.mime, c.method)
+		}
+	}
+	switch {
+	case ms["String"]:
+		b.WriteString(`__m["text/plain"] = __v.String(); `)
+	case ms["Error"]:
+		b.WriteString(`__m["text/plain"] = __v.Error(); `)
+	default:
+		b.WriteString(`__m["text/plain"] = __gohunt.Sprint(__v); `)
+	}
+	b.WriteString("return __m }())")
+	start, end := rw.off(call.Pos()), rw.off(call.End())
+	b.WriteString(newlines(rw.cell[start:end]))
+	rw.edits = append(rw.edits, edit{start, end, b.String()})
 	return true
 }
 

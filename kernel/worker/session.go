@@ -133,7 +133,7 @@ func New(cfg Config) (*Session, error) {
 		"context/context": {"AfterFunc": reflect.ValueOf(func(ctx context.Context, f func()) (stop func() bool) {
 			return context.AfterFunc(ctx, s.guard(f))
 		})},
-		"gohunt/rt/rt": {"GoPanic": reflect.ValueOf(s.goPanicked)},
+		"gohunt/rt/rt": {"GoPanic": reflect.ValueOf(s.goPanicked), "Sprint": reflect.ValueOf(fmt.Sprint)},
 		"os/os": {
 			"Stdin":  reflect.ValueOf(&stdinVar).Elem(),
 			"Stdout": reflect.ValueOf(&stdoutVar).Elem(),
@@ -499,7 +499,8 @@ func (s *Session) runChunks(ctx context.Context, code string, chs []chunk, displ
 		s.mu.Lock()
 		renames := maps.Clone(s.renames)
 		s.mu.Unlock()
-		src, err := rewriteChunk(code, c, p, session{intVar: s.isIntGlobal, renames: renames, imported: s.imported})
+		src, err := rewriteChunk(code, c, p, session{intVar: s.isIntGlobal, renames: renames, imported: s.imported,
+			cellType: s.cellTypeOf, methods: s.methodsOf})
 		if err != nil {
 			return compileError(err)
 		}
@@ -1132,6 +1133,30 @@ func recvName(e ast.Expr) string {
 		return x.Name
 	}
 	return "?"
+}
+
+// cellTypeOf returns the cell-defined type of e when the session knows it: a variable it saw
+// defined, T{...}, &T{...}, T(x), or a call of a func returning T.
+func (s *Session) cellTypeOf(e ast.Expr) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, ok := e.(*ast.Ident); ok {
+		return s.varTypes[id.Name]
+	}
+	return s.exprType(e)
+}
+
+// methodsOf returns the methods cells defined on the type typ.
+func (s *Session) methodsOf(typ string) map[string]bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ms := map[string]bool{}
+	for k := range s.funcDocs {
+		if m, ok := strings.CutPrefix(k, typ+"."); ok {
+			ms[m] = true
+		}
+	}
+	return ms
 }
 
 // imported reports whether the package path is imported under name already.
