@@ -256,13 +256,16 @@ Cell magics (first line of the cell):
 	b.WriteString(`
 Display: the value of a cell's last expression is shown (HTML(), Markdown(), SVG(), PNG(),
 MIMEBundle() by capability, String() as text). display.HTML(s), display.Markdown(s),
-display.SVG(s), display.PNG(b), display.Show(v), display.ShowID(id, v), display.Update(id, v),
-display.NewID(), display.Clear(wait).
+display.SVG(s), display.PNG(b), display.Text(s), display.Data(bundle), display.Show(v),
+display.ShowID(id, v), display.Update(id, v), display.DataID(id, bundle),
+display.UpdateData(id, bundle), display.NewID(), display.Clear(wait).
 
 Go in cells: imports, declarations and statements mix in any order; names persist across cells.
 Rewritten for the interpreter: range over an int, per-iteration loop variables captured by
-closures, go statements (a goroutine's panic becomes the cell's error). Interrupt stops a loop;
-a crash the worker cannot survive (stack overflow) restarts it and loses all variables.
+closures, go statements (a goroutine's panic becomes the cell's error). Not supported by yaegi
+v0.16.1: range over a function, assigning a generic call's result at the top level of a cell
+(use it inside a func), the generic packages slices/maps. Interrupt stops a loop; a crash the
+worker cannot survive (stack overflow) restarts it and loses all variables.
 `)
 	return b.String()
 }
