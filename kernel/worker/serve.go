@@ -75,11 +75,11 @@ func Serve(s *Session, r io.Reader, emit func(ipc.Event)) error {
 		case ipc.OpExecute:
 			execs <- req
 		case ipc.OpComplete:
-			reply(req.ID, s.Complete(req.Code, req.CursorPos))
+			reply(req.ID, safely(func() map[string]any { return s.Complete(req.Code, req.CursorPos) }))
 		case ipc.OpInspect:
-			reply(req.ID, s.Inspect(req.Code, req.CursorPos, req.DetailLevel))
+			reply(req.ID, safely(func() map[string]any { return s.Inspect(req.Code, req.CursorPos, req.DetailLevel) }))
 		case ipc.OpIsComplete:
-			reply(req.ID, s.IsComplete(req.Code))
+			reply(req.ID, safely(func() map[string]any { return s.IsComplete(req.Code) }))
 		case ipc.OpInputReply:
 			s.stdin.Reply(req.Value)
 		case ipc.OpInterrupt:
@@ -98,6 +98,17 @@ func Serve(s *Session, r io.Reader, emit func(ipc.Event)) error {
 		}
 	}
 	return sc.Err()
+}
+
+// safely runs a request handler; a panic in it becomes an error reply instead of ending the
+// worker and the session's state.
+func safely(f func() map[string]any) (reply map[string]any) {
+	defer func() {
+		if r := recover(); r != nil {
+			reply = map[string]any{"status": "error", "ename": "InternalError", "evalue": fmt.Sprint(r), "traceback": []string{fmt.Sprint(r)}}
+		}
+	}()
+	return f()
 }
 
 // Main runs the `gohunt worker` process: requests on fd 3, events on fd 4, the Go runtime's
