@@ -244,3 +244,19 @@ def test_papermill_composite_parameters_run_on_the_kernel(tmp_path):
     assert "bool true" in text
     assert "true\n" in text
     assert '"quote \\" backslash \\\\ <script>\\u2028 tab\\t"' in text
+
+
+def test_gohunt_run_timeout_interrupts_the_cell(tmp_path):
+    """--timeout interrupts a runaway cell through the kernel and fails the run naming it."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "gohunt", "display_name": "Go (hunt)", "language": "go"}
+    nb.cells = [nbformat.v4.new_code_cell("n := 0"),
+                nbformat.v4.new_code_cell("for {\n\tn++\n}"),
+                nbformat.v4.new_code_cell("n")]
+    src, out = tmp_path / "loop.ipynb", tmp_path / "out.ipynb"
+    nbformat.write(nb, src)
+    res = run([GOHUNT, "run", src, "-o", out, "--html", "none", "--timeout", "2s"], timeout=60)
+    assert res.returncode == 1, res.stderr
+    assert re.search(r'cell 2 \(id [\w-]+, "for \{"\) failed: timed out after 2s \(interrupted\)', res.stderr), res.stderr
+    got = nbformat.read(out, as_version=4)
+    assert got.cells[0].execution_count == 1 and got.cells[2].execution_count is None
