@@ -66,9 +66,10 @@ test-console: setup
 # browser-deps: Debian chromium (apt-get on a fresh machine) and playwright-core from the
 # committed lockfile.
 browser-deps:
-	@if [ ! -x $(CHROMIUM) ]; then \
-		echo "browser-deps: $(CHROMIUM) missing, installing Debian chromium"; \
-		$(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	@pkgs=""; [ -x $(CHROMIUM) ] || pkgs="chromium"; command -v npm >/dev/null || pkgs="$$pkgs nodejs npm"; \
+	if [ -n "$$pkgs" ]; then \
+		echo "browser-deps: installing Debian packages:$$pkgs"; \
+		$(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y $$pkgs; \
 	fi
 	cd tests/browser && npm ci --no-audit --no-fund
 
