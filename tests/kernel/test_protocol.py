@@ -110,3 +110,20 @@ def test_kernel_exits_when_its_frontend_dies():
         time.sleep(0.2)
     os.kill(pid, 9)
     raise AssertionError("kernel kept running after its frontend died")
+
+
+def test_ipc_transport(tmp_path):
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name="gohunt", transport="ipc", ip=str(tmp_path / "k"))
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        reply = kc.execute_interactive('fmt.Println("over ipc")', timeout=30)
+        assert reply["content"]["status"] == "ok"
+        assert (tmp_path / f"k-{km.shell_port}").exists(), list(tmp_path.iterdir())
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel()
