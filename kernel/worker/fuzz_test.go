@@ -1,8 +1,32 @@
 package worker
 
 import (
+	"os"
+	"sync"
 	"testing"
+
+	"github.com/gohunt/gohunt/kernel/ipc"
 )
+
+var (
+	fuzzOnce    sync.Once
+	fuzzSession *Session
+)
+
+// sessionForFuzz is one session shared by the fuzz inputs (completion and inspection only read it).
+func sessionForFuzz(t *testing.T) *Session {
+	fuzzOnce.Do(func() {
+		outR, outW, _ := os.Pipe()
+		errR, errW, _ := os.Pipe()
+		s, err := New(Config{Stdout: outW, Stderr: errW, StdoutR: outR, StderrR: errR, Emit: func(ipc.Event) {}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Execute(ipc.Request{ID: 1, Op: ipc.OpExecute, Code: "type T struct{ A int }\nfunc (T) M() {}\nv := T{}\nvar sb strings.Builder"})
+		fuzzSession = s
+	})
+	return fuzzSession
+}
 
 // FuzzCellTools runs the cell splitter, the rewrites, is_complete, completion and inspection
 // positions on arbitrary text: none may panic, and a split must cover the text in order.
@@ -29,6 +53,9 @@ func FuzzCellTools(f *testing.F) {
 		isComplete(code)
 		nameAt(code, cursor)
 		callAt(code, cursor)
+		s := sessionForFuzz(t)
+		s.Complete(code, cursor)
+		s.Inspect(code, cursor, 0)
 		segs, err := splitCell(code, 0, len(code))
 		if err != nil {
 			return
