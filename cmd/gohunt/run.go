@@ -207,6 +207,7 @@ func executeNotebook(ctx context.Context, nb *playbook.Notebook, dir string, opt
 		select {
 		case <-k.Exited():
 			cancel(errors.New("the kernel process exited"))
+			k.Client.Close() // nothing will answer: let pending requests fail now
 		case <-runCtx.Done():
 		}
 	}()

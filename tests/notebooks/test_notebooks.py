@@ -260,3 +260,16 @@ def test_gohunt_run_timeout_interrupts_the_cell(tmp_path):
     assert re.search(r'cell 2 \(id [\w-]+, "for \{"\) failed: timed out after 2s \(interrupted\)', res.stderr), res.stderr
     got = nbformat.read(out, as_version=4)
     assert got.cells[0].execution_count == 1 and got.cells[2].execution_count is None
+
+
+def test_gohunt_run_kernel_death_fails_fast(tmp_path):
+    """A cell that kills its own kernel process ends the run at once, naming the cell."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "gohunt", "display_name": "Go (hunt)", "language": "go"}
+    nb.cells = [nbformat.v4.new_code_cell("p, _ := os.FindProcess(os.Getppid())\np.Kill()"),
+                nbformat.v4.new_code_cell("1 + 1")]
+    src, out = tmp_path / "kill.ipynb", tmp_path / "out.ipynb"
+    nbformat.write(nb, src)
+    res = run([GOHUNT, "run", src, "-o", out, "--html", "none"], timeout=30)
+    assert res.returncode == 1, res.stderr
+    assert re.search(r'cell 1 \(id [\w-]+, "p, _ := os.FindProcess\(os.Getppid\(\)\)"\) failed: the kernel process exited', res.stderr), res.stderr
