@@ -232,6 +232,7 @@ type execError struct {
 	Traceback     []string
 }
 
+// Error returns "ename: evalue".
 func (e *execError) Error() string { return e.Ename + ": " + e.Evalue }
 
 // Execute runs one cell and returns the execute_reply content (without execution_count, which
@@ -858,6 +859,7 @@ func (s *Session) bundle(ctx context.Context, name string, v reflect.Value) (map
 // mimeData is a compiled value with a MIMEBundle method, to reuse display.Bundle's encoding.
 type mimeData map[string]any
 
+// MIMEBundle returns the bundle itself.
 func (m mimeData) MIMEBundle() map[string]any { return m }
 
 // plain returns the text/plain form of the value held in the interpreter variable name.
@@ -967,6 +969,7 @@ type stderrFilter struct{ s *Session }
 
 var panicFrameRE = regexp.MustCompile(`^(\d+):(\d+): panic: (.*)\n?$`)
 
+// Write implements io.Writer: panic frames go to the traceback, the rest to stderr.
 func (f *stderrFilter) Write(p []byte) (int, error) {
 	if m := panicFrameRE.FindSubmatch(p); m != nil {
 		line, _ := strconv.Atoi(string(m[1]))

@@ -39,6 +39,7 @@ type cellError struct {
 	Msg       string
 }
 
+// Error returns the message with its cell position, "cell:LINE:COL: msg".
 func (e *cellError) Error() string {
 	if e.Line == 0 {
 		return e.Msg
