@@ -218,10 +218,13 @@ func executeNotebook(ctx context.Context, nb *playbook.Notebook, dir string, opt
 		return fmt.Errorf("kernel_info: %w", err)
 	}
 	err = playbook.Run(runCtx, k, nb, info, opts)
-	if cause := context.Cause(runCtx); cause != nil && err != nil {
-		var ce *playbook.CellError
-		if errors.As(err, &ce) && ce.Err != nil {
-			ce.Err = cause
+	var ce *playbook.CellError
+	if errors.As(err, &ce) && ce.Err != nil {
+		switch {
+		case ctx.Err() != nil:
+			ce.Err = errors.New("interrupted (signal): the kernel was asked to stop the cell")
+		case context.Cause(runCtx) != nil:
+			ce.Err = context.Cause(runCtx)
 		}
 	}
 	return err
