@@ -1,6 +1,8 @@
 package worker
 
 import (
+	"go/ast"
+	"go/parser"
 	"go/scanner"
 	"go/token"
 	"reflect"
@@ -24,10 +26,7 @@ func (s *Session) Complete(code string, cursorPos int) map[string]any {
 	if cursorPos > len(rs) || cursorPos < 0 {
 		cursorPos = len(rs)
 	}
-	start := cursorPos
-	for start > 0 && (isIdentRune(rs[start-1]) || rs[start-1] == '.') {
-		start--
-	}
+	start := chainStart(rs, cursorPos)
 	end := cursorPos
 	for end < len(rs) && isIdentRune(rs[end]) {
 		end++
@@ -36,7 +35,11 @@ func (s *Session) Complete(code string, cursorPos int) map[string]any {
 	var cands []string
 	if i := strings.LastIndex(prefix, "."); i >= 0 {
 		base, partial := prefix[:i], prefix[i+1:]
-		for _, m := range s.members(base) {
+		members := s.members(base)
+		if members == nil {
+			members = s.chainMembers(base)
+		}
+		for _, m := range members {
 			if strings.HasPrefix(m, partial) {
 				cands = append(cands, base+"."+m)
 			}
@@ -54,6 +57,129 @@ func (s *Session) Complete(code string, cursorPos int) map[string]any {
 		cands = []string{}
 	}
 	return map[string]any{"status": "ok", "matches": cands, "cursor_start": start, "cursor_end": end, "metadata": map[string]any{}}
+}
+
+// chainStart returns where the dotted expression ending at cursor starts: names, dots, and
+// balanced (...) or [...] groups, so that hunt.Read(p).Where(c).Se completes as a chain.
+func chainStart(rs []rune, cursor int) int {
+	i := cursor
+	for i > 0 {
+		c := rs[i-1]
+		switch {
+		case isIdentRune(c) || c == '.':
+			i--
+		case (c == ')' || c == ']') && i-1 > 0 && i < len(rs)+1 && (i == cursor || rs[i] == '.'):
+			open := map[rune]rune{')': '(', ']': '['}[c]
+			depth, j := 0, i-1
+			for ; j >= 0; j-- {
+				if rs[j] == c {
+					depth++
+				} else if rs[j] == open {
+					depth--
+					if depth == 0 {
+						break
+					}
+				}
+			}
+			if j < 0 {
+				return i
+			}
+			i = j
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// chainMembers returns the members of the type of a call chain on compiled code
+// (hunt.Read(p).Where(c)), found from the functions' and methods' signatures without
+// evaluating anything.
+func (s *Session) chainMembers(base string) []string {
+	e, err := parser.ParseExpr(base)
+	if err != nil {
+		return nil
+	}
+	t := s.staticType(e)
+	if t == nil {
+		return nil
+	}
+	return s.typeMembers(t)
+}
+
+// staticType returns the reflect type of e when it follows from session variables and
+// compiled signatures alone.
+func (s *Session) staticType(e ast.Expr) reflect.Type {
+	switch x := e.(type) {
+	case *ast.ParenExpr:
+		return s.staticType(x.X)
+	case *ast.Ident:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.globals[x.Name]
+	case *ast.CallExpr:
+		ft := s.staticType(x.Fun)
+		if ft == nil || ft.Kind() != reflect.Func || ft.NumOut() == 0 {
+			return nil
+		}
+		return ft.Out(0)
+	case *ast.IndexExpr:
+		t := s.staticType(x.X)
+		if t == nil {
+			return nil
+		}
+		switch t.Kind() {
+		case reflect.Slice, reflect.Array, reflect.Map:
+			return t.Elem()
+		}
+		return nil
+	case *ast.SelectorExpr:
+		if pkg, ok := x.X.(*ast.Ident); ok {
+			s.mu.Lock()
+			_, isVar := s.globals[pkg.Name]
+			s.mu.Unlock()
+			if !isVar {
+				path, ok := s.pkgPath(pkg.Name)
+				if !ok {
+					return nil
+				}
+				exp := stdlib.Symbols[path+"/"+pkg.Name]
+				if exp == nil {
+					exp = symbols.Symbols[path+"/"+pkg.Name]
+				}
+				v, ok := exp[x.Sel.Name]
+				if !ok || !v.IsValid() {
+					return nil
+				}
+				if v.Kind() == reflect.Func {
+					return v.Type()
+				}
+				if v.Kind() == reflect.Pointer && !v.IsNil() {
+					return v.Type().Elem() // a package variable
+				}
+				return nil
+			}
+		}
+		t := s.staticType(x.X)
+		if t == nil {
+			return nil
+		}
+		for _, tt := range []reflect.Type{t, reflect.PointerTo(t)} {
+			if m, ok := tt.MethodByName(x.Sel.Name); ok {
+				return m.Type
+			}
+		}
+		st := t
+		if st.Kind() == reflect.Pointer {
+			st = st.Elem()
+		}
+		if st.Kind() == reflect.Struct {
+			if f, ok := st.FieldByName(x.Sel.Name); ok {
+				return f.Type
+			}
+		}
+	}
+	return nil
 }
 
 func dedup(ss []string) []string {
