@@ -45,6 +45,9 @@ events.As("ev")`).ok(t)
 	if got := s.Inspect("events.Where", 12, 0); got["found"] != true || !strings.HasPrefix(got["data"].(map[string]any)["text/plain"].(string), "func (f *Frame) Where(") {
 		t.Fatalf("inspect events.Where: %v", got)
 	}
+	if got := s.Inspect(`hunt.FromRows(nil).Where(hunt.Col("a").Eq(1)).Limit(3)`, 46, 0); got["found"] != true || !strings.HasPrefix(got["data"].(map[string]any)["text/plain"].(string), "func (f *Frame) Limit(") {
+		t.Fatalf("inspect a chain: %v", got)
+	}
 	chain := `x := hunt.FromRows(nil).Where(hunt.Col("a").Eq(1)).Li`
 	if got := s.Complete(chain, len(chain)); !contains(got["matches"].([]string), `hunt.FromRows(nil).Where(hunt.Col("a").Eq(1)).Limit`) || got["cursor_start"] != 5 {
 		t.Fatalf("complete a chain: %v", got)

@@ -254,7 +254,7 @@ func typeName(t reflect.Type) string {
 func (s *Session) Inspect(code string, cursorPos, detail int) map[string]any {
 	reply := map[string]any{"status": "ok", "found": false, "data": map[string]any{}, "metadata": map[string]any{}}
 	text, ok := "", false
-	for _, name := range []string{nameAt(code, cursorPos), callAt(code, cursorPos)} {
+	for _, name := range []string{nameAt(code, cursorPos), s.chainAt(code, cursorPos), callAt(code, cursorPos)} {
 		if name != "" {
 			if text, ok = s.docOf(name, ""); ok {
 				break
@@ -291,6 +291,34 @@ func nameAt(code string, cursor int) string {
 		return strings.Trim(string(rs[i:j]), ".")
 	}
 	return word(cursor)
+}
+
+// chainAt returns "pkg.Type.Method" for the method of a call chain under the cursor
+// (hunt.Read(p).Where), typed from signatures.
+func (s *Session) chainAt(code string, cursor int) string {
+	rs := []rune(code)
+	if cursor > len(rs) || cursor < 0 {
+		cursor = len(rs)
+	}
+	end := cursor
+	for end < len(rs) && isIdentRune(rs[end]) {
+		end++
+	}
+	start := chainStart(rs, end)
+	text := string(rs[start:end])
+	i := strings.LastIndex(text, ".")
+	if i <= 0 || !strings.ContainsAny(text[:i], "([") {
+		return ""
+	}
+	e, err := parser.ParseExpr(text[:i])
+	if err != nil {
+		return ""
+	}
+	t := s.staticType(e)
+	if t == nil {
+		return ""
+	}
+	return typeName(t) + "." + text[i+1:]
 }
 
 // callAt returns the name of the call whose parentheses hold the cursor.
