@@ -233,6 +233,17 @@ func (s *Session) docOf(name, _ string) (string, bool) {
 		if d, ok := stdDoc(path, rest); ok {
 			return format(d), true
 		}
+		// No Go sources here: the symbol's type is still known.
+		if v, ok := stdlib.Symbols[path+"/"+head][rest]; ok && v.IsValid() {
+			switch {
+			case v.Kind() == reflect.Func:
+				return name + " " + v.Type().String(), true
+			case v.Kind() == reflect.Pointer && v.IsNil():
+				return "type " + name + " " + v.Type().Elem().Kind().String(), true
+			default:
+				return "var " + name + " " + v.Type().String(), true
+			}
+		}
 	}
 	return "", false
 }
