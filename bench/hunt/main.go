@@ -39,9 +39,12 @@ func main() {
 	flag.Parse()
 	if *memChild != "" {
 		memoryChild(*memChild)
+		hunt.Close()
 		return
 	}
-	if err := run(); err != nil {
+	err := run()
+	hunt.Close() // deletes the session database and staged files
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/hunt:", err)
 		os.Exit(1)
 	}
@@ -339,6 +342,7 @@ func memoryChild(path string) {
 	f := hunt.Read(path).Cache()
 	if n, err := f.Count(); err != nil || n == 0 {
 		fmt.Fprintln(os.Stderr, "memory child:", n, err)
+		hunt.Close()
 		os.Exit(1)
 	}
 	after := rssKB("VmRSS")

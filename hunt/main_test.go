@@ -1,0 +1,13 @@
+package hunt
+
+import (
+	"os"
+	"testing"
+)
+
+// TestMain closes the session database after the tests, which deletes its directory.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	Close()
+	os.Exit(code)
+}
