@@ -157,7 +157,7 @@ func (l *jsonLoader) frame() (*Frame, error) {
 		proj = []string{"NULL AS empty"}
 	}
 	q := fmt.Sprintf("CREATE TABLE %s AS SELECT %s FROM read_json(%s, format='newline_delimited', records=true, columns={%s}, maximum_object_size=%d)",
-		table, strings.Join(proj, ", "), quoteString(l.path), strings.Join(spec, ", "), max(l.maxLine+1, 16<<20))
+		table, strings.Join(proj, ", "), quoteString(l.path), strings.Join(spec, ", "), max(l.maxLine+1, 4<<20))
 	if err := l.e.exec(context.Background(), q); err != nil {
 		return nil, fmt.Errorf("hunt: loading events into DuckDB: %w", err)
 	}
