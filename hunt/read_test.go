@@ -121,6 +121,11 @@ func TestReadLegacyLayout(t *testing.T) {
 	if err != nil || len(rows) != 1 || !strings.HasPrefix(rows[0]["g"].(string), "{EEEEEEEE") {
 		t.Errorf("SQL over the Sysmon 8 key: %v %v", rows, err)
 	}
+	// Spark's struct access syntax reaches the flattened columns.
+	n, err := SQL(`SELECT l.event_data.Image, event_data.CommandLine FROM legacy l WHERE event_id = 1 AND event_data.Image LIKE "%powershell.exe"`).Count()
+	if err != nil || n != 6 {
+		t.Errorf("struct-access SQL over flattened columns: %d rows, %v", n, err)
+	}
 	// KeepStructs keeps event_data as a STRUCT.
 	s := mustOK(t, Read(sampleLegacy, KeepStructs()))
 	if typ := colType(t, s, "event_data"); !strings.HasPrefix(typ, "STRUCT(") {

@@ -365,6 +365,36 @@ func (t *translator) translate(toks []token) (string, error) {
 					continue
 				}
 			}
+			if nextText == "." {
+				// a.b.c may name a flattened column ("event_data.Image", "user.name"), as
+				// struct access does in Spark: take the longest chain that is a column name.
+				parts, ends := []string{tk.text}, []int{i}
+				for j := i; ; {
+					d := significant(toks, j+1)
+					if d >= len(toks) || toks[d].text != "." {
+						break
+					}
+					n := significant(toks, d+1)
+					if n >= len(toks) || (toks[n].kind != tkIdent && toks[n].kind != tkQuoted) {
+						break
+					}
+					parts = append(parts, toks[n].text)
+					ends = append(ends, n)
+					j = n
+				}
+				matched := false
+				for k := len(parts); k >= 2; k-- {
+					if ci, ok := t.cols[strings.Join(parts[:k], ".")]; ok {
+						emit(outTok{text: quoteIdent(ci.ident), kind: tkDQIdent, typ: ci.typ, col: true})
+						i = ends[k-1]
+						matched = true
+						break
+					}
+				}
+				if matched {
+					continue
+				}
+			}
 			if nextText == "." && tk.kind == tkIdent {
 				emit(outTok{text: tk.text, kind: tkIdent, qual: true})
 				continue

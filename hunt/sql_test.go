@@ -14,6 +14,8 @@ func TestTranslateGolden(t *testing.T) {
 		"User":              {ident: "User", typ: "VARCHAR"},
 		"@timestamp":        {ident: "@timestamp", typ: "VARCHAR"},
 		"SourceProcessGuid": {ident: "SourceProcessGuid" + identMark + "1", typ: "VARCHAR"},
+		"event_data.Image":  {ident: "event_data.Image", typ: "VARCHAR"},
+		"event_id":          {ident: "event_id", typ: "BIGINT"},
 	}, tables: map[string]string{"mordortable": "mordorTable"}}
 	cases := []struct{ in, want string }{
 		{"SELECT `@timestamp` FROM mordorTable", `SELECT "@timestamp" FROM "mordorTable"`},
@@ -30,6 +32,8 @@ func TestTranslateGolden(t *testing.T) {
 		{`WHERE EventID = 10L`, `WHERE "EventID" = 10`},
 		{`WHERE User <=> NULL`, `WHERE "User" IS NOT DISTINCT FROM NULL`},
 		{`SELECT SourceProcessGuid FROM t`, `SELECT "SourceProcessGuid` + identMark + `1" FROM t`},
+		{`SELECT event_data.Image, o.event_data.Image, o.event_id FROM t o`, `SELECT "event_data.Image", o."event_data.Image", o."event_id" FROM t o`},
+		{"SELECT `event_data`.`Image` FROM t", `SELECT "event_data.Image" FROM t`},
 		{`SELECT CAST(EventID AS STRING)`, `SELECT CAST("EventID" AS VARCHAR)`},
 		{`SELECT count(*) AS hits -- comment`, `SELECT count(*) AS hits -- comment`},
 		{`SELECT "\u0041\101\n"`, "SELECT 'AA\n'"},
