@@ -28,10 +28,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 
+	"github.com/gohunt/gohunt/hunt"
 	"github.com/gohunt/gohunt/kernel/display"
 	"github.com/gohunt/gohunt/kernel/ipc"
 	"github.com/gohunt/gohunt/kernel/symbols"
@@ -242,6 +244,9 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 	defer s.runMu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// Library work the cell starts (Elasticsearch reads) stops with the cell on interrupt.
+	hunt.SetCellContext(ctx)
+	defer hunt.SetCellContext(nil)
 	s.emitMu.Lock()
 	s.curID = req.ID
 	s.emitMu.Unlock()
@@ -614,6 +619,9 @@ var mismatchRE = regexp.MustCompile(`assignment mismatch: 2 variables but .* ret
 func (s *Session) evalLast(ctx context.Context, code string, start, end int, e ast.Expr, res *cellResult) error {
 	expr := code[start:end]
 	pad := blank(code[:start])
+	if err := s.undefinedLast(code, start, e); err != nil {
+		return err
+	}
 	n := 1
 	isCall := false
 	if call, ok := e.(*ast.CallExpr); ok && !s.isType(call.Fun) {
@@ -1260,6 +1268,13 @@ func (s *Session) explain(err error, code string, p *parsedChunk) error { // cod
 		}
 		if len(trace) == 0 {
 			// No interpreted frame unwound: the interpreter itself failed on this code.
+			if p != nil && strings.Contains(msg, "incomplete type") {
+				// yaegi's way of meeting a name nothing declares (e.g. after a worker restart).
+				if id := s.undefinedName(p); id != nil {
+					ps := p.fset.Position(id.Pos())
+					return &execError{Ename: "CompileError", Evalue: fmt.Sprintf("cell:%d:%d: undefined: %s", ps.Line-1, ps.Column, id.Name)}
+				}
+			}
 			if g := s.topLevelGenericAssign(p); g != "" {
 				return &execError{Ename: "InterpreterError", Evalue: fmt.Sprintf("yaegi v0.16.1 cannot assign the result of the generic function %s at the top level of a cell (it fails or gives a wrong value): use the call inside a func, or as the cell's last expression", g)}
 			}
@@ -1454,6 +1469,36 @@ func init() {
 	for _, n := range strings.Fields(`any bool byte comparable complex64 complex128 error float32 float64 int int8 int16 int32 int64 rune string uint uint8 uint16 uint32 uint64 uintptr true false iota nil append cap clear close complex copy delete imag len make max min new panic print println real recover main _ p`) {
 		universe[n] = true
 	}
+}
+
+// undefinedLast returns the error for a last expression that is a bare name nothing declares:
+// yaegi takes such a name for a type not yet declared and evaluates it to nothing.
+func (s *Session) undefinedLast(code string, start int, e ast.Expr) error {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok || !s.isUnknown(id.Name) {
+		return nil
+	}
+	line := strings.Count(code[:start], "\n") + 1
+	col := utf8.RuneCountInString(code[strings.LastIndex(code[:start], "\n")+1:start]) + 1
+	return &execError{Ename: "CompileError", Evalue: fmt.Sprintf("cell:%d:%d: undefined: %s", line, col, id.Name)}
+}
+
+// isUnknown reports whether nothing in the session declares name, including what earlier
+// chunks of the running cell defined.
+func (s *Session) isUnknown(name string) (unknown bool) {
+	s.mu.Lock()
+	u := s.unknown(name, nil)
+	s.mu.Unlock()
+	if !u {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			unknown = false // cannot tell: let yaegi decide
+		}
+	}()
+	_, ok := s.interp.Globals()[name]
+	return !ok
 }
 
 func (s *Session) unknown(name string, declared map[string]bool) bool {

@@ -184,6 +184,23 @@ func (failing) HTML() string { return "never shown" }`).ok(t)
 	}
 }
 
+// TestUndefinedBareName: yaegi alone evaluates a bare undefined name to nothing and reports
+// success (it takes it for a type declared later); the cell must fail naming it.
+func TestUndefinedBareName(t *testing.T) {
+	cases := []struct{ code, want string }{
+		{"keep", "cell:1:1: undefined: keep"},
+		{"a := 2\n\n  nothere", "cell:3:3: undefined: nothere"},
+		{"b := nothere2 + 1", "undefined: nothere2"},
+	}
+	for _, c := range cases {
+		s := newTestSession(t)
+		r := s.run(c.code)
+		if r.status() != "error" || !strings.Contains(r.reply["evalue"].(string), c.want) {
+			t.Errorf("%q: got %s, want it to contain %q", c.code, r.errorText(), c.want)
+		}
+	}
+}
+
 func TestCompileErrorsNameCellLine(t *testing.T) {
 	s := newTestSession(t)
 	cases := []struct{ code, want string }{
