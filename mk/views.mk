@@ -24,7 +24,8 @@ test-views: browser-deps
 fuzz-views:
 	$(GO) test -run '^$$' -fuzz '^FuzzHostileStrings$$' -fuzztime 60s ./hunt/view/
 
-bench-views:
+bench-views: venv
+	$(PY) -m pip install -q --disable-pip-version-check -r scripts/requirements-bench.txt
 	@go_out=$$($(GO) test -run '^$$' -bench '^BenchmarkTimeline1M' -benchtime 5x ./hunt/) || { echo "$$go_out"; exit 1; }; \
 	echo "$$go_out" | grep '^Benchmark'; \
 	go_ms=$$(echo "$$go_out" | awk '/^BenchmarkTimeline1M-/ {printf "%.0f", $$3/1e6}'); \

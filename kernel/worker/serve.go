@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/gohunt/gohunt/hunt"
 	"github.com/gohunt/gohunt/kernel/ipc"
 )
 
@@ -167,6 +168,9 @@ func Main() error {
 			s.Interrupt()
 		}
 	}()
+	// The session's DuckDB database and its spill files go with the worker. (A worker that is
+	// killed leaves them; the next session start removes them.)
+	defer func() { _ = hunt.Close() }()
 	return Serve(s, reqs, w.send)
 }
 
