@@ -1,11 +1,8 @@
 package hunt
 
 import (
-	"archive/tar"
-	"archive/zip"
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/gohunt/gohunt/hunt/internal/archive"
 )
 
 // Read reads events from a local file, directory or glob pattern into a frame:
@@ -122,7 +121,7 @@ func (e *engine) read(path string, cfg readConfig) (*Frame, error) {
 	if len(jsonFiles) > 0 {
 		ld := newJSONLoader(e, cfg)
 		for _, f := range jsonFiles {
-			if err := ld.addFile(f, kindOf(f, cfg)); err != nil {
+			if err := ld.addFile(f); err != nil {
 				ld.discard()
 				return nil, err
 			}
@@ -208,99 +207,21 @@ func expand(path string, cfg readConfig) ([]string, error) {
 	return nil, &Error{Msg: fmt.Sprintf("hunt.Read: %v", err), Err: err}
 }
 
-// addFile feeds every event of a JSON-family file to the loader.
-func (l *jsonLoader) addFile(path string, k srcKind) error {
-	fh, err := os.Open(path)
-	if err != nil {
-		return &Error{Msg: fmt.Sprintf("hunt.Read: %v", err), Err: err}
+// addFile feeds every event of a JSON-family file (plain, gzipped, or the members of a Mordor
+// archive) to the loader.
+func (l *jsonLoader) addFile(path string) error {
+	err := archive.Each(path, func(member string, r io.Reader) error {
+		origin := path
+		if member != "" {
+			origin = path + ":" + member
+		}
+		return l.addStream(r, origin)
+	})
+	var he *Error
+	if err != nil && !errors.As(err, &he) {
+		return &Error{Msg: "hunt.Read: " + err.Error(), Err: err}
 	}
-	defer fh.Close()
-	switch k {
-	case srcJSON:
-		return l.addStream(fh, path)
-	case srcJSONGz:
-		zr, err := gzip.NewReader(fh)
-		if err != nil {
-			return errorf("hunt.Read: %s: not gzip data: %v", path, err)
-		}
-		zr.Multistream(true)
-		return l.addStream(zr, path)
-	case srcZip:
-		st, err := fh.Stat()
-		if err != nil {
-			return err
-		}
-		zr, err := zip.NewReader(fh, st.Size())
-		if err != nil {
-			return errorf("hunt.Read: %s: not a zip archive: %v", path, err)
-		}
-		n := 0
-		for _, zf := range zr.File {
-			if zf.FileInfo().IsDir() || strings.HasPrefix(zf.Name, "__MACOSX/") || strings.HasPrefix(filepath.Base(zf.Name), "._") {
-				continue
-			}
-			rc, err := zf.Open()
-			if err != nil {
-				return errorf("hunt.Read: %s:%s: %v", path, zf.Name, err)
-			}
-			err = l.addMember(rc, path+":"+zf.Name)
-			rc.Close()
-			if err != nil {
-				return err
-			}
-			n++
-		}
-		if n == 0 {
-			return errorf("hunt.Read: %s: the archive holds no files", path)
-		}
-		return nil
-	case srcTarGz, srcTar:
-		var r io.Reader = fh
-		if k == srcTarGz {
-			zr, err := gzip.NewReader(fh)
-			if err != nil {
-				return errorf("hunt.Read: %s: not gzip data: %v", path, err)
-			}
-			// Some published archives carry a stray byte after the gzip stream: read one stream.
-			zr.Multistream(false)
-			r = zr
-		}
-		tr := tar.NewReader(r)
-		n := 0
-		for {
-			h, err := tr.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return errorf("hunt.Read: %s: reading tar: %v", path, err)
-			}
-			if h.Typeflag != tar.TypeReg || strings.HasPrefix(filepath.Base(h.Name), "._") {
-				continue
-			}
-			if err := l.addMember(tr, path+":"+h.Name); err != nil {
-				return err
-			}
-			n++
-		}
-		if n == 0 {
-			return errorf("hunt.Read: %s: the archive holds no files", path)
-		}
-		return nil
-	}
-	return errorf("hunt.Read: %s: unsupported format", path)
-}
-
-// addMember reads an archive member: JSON lines, or gzip-compressed JSON lines.
-func (l *jsonLoader) addMember(r io.Reader, origin string) error {
-	if strings.HasSuffix(strings.ToLower(origin), ".gz") {
-		zr, err := gzip.NewReader(r)
-		if err != nil {
-			return errorf("hunt.Read: %s: not gzip data: %v", origin, err)
-		}
-		return l.addStream(zr, origin)
-	}
-	return l.addStream(r, origin)
+	return err
 }
 
 // addStream reads JSON lines (or one JSON array of objects) from r.

@@ -1,11 +1,8 @@
 package elastic
 
 import (
-	"archive/tar"
-	"archive/zip"
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +17,8 @@ import (
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8/esutil"
+
+	"github.com/gohunt/gohunt/hunt/internal/archive"
 )
 
 // LoadOptions says where and how Load writes events.
@@ -309,78 +306,13 @@ func decodeEvent(raw []byte) (map[string]any, error) {
 // member of a .zip or .tar.gz archive (as Mordor publishes them). Line numbers start at 1;
 // empty lines are skipped. An error from fn stops the reading.
 func ReadEvents(path string, fn func(line int, raw []byte) error) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", path, err)
-	}
-	defer f.Close()
-	lower := strings.ToLower(path)
-	switch {
-	case strings.HasSuffix(lower, ".zip"):
-		st, err := f.Stat()
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", path, err)
+	return archive.Each(path, func(member string, r io.Reader) error {
+		name := path
+		if member != "" {
+			name = path + "!" + member
 		}
-		zr, err := zip.NewReader(f, st.Size())
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", path, err)
-		}
-		n := 0
-		for _, m := range zr.File {
-			if m.FileInfo().IsDir() || strings.HasPrefix(m.Name, "__MACOSX/") || strings.HasPrefix(filepath.Base(m.Name), ".") {
-				continue
-			}
-			r, err := m.Open()
-			if err != nil {
-				return fmt.Errorf("reading %s!%s: %w", path, m.Name, err)
-			}
-			err = scanLines(path+"!"+m.Name, r, fn)
-			r.Close()
-			if err != nil {
-				return err
-			}
-			n++
-		}
-		if n == 0 {
-			return fmt.Errorf("reading %s: archive holds no file", path)
-		}
-		return nil
-	case strings.HasSuffix(lower, ".tar.gz") || strings.HasSuffix(lower, ".tgz"):
-		gz, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", path, err)
-		}
-		tr := tar.NewReader(gz)
-		n := 0
-		for {
-			h, err := tr.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("reading %s: %w", path, err)
-			}
-			if h.Typeflag != tar.TypeReg || strings.HasPrefix(filepath.Base(h.Name), "._") {
-				continue
-			}
-			if err := scanLines(path+"!"+h.Name, tr, fn); err != nil {
-				return err
-			}
-			n++
-		}
-		if n == 0 {
-			return fmt.Errorf("reading %s: archive holds no file", path)
-		}
-		return nil
-	case strings.HasSuffix(lower, ".gz"):
-		gz, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", path, err)
-		}
-		return scanLines(path, gz, fn)
-	default:
-		return scanLines(path, f, fn)
-	}
+		return scanLines(name, r, fn)
+	})
 }
 
 func scanLines(name string, r io.Reader, fn func(line int, raw []byte) error) error {
