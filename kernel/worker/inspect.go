@@ -1,11 +1,9 @@
 package worker
 
 import (
-	"bytes"
 	"go/ast"
 	"go/doc"
 	"go/parser"
-	"go/printer"
 	"go/token"
 	"os"
 	"os/exec"
@@ -20,6 +18,7 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 
 	"github.com/gohunt/gohunt/kernel/symbols"
+	"github.com/gohunt/gohunt/kernel/symbols/docgen"
 )
 
 var (
@@ -114,63 +113,14 @@ func stdDoc(path, name string) (symbols.Doc, bool) {
 				mode = append(mode, doc.AllDecls) // its names are lower case
 			}
 			if dp, err := doc.NewFromFiles(fset, files, path, mode...); err == nil {
-				indexDocs(fset, dp, m, path == "builtin")
+				for k, d := range docgen.Index(fset, dp, path == "builtin") {
+					m[k] = symbols.Doc(d)
+				}
 			}
 		}
 	}
 	d, ok := m[name]
 	return d, ok
-}
-
-// indexDocs adds the exported names of dp to m keyed Name and Type.Method; "" is the package.
-func indexDocs(fset *token.FileSet, dp *doc.Package, m map[string]symbols.Doc, all bool) {
-	sig := func(decl ast.Node) string {
-		switch d := decl.(type) {
-		case *ast.FuncDecl:
-			c := *d
-			c.Body, c.Doc = nil, nil
-			decl = &c
-		case *ast.GenDecl:
-			c := *d
-			c.Doc = nil
-			decl = &c
-		}
-		var buf bytes.Buffer
-		_ = (&printer.Config{Mode: printer.UseSpaces | printer.TabIndent, Tabwidth: 8}).Fprint(&buf, fset, decl)
-		lines := strings.Split(buf.String(), "\n")
-		if len(lines) > 30 {
-			lines = append(lines[:30], "\t...")
-		}
-		return strings.Join(lines, "\n")
-	}
-	m[""] = symbols.Doc{Signature: "package " + dp.Name + ` // import "` + dp.ImportPath + `"`, Doc: dp.Doc}
-	values := func(vs []*doc.Value) {
-		for _, v := range vs {
-			for _, sp := range v.Decl.Specs {
-				for _, n := range sp.(*ast.ValueSpec).Names {
-					if n.IsExported() || all {
-						m[n.Name] = symbols.Doc{Signature: sig(v.Decl), Doc: v.Doc}
-					}
-				}
-			}
-		}
-	}
-	for _, f := range dp.Funcs {
-		m[f.Name] = symbols.Doc{Signature: sig(f.Decl), Doc: f.Doc}
-	}
-	values(dp.Consts)
-	values(dp.Vars)
-	for _, t := range dp.Types {
-		m[t.Name] = symbols.Doc{Signature: sig(t.Decl), Doc: t.Doc}
-		values(t.Consts)
-		values(t.Vars)
-		for _, f := range t.Funcs {
-			m[f.Name] = symbols.Doc{Signature: sig(f.Decl), Doc: f.Doc}
-		}
-		for _, f := range t.Methods {
-			m[t.Name+"."+f.Name] = symbols.Doc{Signature: sig(f.Decl), Doc: f.Doc}
-		}
-	}
 }
 
 // docOf returns the documentation of a dotted name as the session sees it: a cell-defined func

@@ -58,10 +58,22 @@ func collectDocs(path string, docs map[string]Doc) error {
 	if err != nil {
 		return err
 	}
-	pkg := dp.Name
-	docs[pkg] = Doc{Signature: "package " + pkg + ` // import "` + path + `"`, Doc: dp.Doc}
+	for key, d := range Index(fset, dp, false) {
+		if key == "" {
+			docs[dp.Name] = d
+		} else {
+			docs[dp.Name+"."+key] = d
+		}
+	}
+	return nil
+}
+
+// Index returns the documentation of the exported names of dp (of every name when all is set,
+// as for package builtin), keyed "Name" and "Type.Method"; the key "" is the package itself.
+func Index(fset *token.FileSet, dp *doc.Package, all bool) map[string]Doc {
+	m := map[string]Doc{"": {Signature: "package " + dp.Name + ` // import "` + dp.ImportPath + `"`, Doc: dp.Doc}}
 	add := func(key string, decl ast.Node, text string) {
-		docs[pkg+"."+key] = Doc{Signature: signature(fset, decl), Doc: text}
+		m[key] = Doc{Signature: signature(fset, decl), Doc: text}
 	}
 	for _, f := range dp.Funcs {
 		add(f.Name, f.Decl, f.Doc)
@@ -70,7 +82,7 @@ func collectDocs(path string, docs map[string]Doc) error {
 		for _, v := range vs {
 			for _, s := range v.Decl.Specs {
 				for _, n := range s.(*ast.ValueSpec).Names {
-					if n.IsExported() {
+					if n.IsExported() || all {
 						add(n.Name, v.Decl, v.Doc)
 					}
 				}
@@ -86,11 +98,11 @@ func collectDocs(path string, docs map[string]Doc) error {
 		for _, f := range t.Funcs {
 			add(f.Name, f.Decl, f.Doc)
 		}
-		for _, m := range t.Methods {
-			add(t.Name+"."+m.Name, m.Decl, m.Doc)
+		for _, f := range t.Methods {
+			add(t.Name+"."+f.Name, f.Decl, f.Doc)
 		}
 	}
-	return nil
+	return m
 }
 
 // signature prints decl without bodies or comments.
