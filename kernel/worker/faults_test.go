@@ -71,13 +71,17 @@ func TestOutputLimit(t *testing.T) {
 	s.run("kept := 1").ok(t)
 	start := time.Now()
 	// 100 MB in 1 kB lines.
-	r := s.run("line := strings.Repeat(\"x\", 1023) + \"\\n\"\nfor i := 0; i < 100*1024; i++ { fmt.Print(line) }").ok(t)
-	out, errOut := r.stream("stdout"), r.stream("stderr")
+	r := s.run("line := strings.Repeat(\"x\", 1023) + \"\\n\"\nfor i := 0; i < 100*1024; i++ { fmt.Print(line) }")
+	out := r.stream("stdout")
 	if len(out) != DefaultOutputLimit {
 		t.Fatalf("forwarded %d bytes, want the first %d", len(out), DefaultOutputLimit)
 	}
-	if !strings.Contains(errOut, "96.0 MB of stdout output dropped") {
-		t.Fatalf("stderr = %q", errOut)
+	// What was dropped is the cell's error, after the output that was kept.
+	if r.status() != "error" || r.reply["ename"] != "OutputLimitExceeded" || !strings.Contains(r.reply["evalue"].(string), "96.0 MB of stdout output dropped") {
+		t.Fatalf("reply = %v", r.reply)
+	}
+	if k := r.kinds(); k[len(k)-1] != ipc.EvError {
+		t.Fatalf("events %v: want the error last", k)
 	}
 	t.Logf("100 MB printed in %v", time.Since(start))
 	// The next cell forwards its output again.

@@ -279,7 +279,14 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 		ee = &execError{Ename: "Error", Evalue: err.Error()}
 	}
 	s.syncOutput()
-	s.reportDropped()
+	if dropped := s.dropped(); dropped != "" {
+		if ee == nil {
+			// The cell ran, but not all it printed reached the notebook: say so as its error.
+			ee = &execError{Ename: "OutputLimitExceeded", Evalue: dropped}
+		} else {
+			s.sendStream("stderr", "\n[gohunt: "+dropped+"]\n")
+		}
+	}
 	if ctx.Err() == nil {
 		// After an interrupt the abandoned evaluation may still be stopping: leave the
 		// interpreter's globals alone until the next cell.
@@ -306,13 +313,19 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 	return map[string]any{"status": "ok", "payload": res.payload, "user_expressions": ue}
 }
 
-func (s *Session) reportDropped() {
+// dropped says how much of the cell's output was read and dropped past the output limit, or "".
+func (s *Session) dropped() string {
+	var said []string
 	for _, st := range []*stream{s.out, s.errs} {
 		if d := st.droppedNow(); d > 0 {
-			s.sendStream("stderr", fmt.Sprintf("\n[gohunt: %s of %s output dropped: a cell forwards at most %s per stream]\n",
-				byteSize(d), st.name, byteSize(s.cfg.OutputLimit)))
+			said = append(said, fmt.Sprintf("%s of %s output dropped", byteSize(d), st.name))
 		}
 	}
+	if len(said) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s: a cell forwards at most %s per stream (write large results to a file, or show a frame, which displays its first rows)",
+		strings.Join(said, " and "), byteSize(s.cfg.OutputLimit))
 }
 
 // maxResultText caps the text/plain form of a shown value (a huge slice printed by fmt).
