@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ var (
 	skipSpk  = flag.Bool("no-spark", false, "leave PySpark out")
 	verbose  = flag.Bool("v", false, "print the gohunt time split of each THP round")
 	parts    = flag.String("parts", "thp,fg,mem", "which benchmarks to run (comma-separated: thp, fg, mem)")
+	cpuProf  = flag.String("cpuprofile", "", "write a CPU profile of the gohunt side to this file")
 )
 
 func main() {
@@ -42,7 +44,18 @@ func main() {
 		hunt.Close()
 		return
 	}
+	if *cpuProf != "" {
+		f, err := os.Create(*cpuProf)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench/hunt:", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+	}
 	err := run()
+	if *cpuProf != "" {
+		pprof.StopCPUProfile()
+	}
 	hunt.Close() // deletes the session database and staged files
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/hunt:", err)
