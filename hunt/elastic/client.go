@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -106,10 +107,11 @@ func (c Config) FromEnv() Config {
 type Client struct {
 	base     string // URL without credentials
 	cfg      Config
-	es       *es8.Client // no transport retries: requests go through Client.do, which retries
-	bulk     *es8.Client // transport retries, for the BulkIndexer
-	secrets  []Secret    // values scrubbed from every error message
-	identity bool        // ask for uncompressed answers (loopback node)
+	es       *es8.Client   // no transport retries: requests go through Client.do, which retries
+	bulk     *es8.Client   // transport retries, for the BulkIndexer
+	secrets  []Secret      // values scrubbed from every error message
+	identity bool          // ask for uncompressed answers (loopback node)
+	pageHint *atomic.Int64 // size of the last search page read (sizes the next page's buffer)
 }
 
 // Connect checks cfg and builds a client. It does not contact the server.
@@ -182,7 +184,7 @@ func Connect(cfg Config) (*Client, error) {
 		}
 		return es8.NewClient(c)
 	}
-	cl := &Client{base: base, cfg: cfg}
+	cl := &Client{base: base, cfg: cfg, pageHint: new(atomic.Int64)}
 	if h := u.Hostname(); h == "localhost" || net.ParseIP(h) != nil && net.ParseIP(h).IsLoopback() {
 		cl.identity = true
 	}
@@ -409,7 +411,7 @@ func (c *Client) once(ctx context.Context, op, method, path string, payload []by
 		return err
 	}
 	if pr, ok := out.(*pageResp); ok {
-		page, err := io.ReadAll(res.Body)
+		page, err := readBody(res.Body, res.ContentLength, c.pageHint)
 		if err != nil {
 			return fmt.Errorf("%s: reading response: %w", op, err)
 		}
@@ -419,6 +421,31 @@ func (c *Client) once(ctx context.Context, op, method, path string, payload []by
 		return fmt.Errorf("%s: reading response: %w", op, err)
 	}
 	return nil
+}
+
+// readBody reads a response body into one buffer sized from its Content-Length, or else from
+// the size of the previous page (hint), so that pages of megabytes are not grown and copied
+// a dozen times.
+func readBody(r io.Reader, length int64, hint *atomic.Int64) ([]byte, error) {
+	size := length
+	if size <= 0 {
+		size = hint.Load() + hint.Load()/8
+	}
+	buf := make([]byte, 0, max(size, 4096)+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			hint.Store(int64(len(buf)))
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 func decodeError(op string, status int, raw []byte) *Error {

@@ -1,6 +1,7 @@
 package elastic
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,7 +39,9 @@ func parsePage(page []byte, out *pageResp) error {
 							case "_source":
 								h.Source = json.RawMessage(page[start:p.i])
 							case "sort":
-								return json.Unmarshal(page[start:p.i], &h.Sort)
+								// Only a page's last sort values are used (search_after):
+								// keep the bytes, they are validated when sent back.
+								h.Sort = json.RawMessage(page[start:p.i])
 							}
 							return nil
 						})
@@ -174,18 +177,23 @@ func (p *jparser) skipString() error {
 		return fmt.Errorf("%w at offset %d: want a string", errSyntax, p.i)
 	}
 	p.i++
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case '\\':
-			p.i += 2
-		case '"':
-			p.i++
+	for {
+		// The string ends at the first quote preceded by an even number of backslashes.
+		q := bytes.IndexByte(p.b[p.i:], '"')
+		if q < 0 {
+			p.i = len(p.b)
+			return fmt.Errorf("%w: unterminated string", errSyntax)
+		}
+		q += p.i
+		k := q
+		for k > p.i && p.b[k-1] == '\\' {
+			k--
+		}
+		p.i = q + 1
+		if (q-k)%2 == 0 {
 			return nil
-		default:
-			p.i++
 		}
 	}
-	return fmt.Errorf("%w: unterminated string", errSyntax)
 }
 
 // skip moves past one value (objects and arrays by bracket depth, strings with escapes).

@@ -81,8 +81,8 @@ type pageResp struct {
 }
 
 type hit struct {
-	Source json.RawMessage   `json:"_source"`
-	Sort   []json.RawMessage `json:"sort"`
+	Source json.RawMessage `json:"_source"`
+	Sort   json.RawMessage `json:"sort"` // the sort values array, as sent
 }
 
 // Scan reads every hit of the query over the indices matching pattern with a point-in-time
@@ -229,7 +229,7 @@ func (c *Client) Scan(ctx context.Context, pattern string, o ScanOptions, sink f
 // readSlice fetches the pages of one slice and sends their documents to out.
 func (c *Client) readSlice(ctx context.Context, slice, n int, query map[string]any, ka string, o *ScanOptions,
 	latest *atomic.Pointer[string], retries *atomic.Int64, mu *sync.Mutex, failures *[]string, total *int64, out chan<- []json.RawMessage) error {
-	var after []json.RawMessage
+	var after json.RawMessage
 	var got int64
 	first := true
 	lastCall := time.Now()
@@ -301,6 +301,9 @@ func (c *Client) readSlice(ctx context.Context, slice, n int, query map[string]a
 		}
 		got += int64(len(hits))
 		after = hits[len(hits)-1].Sort
+		if len(after) == 0 {
+			return errors.New("search: a point-in-time page came without sort values; cannot continue after it")
+		}
 		if (o.Limit > 0 && got >= o.Limit) || len(hits) < o.Batch {
 			return nil
 		}
