@@ -15,7 +15,7 @@ import (
 // common case costs nothing more) and reloads the documents with each single value wrapped in
 // a one-element array, so that the field becomes a list column, as Spark's
 // es.read.field.as.array.include would make it, without the user naming it.
-func listify(e *engine, ld *jsonLoader) (*Frame, error) {
+func listify(e *engine, ld *streamLoader) (*Frame, error) {
 	var cands [][]string
 	var walk func(fl *jfield, path []string)
 	walk = func(fl *jfield, path []string) {
@@ -29,16 +29,16 @@ func listify(e *engine, ld *jsonLoader) (*Frame, error) {
 			}
 		}
 	}
-	walk(ld.scan.root, nil)
+	walk(ld.ld.scan.root, nil)
 	if len(cands) == 0 {
 		return ld.frame()
 	}
-	if err := ld.w.Flush(); err != nil {
+	if err := ld.seal(); err != nil {
 		ld.discard()
-		return nil, fmt.Errorf("hunt: %w", err)
+		return nil, err
 	}
 	lists := map[int]bool{}
-	err := eachLine(ld.path, func(line []byte) error {
+	err := eachLine(ld.files(), func(line []byte) error {
 		doc, err := decodeDoc(line)
 		if err != nil {
 			return err
@@ -59,9 +59,9 @@ func listify(e *engine, ld *jsonLoader) (*Frame, error) {
 		}
 		return ld.frame()
 	}
-	ld2 := newJSONLoader(e, ld.cfg)
+	ld2 := newJSONLoader(e, ld.ld.cfg)
 	n := 0
-	err = eachLine(ld.path, func(line []byte) error {
+	err = eachLine(ld.files(), func(line []byte) error {
 		n++
 		doc, err := decodeDoc(line)
 		if err != nil {
@@ -84,7 +84,17 @@ func listify(e *engine, ld *jsonLoader) (*Frame, error) {
 	return ld2.frame()
 }
 
-func eachLine(path string, fn func([]byte) error) error {
+// eachLine calls fn with every line of the files, in order.
+func eachLine(paths []string, fn func([]byte) error) error {
+	for _, path := range paths {
+		if err := eachFileLine(path, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func eachFileLine(path string, fn func([]byte) error) error {
 	fh, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("hunt: %w", err)

@@ -78,10 +78,10 @@ func (f *ESFrame) read(e *engine) *Frame {
 		pr = newESProgress(f.pattern)
 	}
 	var st elastic.ScanStats
-	var ld *jsonLoader
+	var ld *streamLoader
 	var err error
 	for attempt := 0; ; attempt++ {
-		ld = newJSONLoader(e, readConfig{})
+		ld = newStreamLoader(e)
 		if f.limit == 0 {
 			break
 		}
@@ -136,7 +136,7 @@ func (f *ESFrame) read(e *engine) *Frame {
 		return f.fail(e, err)
 	}
 	var l *Frame
-	if ld.rows == 0 {
+	if ld.rows() == 0 {
 		ld.discard()
 		l = f.emptyFrame(e)
 	} else {
