@@ -100,6 +100,9 @@ func (p *jparser) str() (string, error) {
 	if err := p.skipString(); err != nil {
 		return "", err
 	}
+	if raw := p.b[start+1 : p.i-1]; bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw), nil // no escapes: the bytes are the key
+	}
 	var s string
 	if err := json.Unmarshal(p.b[start:p.i], &s); err != nil {
 		return "", err
