@@ -273,7 +273,7 @@ func (s *lineScanner) object(i int, f *jfield, top bool) (int, error) {
 		s.depth--
 		return i + 1, nil
 	}
-	for {
+	for pos := 0; ; pos++ {
 		if i >= len(b) || b[i] != '"' {
 			return i, &scanErr{i, "expected a \"key\" in object"}
 		}
@@ -285,7 +285,13 @@ func (s *lineScanner) object(i int, f *jfield, top bool) (int, error) {
 		var c *jfield
 		if f != nil {
 			if !esc {
-				c = f.byName[string(raw)] // no allocation for a known key
+				// Objects of one source mostly list their keys in the same order: try the
+				// key that came at this position last time before the map.
+				if pos < len(f.children) && f.children[pos].name == string(raw) {
+					c = f.children[pos]
+				} else {
+					c = f.byName[string(raw)] // no allocation for a known key
+				}
 			}
 			if c == nil {
 				key, err := decodeKey(b, kstart, end, raw, esc)
