@@ -111,15 +111,7 @@ func (p *jparser) str() (string, error) {
 }
 
 func (p *jparser) object(field func(key string) error) error {
-	if err := p.expect('{'); err != nil {
-		return err
-	}
-	p.ws()
-	if p.i < len(p.b) && p.b[p.i] == '}' {
-		p.i++
-		return nil
-	}
-	for {
+	return p.list('{', '}', func() error {
 		k, err := p.str()
 		if err != nil {
 			return err
@@ -127,51 +119,41 @@ func (p *jparser) object(field func(key string) error) error {
 		if err := p.expect(':'); err != nil {
 			return err
 		}
-		if err := field(k); err != nil {
-			return err
-		}
-		p.ws()
-		if p.i >= len(p.b) {
-			return errSyntax
-		}
-		if p.b[p.i] == ',' {
-			p.i++
-			continue
-		}
-		if p.b[p.i] == '}' {
-			p.i++
-			return nil
-		}
-		return fmt.Errorf("%w at offset %d", errSyntax, p.i)
-	}
+		return field(k)
+	})
 }
 
 func (p *jparser) array(elem func() error) error {
-	if err := p.expect('['); err != nil {
+	return p.list('[', ']', elem)
+}
+
+// list parses open, zero or more items separated by commas, and close, calling item for each.
+func (p *jparser) list(open, close byte, item func() error) error {
+	if err := p.expect(open); err != nil {
 		return err
 	}
 	p.ws()
-	if p.i < len(p.b) && p.b[p.i] == ']' {
+	if p.i < len(p.b) && p.b[p.i] == close {
 		p.i++
 		return nil
 	}
 	for {
-		if err := elem(); err != nil {
+		if err := item(); err != nil {
 			return err
 		}
 		p.ws()
 		if p.i >= len(p.b) {
 			return errSyntax
 		}
-		if p.b[p.i] == ',' {
+		switch p.b[p.i] {
+		case ',':
 			p.i++
-			continue
-		}
-		if p.b[p.i] == ']' {
+		case close:
 			p.i++
 			return nil
+		default:
+			return fmt.Errorf("%w at offset %d", errSyntax, p.i)
 		}
-		return fmt.Errorf("%w at offset %d", errSyntax, p.i)
 	}
 }
 
