@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,20 +14,6 @@ const (
 	viewSample       = "../testdata/mordor/empire_shell_reg_dump_sam.zip"
 	viewSampleLegacy = "../testdata/mordor/synthetic_legacy_winlogbeat6.tar.gz"
 )
-
-// viewDatasets returns ../shared/datasets (or HUNT_SHARED_DATA); the tests that use it fail,
-// saying how to provide it, when it is missing.
-func viewDatasets(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("HUNT_SHARED_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "datasets")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "empire_wmi_dcerpc_wmi_IWbemServices_ExecMethod.zip")); err != nil {
-		t.Fatalf("shared Mordor datasets not found at %s (%v): these tests need ../shared/datasets next to the repo or HUNT_SHARED_DATA=/path/to/datasets", dir, err)
-	}
-	return dir
-}
 
 // wellFormed fails the test unless s parses as XML.
 func wellFormed(t *testing.T, s string) {
@@ -297,7 +282,7 @@ func TestFrameProcessTreeHostileRows(t *testing.T) {
 }
 
 func TestFrameViewsSharedDatasets(t *testing.T) {
-	dir := viewDatasets(t)
+	dir := sharedDatasets(t)
 	// Flat layout: Empire's WMI lateral movement. On WORKSTATION6, WmiPrvSE (pid 2740) starts the
 	// stager powershell (pid 9804), which runs whoami; Sysmon lacks ProcessId here, so the
 	// Security 4688 events are merged into the Sysmon nodes by image, parent PID and command line.

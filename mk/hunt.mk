@@ -11,7 +11,7 @@ export HUNT_SHARED_DATA
 
 test-hunt:
 	@if [ -n "$(HUNT_SHARED_DATA)" ]; then echo "test-hunt: shared datasets at $(HUNT_SHARED_DATA)"; \
-	else echo "test-hunt: no ../shared/datasets: TestTHPSamples will say it is skipped"; fi
+	else echo "test-hunt: no ../shared/datasets: the shared-data tests say they are skipped (under CI they fail)"; fi
 	$(GO) test -race -count=1 -skip '^TestES' ./hunt/
 
 # fuzz-hunt: a short run of each fuzz target (the committed corpora run in test-hunt anyway).
