@@ -55,6 +55,8 @@ func FuzzJSONLine(f *testing.F) {
 		`{"a": {"B": 1}, "A": 2, "a ": [1.5e3, null, true, {"x": []}]}`,
 		`{"SourceProcessGuid": "\u00e9\ud83d\ude00", "sourceprocessguid": 1}`,
 		`{"a":1,,}`, `[1]`, `{"a":1} {}`, `{"a":"\x"}`, `{"a":01}`,
+		`{"CommandLine": "C:\\Windows\\System32\\cmd.exe /c \"echo  \\\"x\\\"\" & whoami", "Long": "0123456789abcdef0123456789abcdef\u00e9"}`,
+		"{\"a\": \"0123456789abcdef\x01\"}", "{\"a\": \"01234567\n89\"}",
 	} {
 		f.Add([]byte(s))
 	}
