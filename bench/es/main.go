@@ -113,26 +113,43 @@ func run() error {
 
 	}
 
-	// Full read.
+	// Full read. The node shares the 2 cores with the reader and its JVM (512 MB heap) state
+	// varies from read to read, so gohunt and the identity loop (the limit) run in turn,
+	// three times each, and the best time of each counts, as in bench/hunt.
 	raw, err := rawLoop(ctx, c, url, goIdx, runtime.NumCPU(), 5000, false)
 	if err != nil {
 		return err
 	}
-	rawID, err := rawLoop(ctx, c, url, goIdx, runtime.NumCPU(), 5000, true)
-	if err != nil {
-		return err
-	}
 	es := hunt.ES(url, hunt.ESQuiet())
-	t0 := time.Now()
-	f := es.Index(goIdx).Frame()
-	if f.Err() != nil {
-		return f.Err()
+	var rawID, goRead result
+	for round := 0; round < 3; round++ {
+		r, err := rawLoop(ctx, c, url, goIdx, runtime.NumCPU(), 5000, true)
+		if err != nil {
+			return err
+		}
+		if round == 0 || r.seconds < rawID.seconds {
+			rawID = r
+		}
+		// Warmed up as the Python peers import their libraries before timing: open DuckDB,
+		// load its JSON reader.
+		if _, err := hunt.FromRows([]map[string]any{{"warm": 1}}).Count(); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		f := es.Index(goIdx).Frame()
+		if f.Err() != nil {
+			return f.Err()
+		}
+		rows, err := f.Count()
+		if err != nil {
+			return err
+		}
+		g := result{"gohunt Index().Frame() into DuckDB", time.Since(t0).Seconds(), rows}
+		fmt.Printf("  round %d: identity loop %.2fs, gohunt %.2fs\n", round+1, r.seconds, g.seconds)
+		if round == 0 || g.seconds < goRead.seconds {
+			goRead = g
+		}
 	}
-	rows, err := f.Count()
-	if err != nil {
-		return err
-	}
-	goRead := result{"gohunt Index().Frame() into DuckDB", time.Since(t0).Seconds(), rows}
 	scan, err := peer(py, url, "scan", goIdx)
 	if err != nil {
 		return err
@@ -167,12 +184,13 @@ func run() error {
 	}); err != nil {
 		return err
 	}
-	t0 = time.Now()
-	f = es.Index(elIdx).Frame()
+	t0 := time.Now()
+	f := es.Index(elIdx).Frame()
 	if f.Err() != nil {
 		return f.Err()
 	}
-	if rows, err = f.Count(); err != nil {
+	rows, err := f.Count()
+	if err != nil {
 		return err
 	}
 	goSmall := result{"gohunt Index().Frame() into DuckDB", time.Since(t0).Seconds(), rows}
