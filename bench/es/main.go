@@ -135,16 +135,10 @@ func run() error {
 		if _, err := hunt.FromRows([]map[string]any{{"warm": 1}}).Count(); err != nil {
 			return err
 		}
-		t0 := time.Now()
-		f := es.Index(goIdx).Frame()
-		if f.Err() != nil {
-			return f.Err()
-		}
-		rows, err := f.Count()
+		g, err := huntRead(es, goIdx)
 		if err != nil {
 			return err
 		}
-		g := result{"gohunt Index().Frame() into DuckDB", time.Since(t0).Seconds(), rows}
 		fmt.Printf("  round %d: identity loop %.2fs, gohunt %.2fs\n", round+1, r.seconds, g.seconds)
 		if round == 0 || g.seconds < goRead.seconds {
 			goRead = g
@@ -184,16 +178,10 @@ func run() error {
 	}); err != nil {
 		return err
 	}
-	t0 := time.Now()
-	f := es.Index(elIdx).Frame()
-	if f.Err() != nil {
-		return f.Err()
-	}
-	rows, err := f.Count()
+	goSmall, err := huntRead(es, elIdx)
 	if err != nil {
 		return err
 	}
-	goSmall := result{"gohunt Index().Frame() into DuckDB", time.Since(t0).Seconds(), rows}
 	el, err := peer(py, url, "eland", elIdx)
 	if err != nil {
 		return err
@@ -205,6 +193,20 @@ func run() error {
 		raw.seconds/goRead.seconds, verdict(raw.seconds/goRead.seconds >= 0.8),
 		rawID.seconds/goRead.seconds, verdict(rawID.seconds/goRead.seconds >= 0.8))
 	return nil
+}
+
+// huntRead times gohunt's full read of index into a DuckDB frame, counted.
+func huntRead(es *hunt.ESClient, index string) (result, error) {
+	t0 := time.Now()
+	f := es.Index(index).Frame()
+	if f.Err() != nil {
+		return result{}, f.Err()
+	}
+	rows, err := f.Count()
+	if err != nil {
+		return result{}, err
+	}
+	return result{"gohunt Index().Frame() into DuckDB", time.Since(t0).Seconds(), rows}, nil
 }
 
 func verdict(ok bool) string {
