@@ -3,7 +3,8 @@
 #
 #   make test-es    start ES, run the ES tests with ES_URL set, stop ES (also on failure)
 #   make es-start   start the node and print its URL; make es-stop stops it
-#   make bench-es   1M synthetic Sysmon-like events: ingest and full read vs elasticsearch-py, eland, raw HTTP
+#   make bench-es   1M synthetic Sysmon-like events: ingest and full read vs elasticsearch-py, eland, raw HTTP;
+#                   then the full read again with the node pinned to CPU 0 and the reader to the others
 
 .PHONY: test-es es-start es-stop bench-es
 
@@ -26,6 +27,13 @@ bench-es: build venv
 	@url=$$(bash scripts/es.sh start) || { echo "bench-es: Elasticsearch could not start"; exit 1; }; \
 	trap 'bash scripts/es.sh stop' EXIT; \
 	$(PY) -m pip install -q -r scripts/requirements-bench.txt && \
-	ES_URL=$$url PY=$(PY) $(GO) run ./bench/es
+	ES_URL=$$url PY=$(PY) BENCH_ES_PLACEMENT="node and reader share all $$(nproc) cores" $(GO) run ./bench/es && \
+	n=$$(nproc); if [ "$$n" -lt 2 ]; then echo "bench-es: one core: no run with the node on a core of its own"; exit 0; fi; \
+	pid=$$(bash scripts/es.sh status | sed -n 's/.*(pid \([0-9]*\)).*/\1/p'); \
+	test -n "$$pid" || { echo "bench-es: no node pid from scripts/es.sh status"; exit 1; }; \
+	taskset -a -cp 0 $$pid >/dev/null && \
+	ES_URL=$$url PY=$(PY) BENCH_ES_REUSE=1 BENCH_ES_READ_ONLY=1 BENCH_ES_PLACEMENT="node pinned to CPU 0, reader to CPUs 1-$$((n-1)) (taskset)" \
+		taskset -c 1-$$((n-1)) $(GO) run ./bench/es; rc=$$?; \
+	taskset -a -cp 0-$$((n-1)) $$pid >/dev/null; exit $$rc
 
 BENCH_STEPS += bench-es
