@@ -282,6 +282,26 @@ func (f *ESFrame) Limit(n int) *ESFrame {
 // Head is Limit.
 func (f *ESFrame) Head(n int) *ESFrame { return f.Limit(n) }
 
+// Show prints the first rows as Frame.Show does (Spark's show(): Show() 20 rows, Show(n),
+// Show(n, width)). It reads only those rows and one more, to say whether others follow: a
+// size in Elasticsearch when everything before it was pushed down.
+func (f *ESFrame) Show(args ...int) {
+	n := 20
+	if len(args) > 0 {
+		n = max(args[0], 0)
+	}
+	f.Limit(n + 1).Frame().Show(args...)
+}
+
+// Sample keeps a random fraction (0..1) of the rows (after the read), as Frame.Sample.
+func (f *ESFrame) Sample(fraction float64, seed ...int64) *ESFrame {
+	return f.then(func(l *Frame) *Frame { return l.Sample(fraction, seed...) })
+}
+
+// Cache reads the frame into the session database now and returns the local frame, as
+// Frame.Cache: later operations read the stored rows, not Elasticsearch.
+func (f *ESFrame) Cache() *Frame { return f.Frame().Cache() }
+
 // Count returns the number of rows: an Elasticsearch _count when everything so far was pushed
 // down, else the local frame's count after the read.
 func (f *ESFrame) Count() (int64, error) {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"sort"
@@ -279,6 +280,67 @@ func TestESPushdownEquivalence(t *testing.T) {
 				t.Fatalf("Count() = %d, want %d", n, len(want))
 			}
 		})
+	}
+}
+
+// TestESShowSampleCache: the operations an ESFrame runs after the read print and return what
+// the same operations print and return on the local frame.
+func TestESShowSampleCache(t *testing.T) {
+	es := testES(t)
+	idx := es.Index(testPattern)
+	local := idx.Frame()
+	capture := func(show func()) string {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := os.Stdout
+		os.Stdout = w
+		show()
+		os.Stdout = old
+		w.Close()
+		out, _ := io.ReadAll(r)
+		return string(out)
+	}
+	// Rows that are all alike, so that the order Elasticsearch returns them in does not matter.
+	got := capture(func() { idx.Where(Col("n").Eq(5)).Select("n", "flag").Show(2) })
+	want := capture(func() { local.Where(Col("n").Eq(5)).Select("n", "flag").Show(2) })
+	if got != want || !strings.Contains(got, "only showing top 2 rows") {
+		t.Errorf("Show(2):\n%s\nwant:\n%s", got, want)
+	}
+	if out := capture(func() { idx.Where(Col("nope").Eq(1)).Show() }); !strings.Contains(out, "hunt error:") || !strings.Contains(out, "nope") {
+		t.Errorf("Show of a frame with an error printed %q", out)
+	}
+
+	all := canon(t, collect(t, "full read", local))
+	if got := canon(t, collect(t, "Sample(1)", idx.Sample(1).Frame())); strings.Join(got, "\n") != strings.Join(all, "\n") {
+		t.Errorf("Sample(1) returned %d rows, want all %d", len(got), len(all))
+	}
+	if n, err := idx.Sample(0).Count(); err != nil || n != 0 {
+		t.Errorf("Sample(0).Count() = %d, %v", n, err)
+	}
+	// Bernoulli 30% of 600 rows: mean 180, standard deviation about 11.
+	part := canon(t, collect(t, "Sample(0.3, 7)", idx.Sample(0.3, 7).Frame()))
+	if len(part) < 100 || len(part) > 260 {
+		t.Errorf("Sample(0.3) kept %d of 600 rows", len(part))
+	}
+	seen := map[string]int{}
+	for _, r := range all {
+		seen[r]++
+	}
+	for _, r := range part {
+		if seen[r]--; seen[r] < 0 {
+			t.Fatalf("Sample returned a row that is not in the index: %s", r)
+		}
+	}
+
+	c := idx.Where(Col("n").Lt(3)).Cache()
+	if c.Err() != nil {
+		t.Fatal(c.Err())
+	}
+	want2 := canon(t, collect(t, "local", local.Where(Col("n").Lt(3))))
+	if got := canon(t, collect(t, "Cache", c)); strings.Join(got, "\n") != strings.Join(want2, "\n") || len(want2) == 0 {
+		t.Errorf("Cache() returned %d rows, want %d", len(got), len(want2))
 	}
 }
 
