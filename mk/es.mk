@@ -27,7 +27,7 @@ bench-es: build venv
 	@url=$$(bash scripts/es.sh start) || { echo "bench-es: Elasticsearch could not start"; exit 1; }; \
 	trap 'bash scripts/es.sh stop' EXIT; \
 	$(PY) -m pip install -q -r scripts/requirements-bench.txt && \
-	ES_URL=$$url PY=$(PY) BENCH_ES_PLACEMENT="node and reader share all $$(nproc) cores" $(GO) run ./bench/es && \
+	ES_URL=$$url PY=$(PY) BENCH_ES_PLACEMENT="node and reader share all $$(nproc) cores" $(GO) run ./bench/es || exit 1; \
 	n=$$(nproc); if [ "$$n" -lt 2 ]; then echo "bench-es: one core: no run with the node on a core of its own"; exit 0; fi; \
 	pid=$$(bash scripts/es.sh status | sed -n 's/.*(pid \([0-9]*\)).*/\1/p'); \
 	test -n "$$pid" || { echo "bench-es: no node pid from scripts/es.sh status"; exit 1; }; \
