@@ -51,6 +51,12 @@ func streamRows(t *testing.T, f *Frame) (Schema, []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sch, canonRows(rows, func(v any) string { return fmt.Sprintf("%#v", v) })
+}
+
+// canonRows turns rows into sorted canonical strings (a multiset): columns by name, each value
+// written by value.
+func canonRows(rows []map[string]any, value func(any) string) []string {
 	out := make([]string, len(rows))
 	for i, r := range rows {
 		keys := make([]string, 0, len(r))
@@ -60,12 +66,12 @@ func streamRows(t *testing.T, f *Frame) (Schema, []string) {
 		sort.Strings(keys)
 		var b strings.Builder
 		for _, k := range keys {
-			fmt.Fprintf(&b, "%s=%#v;", k, r[k])
+			b.WriteString(k + "=" + value(r[k]) + ";")
 		}
 		out[i] = b.String()
 	}
 	sort.Strings(out)
-	return sch, out
+	return out
 }
 
 // TestStreamLoaderEqualsJSONLoader: documents loaded in many small chunks while the schema

@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -124,22 +123,7 @@ func seedIndices(t testing.TB, es *ESClient, n int) {
 // canon turns a frame's rows into sorted canonical strings (a multiset), columns by name.
 func canon(t testing.TB, rows []map[string]any) []string {
 	t.Helper()
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		keys := make([]string, 0, len(r))
-		for k := range r {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var b strings.Builder
-		for _, k := range keys {
-			v, _ := json.Marshal(r[k])
-			fmt.Fprintf(&b, "%s=%s;", k, v)
-		}
-		out[i] = b.String()
-	}
-	sort.Strings(out)
-	return out
+	return canonRows(rows, func(v any) string { b, _ := json.Marshal(v); return string(b) })
 }
 
 func collect(t testing.TB, what string, f *Frame) []map[string]any {

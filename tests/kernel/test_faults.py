@@ -77,21 +77,26 @@ def test_interpreter_internal_panic(k):
     assert_alive_with_state(k)
 
 
-def interrupt_after(k, delay):
-    t = threading.Timer(delay, k.km.interrupt_kernel)
+def interrupt_after(k, delay, interrupt=None):
+    t = threading.Timer(delay, interrupt or k.km.interrupt_kernel)
     t.start()
     return t
 
 
-def test_endless_loop_interrupt(k):
+def assert_endless_loop_interrupted(k, interrupt=None):
+    # An endless loop stops within seconds of the interrupt, as an error, keeping the variables.
     set_keep(k)
-    interrupt_after(k, 1.0)
+    interrupt_after(k, 1.0, interrupt)
     start = time.monotonic()
     reply, out = k.run("for {\n}", timeout=30)
     assert reply["status"] == "error", reply
     assert "Interrupt" in errors(out)[-1]["ename"], out
     assert time.monotonic() - start < 10
     assert_alive_with_state(k)
+
+
+def test_endless_loop_interrupt(k):
+    assert_endless_loop_interrupted(k)
 
 
 def test_blocking_call_ignoring_interrupt(k):
@@ -201,15 +206,7 @@ def test_shutdown_on_shell(k):
 def test_sigint_interrupts(k):
     import signal
 
-    set_keep(k)
-    t = threading.Timer(1.0, k.km.signal_kernel, args=(signal.SIGINT,))
-    t.start()
-    start = time.monotonic()
-    reply, out = k.run("for {\n}", timeout=30)
-    assert reply["status"] == "error", reply
-    assert "Interrupt" in errors(out)[-1]["ename"], out
-    assert time.monotonic() - start < 10
-    assert_alive_with_state(k)
+    assert_endless_loop_interrupted(k, lambda: k.km.signal_kernel(signal.SIGINT))
 
 
 def test_concurrent_map_writes_restarts_worker(k):
