@@ -361,9 +361,21 @@ func (c *Client) do(ctx context.Context, op, method, path string, body any, out 
 			return fmt.Errorf("%s: encoding request: %w", op, err)
 		}
 	}
+	return c.retry(ctx, op, nil, func() error { return c.once(ctx, op, method, path, payload, out) })
+}
+
+// retry runs try until it succeeds, fails with an error that is not worth retrying, or has
+// failed Retries+1 times, sleeping a growing backoff between attempts and counting the
+// retries in n (when not nil). When ctx ends first, the error wraps ctx.Err(), so that a
+// read stopped by the caller or by a failed sibling slice is told apart from the failure
+// itself; the last failure is kept in its text. Errors never contain a credential.
+func (c *Client) retry(ctx context.Context, op string, n *atomic.Int64, try func() error) error {
 	var last error
 	for attempt := 0; attempt <= c.cfg.Retries; attempt++ {
 		if attempt > 0 {
+			if n != nil {
+				n.Add(1)
+			}
 			t := time.NewTimer(backoff(attempt, c.cfg.MaxBackoff))
 			select {
 			case <-ctx.Done():
@@ -372,8 +384,11 @@ func (c *Client) do(ctx context.Context, op, method, path string, body any, out 
 			case <-t.C:
 			}
 		}
-		last = c.once(ctx, op, method, path, payload, out)
-		if last == nil || !retryable(last) || ctx.Err() != nil {
+		last = try()
+		if last != nil && ctx.Err() != nil {
+			return fmt.Errorf("%s: %w (after: %v)", op, ctx.Err(), c.scrub(last))
+		}
+		if last == nil || !retryable(last) {
 			return c.scrub(last)
 		}
 	}

@@ -219,13 +219,19 @@ func TestScanGivesUpAndNamesKeepAlive(t *testing.T) {
 	p := esfault.New(c0.URL())
 	defer p.Close()
 	p.Rule = func(int64) esfault.Fault { return esfault.Unavail }
+	// With several slices, the first to give up stops the others mid-retry; the error is
+	// still the failure, never a sibling's half-retried 503 or its cancellation.
 	c, _ := Connect(Config{URL: p.URL, Retries: 3, MaxBackoff: 20 * time.Millisecond})
-	_, err := c.Scan(context.Background(), "gh-scan", ScanOptions{Batch: 50}, func([]json.RawMessage) error { return nil })
-	if err == nil || !strings.Contains(err.Error(), "giving up after 4 attempts") || !strings.Contains(err.Error(), "503") {
-		t.Fatalf("err = %v", err)
+	for _, slices := range []int{1, 2, 4, 8} {
+		for round := 0; round < 5; round++ {
+			_, err := c.Scan(context.Background(), "gh-scan", ScanOptions{Batch: 50, Slices: slices}, func([]json.RawMessage) error { return nil })
+			if err == nil || !strings.Contains(err.Error(), "giving up after 4 attempts") || !strings.Contains(err.Error(), "503") {
+				t.Fatalf("%d slices, round %d: err = %v", slices, round, err)
+			}
+		}
 	}
 	// A sink slower than the keep-alive makes the PIT expire: the error names the setting.
-	_, err = c0.Scan(context.Background(), "gh-scan", ScanOptions{Batch: 10, Slices: 1, KeepAlive: time.Second}, func([]json.RawMessage) error {
+	_, err := c0.Scan(context.Background(), "gh-scan", ScanOptions{Batch: 10, Slices: 1, KeepAlive: time.Second}, func([]json.RawMessage) error {
 		time.Sleep(3500 * time.Millisecond)
 		return nil
 	})

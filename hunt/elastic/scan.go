@@ -327,25 +327,10 @@ func (c *Client) page(ctx context.Context, body map[string]any, out *pageResp, r
 	if err != nil {
 		return err
 	}
-	var last error
-	for attempt := 0; attempt <= c.cfg.Retries; attempt++ {
-		if attempt > 0 {
-			retries.Add(1)
-			t := time.NewTimer(backoff(attempt, c.cfg.MaxBackoff))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err()
-			case <-t.C:
-			}
-		}
+	return c.retry(ctx, "search", retries, func() error {
 		*out = pageResp{}
-		last = c.once(ctx, "search", "POST", "/_search?filter_path=pit_id,timed_out,_shards,hits.total,hits.hits._source,hits.hits.sort", payload, out)
-		if last == nil || !retryable(last) || ctx.Err() != nil {
-			return c.scrub(last)
-		}
-	}
-	return c.scrub(fmt.Errorf("search: giving up after %d attempts: %w", c.cfg.Retries+1, last))
+		return c.once(ctx, "search", "POST", "/_search?filter_path=pit_id,timed_out,_shards,hits.total,hits.hits._source,hits.hits.sort", payload, out)
+	})
 }
 
 // Count returns the number of documents matching query (nil = all) in pattern. A shard
