@@ -53,11 +53,22 @@ test-playbooks: papermill-gohunt build
 
 # test-playbooks-es: the HELK seed walkthrough against a real Elasticsearch node of its own
 # (fresh data dir, so other tests' indices cannot change its answer), stopped afterwards.
+# playbooks-es-start / playbooks-es-stop start and stop that node alone (test-es-anywhere in
+# mk/es.mk starts it from a clone under a private directory).
 PLAYBOOKS_ES_DIR := $(ROOT)/build/es-playbooks
+PLAYBOOKS_ES := ES_RUN_DIR=$(PLAYBOOKS_ES_DIR) bash $(ROOT)/scripts/es.sh
+
+.PHONY: playbooks-es-start playbooks-es-stop
+
+playbooks-es-start:
+	@$(PLAYBOOKS_ES) wipe >/dev/null 2>&1 || true; $(PLAYBOOKS_ES) start
+
+playbooks-es-stop:
+	@$(PLAYBOOKS_ES) stop
+
 test-playbooks-es: papermill-gohunt build
-	@export ES_RUN_DIR=$(PLAYBOOKS_ES_DIR); bash scripts/es.sh wipe >/dev/null 2>&1 || true; \
-	url=$$(bash scripts/es.sh start) || { echo "test-playbooks-es: FAIL: Elasticsearch could not start"; exit 1; }; \
-	trap 'ES_RUN_DIR=$(PLAYBOOKS_ES_DIR) bash scripts/es.sh stop' EXIT; \
+	@url=$$($(MAKE) -s --no-print-directory playbooks-es-start) || { echo "test-playbooks-es: FAIL: Elasticsearch could not start"; exit 1; }; \
+	trap '$(PLAYBOOKS_ES) stop' EXIT; \
 	ES_URL=$$url $(PY) -m pytest -q -p no:cacheprovider tests/notebooks/test_es_mode.py
 
 test-console: setup
