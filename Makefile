@@ -6,7 +6,8 @@
 #   make lab     start JupyterLab with the gohunt kernel ready
 #
 # Each area adds its own steps in mk/*.mk by appending to TEST_STEPS and BENCH_STEPS, so that the
-# test and bench targets run them all in order.
+# test and bench targets run them all in order. check-go-tests (scripts/check-go-tests.sh) fails
+# `make test` when a Go package's tests are named by no step's `$(GO) test` line.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
@@ -20,7 +21,7 @@ export PATH := $(ROOT)/bin:$(VENV)/bin:$(PATH)
 TEST_STEPS :=
 BENCH_STEPS :=
 
-.PHONY: build venv kernelspec setup test bench demo lab vet
+.PHONY: build venv kernelspec setup test bench demo lab vet check-go-tests
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gohunt
@@ -37,9 +38,13 @@ vet:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 
+# check-go-tests: fails when a Go package has tests that no step's `$(GO) test` line runs.
+check-go-tests:
+	@GO=$(GO) bash scripts/check-go-tests.sh
+
 include $(sort $(wildcard mk/*.mk))
 
-test: setup vet $(TEST_STEPS)
+test: setup vet check-go-tests $(TEST_STEPS)
 	@echo "make test: every step passed: $(TEST_STEPS)"
 	@echo "steps: $(words $(TEST_STEPS)) passed, 0 failed"
 
