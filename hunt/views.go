@@ -142,20 +142,21 @@ func (f *Frame) fillTimeline(ctx context.Context, t *view.Timeline, base string)
 		// More values than lanes: the last one goes to "other" with all the rest.
 		names = names[:TimelineLanes]
 	}
+	// The lane values are event data: they are bound as parameters, never written into the SQL.
 	values := make([]string, len(names))
+	args := make([]any, len(names))
 	for i, n := range names {
-		lit := "NULL"
+		values[i] = fmt.Sprintf("(%d, CAST(? AS VARCHAR))", i+1)
 		if n.Valid {
-			lit = quoteString(n.String)
+			args[i] = n.String
 		}
-		values[i] = fmt.Sprintf("(%d, %s)", i+1, lit)
 	}
 	stepUS := t.Step.Microseconds()
 	startUS := t.Start.UnixMicro()
 	q = fmt.Sprintf(`SELECT coalesce(k.r, 0) AS r, CAST(floor((epoch_us(b.ts) - %d) / %d) AS BIGINT) AS bucket, count(*) AS n
 FROM (%s) AS b LEFT JOIN (VALUES %s) AS k(r, lane) ON b.lane IS NOT DISTINCT FROM k.lane
 WHERE b.ts IS NOT NULL GROUP BY ALL`, startUS, stepUS, base, strings.Join(values, ", "))
-	rows, err = db.QueryContext(ctx, q)
+	rows, err = db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return duckErr(err)
 	}
@@ -372,8 +373,9 @@ func (f *Frame) Histogram(col string) *Bars {
 	width, start := binWidth(lo.Float64, hi.Float64, 20, integer)
 	bins := int(math.Floor((hi.Float64-start)/width)) + 1
 	b.Rows = int64(bins)
-	q := fmt.Sprintf("SELECT CAST(floor((%s - %v) / %v) AS BIGINT) AS k, count(*) FROM %s WHERE %s IS NOT NULL GROUP BY k", x, start, width, f.from(), x)
-	rows, err := db.QueryContext(ctx, q)
+	// start and width come from the data: bound as parameters.
+	q := fmt.Sprintf("SELECT CAST(floor((%s - CAST($1 AS DOUBLE)) / CAST($2 AS DOUBLE)) AS BIGINT) AS k, count(*) FROM %s WHERE %s IS NOT NULL GROUP BY k", x, f.from(), x)
+	rows, err := db.QueryContext(ctx, q, start, width)
 	if err != nil {
 		b.Error = duckErr(err)
 		return b
