@@ -34,6 +34,7 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 
 	"github.com/gohunt/gohunt/hunt"
+	"github.com/gohunt/gohunt/internal/redact"
 	"github.com/gohunt/gohunt/kernel/display"
 	"github.com/gohunt/gohunt/kernel/ipc"
 	"github.com/gohunt/gohunt/kernel/symbols"
@@ -295,6 +296,11 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 	if ee != nil {
 		if len(ee.Traceback) == 0 {
 			ee.Traceback = []string{ee.Ename + ": " + ee.Evalue}
+		}
+		// Error texts quote values (a panic's, a failed URL's): credentials in them are masked.
+		ee.Evalue = redact.Text(ee.Evalue)
+		for i, l := range ee.Traceback {
+			ee.Traceback[i] = redact.Text(l)
 		}
 		s.emit(ipc.EvError, map[string]any{"ename": ee.Ename, "evalue": ee.Evalue, "traceback": ee.Traceback})
 		return map[string]any{"status": "error", "ename": ee.Ename, "evalue": ee.Evalue, "traceback": ee.Traceback,
@@ -936,7 +942,8 @@ func (s *Session) userExpression(expr string) map[string]any {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	fail := func(err error) map[string]any {
-		return map[string]any{"status": "error", "ename": "Error", "evalue": err.Error(), "traceback": []string{err.Error()}}
+		msg := redact.Text(err.Error())
+		return map[string]any{"status": "error", "ename": "Error", "evalue": msg, "traceback": []string{msg}}
 	}
 	if _, err := s.eval(ctx, "__ue := "+expr); err != nil {
 		return fail(s.mapPositions(err))
