@@ -51,3 +51,30 @@ func TestCredentialsMasked(t *testing.T) {
 		t.Errorf("user expression error: %v", ue)
 	}
 }
+
+// A cell cannot cut its own output channel: closing or replacing os.Stdout / os.Stderr lasts
+// for that cell only, later cells print as before, and the cell is told (issue 11 item 5).
+func TestCellCannotCloseItsOutput(t *testing.T) {
+	s := newTestSession(t)
+	for _, name := range []string{"Stdout", "Stderr"} {
+		r := s.run("os." + name + ".Close()").ok(t)
+		if note := r.stream("stderr"); !strings.Contains(note, "closed os."+name) || !strings.Contains(note, "reopened") {
+			t.Errorf("closing os.%s: note %q", name, note)
+		}
+		r = s.run(`fmt.Fprintln(os.Stdout, "out")` + "\n" + `fmt.Fprintln(os.Stderr, "err")` + "\nfmt.Println(\"println\")\n!echo child").ok(t)
+		if out, errOut := r.stream("stdout"), r.stream("stderr"); out != "out\nprintln\nchild\n" || errOut != "err\n" {
+			t.Fatalf("after closing os.%s: stdout %q stderr %q", name, out, errOut)
+		}
+	}
+	r := s.run("os.Stdout = nil").ok(t)
+	if note := r.stream("stderr"); !strings.Contains(note, "replaced os.Stdout") {
+		t.Errorf("replacing os.Stdout: note %q", note)
+	}
+	if out := s.run(`fmt.Fprintln(os.Stdout, "back")`).ok(t).stream("stdout"); out != "back\n" {
+		t.Fatalf("after replacing os.Stdout: %q", out)
+	}
+	// A cell that leaves its handles alone gets no note.
+	if errOut := s.run(`fmt.Fprint(os.Stdout, "")`).ok(t).stream("stderr"); errOut != "" {
+		t.Fatalf("note without cause: %q", errOut)
+	}
+}

@@ -60,6 +60,8 @@ type Session struct {
 	out    *stream
 	errs   *stream
 	stdin  *stdinReader
+	// cellOut and cellErr are os.Stdout and os.Stderr as cells see them.
+	cellOut, cellErr *handle
 
 	emitMu sync.Mutex
 	curID  uint64 // ID of the request whose output is being produced
@@ -111,10 +113,17 @@ func New(cfg Config) (*Session, error) {
 	if err := s.interp.Use(symbols.Symbols); err != nil {
 		return nil, fmt.Errorf("loading gohunt symbols: %w", err)
 	}
-	// os.Stdin is the input_request reader (an io.Reader); os.Stdout and os.Stderr are the
-	// pipes the session drains.
+	// os.Stdin is the input_request reader (an io.Reader); os.Stdout and os.Stderr are
+	// duplicates of the pipes the session drains, mended after each cell (handles.go).
 	var stdinVar io.Reader = s.stdin
-	stdoutVar, stderrVar := cfg.Stdout, cfg.Stderr
+	var stdoutVar, stderrVar *os.File
+	var err error
+	if s.cellOut, err = newHandle("os.Stdout", cfg.Stdout, &stdoutVar); err != nil {
+		return nil, err
+	}
+	if s.cellErr, err = newHandle("os.Stderr", cfg.Stderr, &stderrVar); err != nil {
+		return nil, err
+	}
 	// log.Fatal prints and stops the cell with a recognizable panic (yaegi's restricted log
 	// panics with the bare message).
 	logger := log.New(&stderrFilter{s: s}, "", log.LstdFlags)
@@ -122,7 +131,7 @@ func New(cfg Config) (*Session, error) {
 		_ = logger.Output(3, msg)
 		panic(logFatal(strings.TrimSuffix(msg, "\n")))
 	}
-	err := s.interp.Use(interp.Exports{
+	err = s.interp.Use(interp.Exports{
 		"log/log": {
 			"Fatal":   reflect.ValueOf(func(v ...any) { fatal(fmt.Sprint(v...)) }),
 			"Fatalf":  reflect.ValueOf(func(f string, v ...any) { fatal(fmt.Sprintf(f, v...)) }),
@@ -279,7 +288,11 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 	if err != nil && !errors.As(err, &ee) {
 		ee = &execError{Ename: "Error", Evalue: err.Error()}
 	}
+	notes := append(s.cellOut.restore(), s.cellErr.restore()...)
 	s.syncOutput()
+	for _, n := range notes {
+		s.sendStream("stderr", "gohunt: "+n+"\n")
+	}
 	if dropped := s.dropped(); dropped != "" {
 		if ee == nil {
 			// The cell ran, but not all it printed reached the notebook: say so as its error.
