@@ -3,6 +3,7 @@ package worker
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gohunt/gohunt/kernel/ipc"
 )
@@ -76,5 +77,47 @@ func TestCellCannotCloseItsOutput(t *testing.T) {
 	// A cell that leaves its handles alone gets no note.
 	if errOut := s.run(`fmt.Fprint(os.Stdout, "")`).ok(t).stream("stderr"); errOut != "" {
 		t.Fatalf("note without cause: %q", errOut)
+	}
+}
+
+// peek reports whether the stream output collected so far contains text, without taking it.
+func (c *collector) peek(text string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ev := range c.events {
+		if ev.Kind == ipc.EvStream && strings.Contains(string(ev.Content), text) {
+			return true
+		}
+	}
+	return false
+}
+
+// An endless loop in user_expressions stops at the interrupt, like the same loop in a cell:
+// that expression fails with KeyboardInterrupt and the session keeps its variables (issue 11
+// item 6).
+func TestInterruptUserExpression(t *testing.T) {
+	s := newTestSession(t)
+	s.run("kept := 41").ok(t)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for !s.c.peek("spinning") {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+		s.Interrupt()
+	}()
+	r := s.runReq(ipc.Request{Op: ipc.OpExecute, Code: "kept", UserExpressions: map[string]string{
+		"spin": `func() int { println("spinning"); for { kept++ } }()`,
+	}}).ok(t)
+	ue := r.reply["user_expressions"].(map[string]any)["spin"].(map[string]any)
+	if ue["status"] != "error" || ue["ename"] != "KeyboardInterrupt" {
+		t.Fatalf("interrupted user expression: %v", ue)
+	}
+	if got := s.run("kept >= 41").ok(t).text(); got != "true" {
+		t.Fatalf("variables after the interrupt: %q", got)
 	}
 }

@@ -272,9 +272,16 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 
 	s.stdin.stop()
 	s.mu.Lock()
-	s.cancel, s.running = nil, false
+	s.running = false
 	gp := s.goPanic
 	s.mu.Unlock()
+	// The cell's context stays the interrupt's target until the reply: user_expressions are
+	// evaluated under it, so an interrupt stops them as it stops the cell.
+	defer func() {
+		s.mu.Lock()
+		s.cancel = nil
+		s.mu.Unlock()
+	}()
 	var ee *execError
 	if err != nil && gp != nil && ctx.Err() != nil {
 		err = gp // the goroutine's panic stopped the cell
@@ -327,7 +334,7 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 	}
 	ue := map[string]any{}
 	for name, expr := range req.UserExpressions {
-		ue[name] = s.userExpression(expr)
+		ue[name] = s.userExpression(ctx, expr)
 	}
 	return map[string]any{"status": "ok", "payload": res.payload, "user_expressions": ue}
 }
@@ -950,11 +957,14 @@ func safeBundle(v any) (data map[string]any, err error) {
 	return data, nil
 }
 
-// userExpression evaluates one of an execute request's user_expressions.
-func (s *Session) userExpression(expr string) map[string]any {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+// userExpression evaluates one of an execute request's user_expressions under the cell's
+// context ctx: an interrupt stops it as it stops a cell, failing it with KeyboardInterrupt.
+func (s *Session) userExpression(ctx context.Context, expr string) map[string]any {
 	fail := func(err error) map[string]any {
+		if ctx.Err() != nil {
+			ie := s.interrupted()
+			return map[string]any{"status": "error", "ename": ie.Ename, "evalue": ie.Evalue, "traceback": ie.Traceback}
+		}
 		msg := redact.Text(err.Error())
 		return map[string]any{"status": "error", "ename": "Error", "evalue": msg, "traceback": []string{msg}}
 	}
