@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gohunt/gohunt/internal/redact"
 	"github.com/gohunt/gohunt/kernel/ipc"
 	"github.com/gohunt/gohunt/messaging"
 )
@@ -202,13 +203,18 @@ func (k *Kernel) runCell(parent *messaging.Message, req executeRequest, count in
 func (k *Kernel) cellFailed(parent *messaging.Message, count int, ename, evalue string, detail []string) map[string]any {
 	c := errorContent(ename, evalue, detail)
 	k.publish(parent, ipc.EvError, c)
-	reply := errorReply(count, ename, evalue)
+	reply := errorReply(count, ename, c["evalue"].(string))
 	reply["traceback"] = c["traceback"]
 	return reply
 }
 
+// errorContent is an error output; credentials in its texts are masked.
 func errorContent(ename, evalue string, detail []string) map[string]any {
-	tb := append([]string{ename + ": " + evalue}, detail...)
+	evalue = redact.Text(evalue)
+	tb := []string{ename + ": " + evalue}
+	for _, d := range detail {
+		tb = append(tb, redact.Text(d))
+	}
 	return map[string]any{"ename": ename, "evalue": evalue, "traceback": tb}
 }
 

@@ -35,6 +35,7 @@ func TestMain(m *testing.M) {
 //	input        asks for input and prints the answer
 //	orphan       replies ok, then prints "late" from the background
 //	bgcrash      replies ok, then crashes from the background
+//	closefd      closes its event pipe (fd 4) and runs on, as a cell closing fd 4 would
 func fakeWorker() {
 	reqs := bufio.NewScanner(os.NewFile(3, "requests"))
 	reqs.Buffer(make([]byte, 1<<20), 1<<26)
@@ -123,6 +124,9 @@ func runFake(r ipc.Request, emit func(uint64, string, any), interrupts chan stru
 			os.Exit(2)
 		}()
 	case "hang":
+		select {}
+	case "closefd":
+		os.NewFile(4, "events").Close()
 		select {}
 	case "input":
 		emit(r.ID, ipc.EvInputRequest, map[string]any{"prompt": "name? ", "password": false})

@@ -465,3 +465,16 @@ func TestShutdownEndsRun(t *testing.T) {
 		t.Fatal("Run did not return after shutdown_request")
 	}
 }
+
+// A worker whose event pipe closes while it runs on can never reply: the front ends it, fails
+// the cell saying why, and the next cell runs in a fresh worker (issue 11 item 4).
+func TestEventPipeClosedByCell(t *testing.T) {
+	tk := startKernel(t, nil)
+	res := tk.exec(t, "closefd", client.ExecuteOptions{})
+	if res.Status != "error" || res.Ename != "WorkerDied" || !strings.Contains(res.Evalue, "event pipe (fd 4) was closed") || !strings.Contains(res.Evalue, "lost") {
+		t.Fatalf("cell that closed fd 4: %+v", res)
+	}
+	if r := tk.exec(t, "result ok", client.ExecuteOptions{}); r.Status != "ok" {
+		t.Fatalf("cell after the worker was replaced: %+v", r)
+	}
+}

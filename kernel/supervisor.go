@@ -22,6 +22,14 @@ import (
 // crashOutputLimit caps how much of the worker's fd-5 crash output the front keeps.
 const crashOutputLimit = 64 << 10
 
+// eventPipeGrace is how long a worker may run on after its event pipe closed before the front
+// ends it. A worker that exits closes the pipe as it exits, so this only delays the report of a
+// worker whose pipe was closed from inside (a cell closing fd 4).
+const eventPipeGrace = 2 * time.Second
+
+// pipeClosedReason is the death reason of a worker ended because its event pipe closed.
+const pipeClosedReason = "the interpreter's event pipe (fd 4) was closed while the process kept running (did a cell close fd 4?), so no reply could reach the kernel and the process was ended"
+
 // worker is one running `gohunt worker` process and the pipes of the ipc contract.
 type worker struct {
 	cmd  *exec.Cmd
@@ -36,6 +44,8 @@ type worker struct {
 	killMsg string                    // why the front killed the worker, if it did
 	// reported is set (under Kernel.mu) once the user has been told of this worker's death.
 	reported bool
+	// pipeClosed is set when the front ended a worker whose event pipe (fd 4) had closed.
+	pipeClosed bool
 
 	crash  bytes.Buffer  // fd 5: the Go runtime's crash output
 	done   chan struct{} // closed when the process has exited and all pipes are drained
@@ -94,7 +104,25 @@ func startWorker(cmd *exec.Cmd, logger *log.Logger, orphan func(ipc.Event)) (*wo
 	go func() {
 		w.readEvents(evR)
 		evR.Close()
+		// The event pipe ends when the worker exits. If it ended while the process runs on (a
+		// cell closed fd 4), no reply can ever come: end the worker so the cell fails and a
+		// fresh one starts, instead of waiting forever.
+		exited := make(chan struct{})
+		go func() {
+			select {
+			case <-exited:
+			case <-time.After(eventPipeGrace):
+				w.mu.Lock()
+				w.pipeClosed = true
+				w.mu.Unlock()
+				w.log.Printf("worker: its event pipe closed but the process kept running: killing it")
+				if cmd.Process != nil {
+					cmd.Process.Kill()
+				}
+			}
+		}()
 		w.exit = cmd.Wait()
+		close(exited)
 		<-crashDone
 		w.reqs.Close()
 		w.mu.Lock()
@@ -235,6 +263,7 @@ func (w *worker) deathReason() (summary string, detail []string) {
 	<-w.done
 	w.mu.Lock()
 	killMsg := w.killMsg
+	pipeClosed := w.pipeClosed
 	crash := w.crash.String()
 	w.mu.Unlock()
 	if killMsg != "" {
@@ -246,6 +275,12 @@ func (w *worker) deathReason() (summary string, detail []string) {
 	}
 	crash = strings.TrimSpace(crash)
 	if crash == "" {
+		if pipeClosed {
+			return pipeClosedReason, nil
+		}
+		if strings.Contains(status, "signal: killed") {
+			status += ", from outside the kernel: often the system's out-of-memory killer"
+		}
 		return fmt.Sprintf("the interpreter process ended unexpectedly (%s)", status), nil
 	}
 	lines := strings.Split(crash, "\n")

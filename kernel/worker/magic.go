@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gohunt/gohunt/internal/redact"
 )
 
 // CellMagic runs a cell that starts with %%name: args is the rest of that first line, body the
@@ -183,10 +185,7 @@ func (s *Session) envMagic(ctx context.Context, args string) error {
 		sort.Strings(env)
 		for _, kv := range env {
 			k, v, _ := strings.Cut(kv, "=")
-			if secretName(k) {
-				v = "<hidden>"
-			}
-			fmt.Fprintf(s.cfg.Stdout, "%s=%s\n", k, v)
+			fmt.Fprintf(s.cfg.Stdout, "%s=%s\n", k, redact.Value(k, v))
 		}
 		return nil
 	}
@@ -201,10 +200,7 @@ func (s *Session) envMagic(ctx context.Context, args string) error {
 		if val.IsValid() {
 			out = val.String()
 		}
-		if secretName(k) && out != "" {
-			out = "<hidden>"
-		}
-		fmt.Fprintln(s.cfg.Stdout, out)
+		fmt.Fprintln(s.cfg.Stdout, redact.Value(k, out))
 		return nil
 	}
 	if err := os.Setenv(k, v); err != nil {
@@ -213,23 +209,8 @@ func (s *Session) envMagic(ctx context.Context, args string) error {
 	if _, err := s.eval(ctx, "__os.Setenv("+strconv.Quote(k)+", "+strconv.Quote(v)+")"); err != nil {
 		return err
 	}
-	shown := v
-	if secretName(k) {
-		shown = "<hidden>"
-	}
-	fmt.Fprintf(s.cfg.Stdout, "env: %s=%s\n", k, shown)
+	fmt.Fprintf(s.cfg.Stdout, "env: %s=%s\n", k, redact.Value(k, v))
 	return nil
-}
-
-// secretName reports whether an environment variable likely holds a credential.
-func secretName(k string) bool {
-	u := strings.ToUpper(k)
-	for _, w := range []string{"PASS", "SECRET", "TOKEN", "API_KEY", "APIKEY", "CREDENTIAL", "PRIVATE"} {
-		if strings.Contains(u, w) {
-			return true
-		}
-	}
-	return false
 }
 
 func helpText() string {

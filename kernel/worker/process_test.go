@@ -274,3 +274,17 @@ func TestProcessConcurrentMapWritesCrashOutput(t *testing.T) {
 		t.Fatalf("crash output lacks the reason: %.300q", crash)
 	}
 }
+
+// Closing the worker's fd 1 itself (as C code or a finalizer of os.NewFile(1) could) does not
+// silence later cells: the descriptor is reopened after the cell, which is told (issue 11 item 5).
+func TestProcessCellClosesFd1(t *testing.T) {
+	p := startProc(t)
+	r := p.exec(`os.NewFile(1, "fd1").Close()`).ok(t)
+	if note := r.stream("stderr"); !strings.Contains(note, "file descriptor 1") {
+		t.Errorf("no note of the closed fd 1: %q", note)
+	}
+	r = p.exec("fmt.Println(\"after\")\n!echo child").ok(t)
+	if out := r.stream("stdout"); out != "after\nchild\n" {
+		t.Fatalf("output after fd 1 was closed: %q", out)
+	}
+}

@@ -125,6 +125,10 @@ func Main() error {
 			return errors.New("gohunt worker is started by `gohunt kernel` with pipes on fds 3, 4 and 5")
 		}
 	}
+	// Child processes (!cmd) must not inherit the ipc pipes: one still holding fd 4 would keep
+	// the front from seeing the pipe close when the worker's own end is closed.
+	syscall.CloseOnExec(3)
+	syscall.CloseOnExec(4)
 	outR, err := redirect(1)
 	if err != nil {
 		return err

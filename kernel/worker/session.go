@@ -34,6 +34,7 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 
 	"github.com/gohunt/gohunt/hunt"
+	"github.com/gohunt/gohunt/internal/redact"
 	"github.com/gohunt/gohunt/kernel/display"
 	"github.com/gohunt/gohunt/kernel/ipc"
 	"github.com/gohunt/gohunt/kernel/symbols"
@@ -59,6 +60,8 @@ type Session struct {
 	out    *stream
 	errs   *stream
 	stdin  *stdinReader
+	// cellOut and cellErr are os.Stdout and os.Stderr as cells see them.
+	cellOut, cellErr *handle
 
 	emitMu sync.Mutex
 	curID  uint64 // ID of the request whose output is being produced
@@ -110,10 +113,17 @@ func New(cfg Config) (*Session, error) {
 	if err := s.interp.Use(symbols.Symbols); err != nil {
 		return nil, fmt.Errorf("loading gohunt symbols: %w", err)
 	}
-	// os.Stdin is the input_request reader (an io.Reader); os.Stdout and os.Stderr are the
-	// pipes the session drains.
+	// os.Stdin is the input_request reader (an io.Reader); os.Stdout and os.Stderr are
+	// duplicates of the pipes the session drains, mended after each cell (handles.go).
 	var stdinVar io.Reader = s.stdin
-	stdoutVar, stderrVar := cfg.Stdout, cfg.Stderr
+	var stdoutVar, stderrVar *os.File
+	var err error
+	if s.cellOut, err = newHandle("os.Stdout", cfg.Stdout, &stdoutVar); err != nil {
+		return nil, err
+	}
+	if s.cellErr, err = newHandle("os.Stderr", cfg.Stderr, &stderrVar); err != nil {
+		return nil, err
+	}
 	// log.Fatal prints and stops the cell with a recognizable panic (yaegi's restricted log
 	// panics with the bare message).
 	logger := log.New(&stderrFilter{s: s}, "", log.LstdFlags)
@@ -121,7 +131,7 @@ func New(cfg Config) (*Session, error) {
 		_ = logger.Output(3, msg)
 		panic(logFatal(strings.TrimSuffix(msg, "\n")))
 	}
-	err := s.interp.Use(interp.Exports{
+	err = s.interp.Use(interp.Exports{
 		"log/log": {
 			"Fatal":   reflect.ValueOf(func(v ...any) { fatal(fmt.Sprint(v...)) }),
 			"Fatalf":  reflect.ValueOf(func(f string, v ...any) { fatal(fmt.Sprintf(f, v...)) }),
@@ -262,9 +272,16 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 
 	s.stdin.stop()
 	s.mu.Lock()
-	s.cancel, s.running = nil, false
+	s.running = false
 	gp := s.goPanic
 	s.mu.Unlock()
+	// The cell's context stays the interrupt's target until the reply: user_expressions are
+	// evaluated under it, so an interrupt stops them as it stops the cell.
+	defer func() {
+		s.mu.Lock()
+		s.cancel = nil
+		s.mu.Unlock()
+	}()
 	var ee *execError
 	if err != nil && gp != nil && ctx.Err() != nil {
 		err = gp // the goroutine's panic stopped the cell
@@ -278,7 +295,11 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 	if err != nil && !errors.As(err, &ee) {
 		ee = &execError{Ename: "Error", Evalue: err.Error()}
 	}
+	notes := append(s.cellOut.restore(), s.cellErr.restore()...)
 	s.syncOutput()
+	for _, n := range notes {
+		s.sendStream("stderr", "gohunt: "+n+"\n")
+	}
 	if dropped := s.dropped(); dropped != "" {
 		if ee == nil {
 			// The cell ran, but not all it printed reached the notebook: say so as its error.
@@ -296,6 +317,11 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 		if len(ee.Traceback) == 0 {
 			ee.Traceback = []string{ee.Ename + ": " + ee.Evalue}
 		}
+		// Error texts quote values (a panic's, a failed URL's): credentials in them are masked.
+		ee.Evalue = redact.Text(ee.Evalue)
+		for i, l := range ee.Traceback {
+			ee.Traceback[i] = redact.Text(l)
+		}
 		s.emit(ipc.EvError, map[string]any{"ename": ee.Ename, "evalue": ee.Evalue, "traceback": ee.Traceback})
 		return map[string]any{"status": "error", "ename": ee.Ename, "evalue": ee.Evalue, "traceback": ee.Traceback,
 			"payload": []any{}, "user_expressions": map[string]any{}}
@@ -308,7 +334,7 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 	}
 	ue := map[string]any{}
 	for name, expr := range req.UserExpressions {
-		ue[name] = s.userExpression(expr)
+		ue[name] = s.userExpression(ctx, expr)
 	}
 	return map[string]any{"status": "ok", "payload": res.payload, "user_expressions": ue}
 }
@@ -931,12 +957,16 @@ func safeBundle(v any) (data map[string]any, err error) {
 	return data, nil
 }
 
-// userExpression evaluates one of an execute request's user_expressions.
-func (s *Session) userExpression(expr string) map[string]any {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+// userExpression evaluates one of an execute request's user_expressions under the cell's
+// context ctx: an interrupt stops it as it stops a cell, failing it with KeyboardInterrupt.
+func (s *Session) userExpression(ctx context.Context, expr string) map[string]any {
 	fail := func(err error) map[string]any {
-		return map[string]any{"status": "error", "ename": "Error", "evalue": err.Error(), "traceback": []string{err.Error()}}
+		if ctx.Err() != nil {
+			ie := s.interrupted()
+			return map[string]any{"status": "error", "ename": ie.Ename, "evalue": ie.Evalue, "traceback": ie.Traceback}
+		}
+		msg := redact.Text(err.Error())
+		return map[string]any{"status": "error", "ename": "Error", "evalue": msg, "traceback": []string{msg}}
 	}
 	if _, err := s.eval(ctx, "__ue := "+expr); err != nil {
 		return fail(s.mapPositions(err))

@@ -1,0 +1,123 @@
+package worker
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gohunt/gohunt/kernel/ipc"
+)
+
+// Credentials never reach the notebook through what the worker prints: %env (list, one
+// name, set) and error texts mask URL userinfo and credential-named variables.
+func TestCredentialsMasked(t *testing.T) {
+	s := newTestSession(t)
+	t.Setenv("GOHUNT_TEST_ES_URL", "")
+	t.Setenv("GOHUNT_TEST_API_KEY", "")
+	const secret = "hunter2secret"
+	outs := []string{
+		s.run("%env GOHUNT_TEST_ES_URL=http://elastic:" + secret + "@127.0.0.1:9200/").ok(t).stream("stdout"),
+		s.run("%env GOHUNT_TEST_API_KEY=" + secret).ok(t).stream("stdout"),
+		s.run("%env GOHUNT_TEST_ES_URL").ok(t).stream("stdout"),
+		s.run("%env GOHUNT_TEST_API_KEY").ok(t).stream("stdout"),
+		s.run("%env").ok(t).stream("stdout"),
+	}
+	for i, out := range outs {
+		if strings.Contains(out, secret) {
+			t.Errorf("output %d shows the secret: %q", i, out)
+		}
+	}
+	if !strings.Contains(outs[2], "http://elastic:<hidden>@127.0.0.1:9200/") {
+		t.Errorf("%%env NAME of a URL: %q, want the URL with its password masked", outs[2])
+	}
+	if !strings.Contains(outs[4], "GOHUNT_TEST_API_KEY=<hidden>") {
+		t.Errorf("%%env lists the key as %q", outs[4])
+	}
+	// The value is set for real (only its display is masked).
+	if r := s.run(`os.Getenv("GOHUNT_TEST_ES_URL") == "http://elastic:` + secret + `@127.0.0.1:9200/"`).ok(t); r.text() != "true" {
+		t.Fatalf("the variable was not set: %q", r.text())
+	}
+	// Error texts: a panic quoting the URL, and a failing user expression.
+	r := s.run(`panic("cannot reach " + os.Getenv("GOHUNT_TEST_ES_URL"))`)
+	if r.status() != "error" || strings.Contains(r.errorText(), secret) || !strings.Contains(r.errorText(), "elastic:<hidden>@") {
+		t.Errorf("panic error: %q", r.errorText())
+	}
+	for _, ev := range r.events {
+		if strings.Contains(string(ev.Content), secret) {
+			t.Errorf("event %s shows the secret: %s", ev.Kind, ev.Content)
+		}
+	}
+	r = s.runReq(ipc.Request{Op: ipc.OpExecute, Code: "1", UserExpressions: map[string]string{"u": `func() int { panic("key GOHUNT_TEST_API_KEY=" + os.Getenv("GOHUNT_TEST_API_KEY")) }()`}}).ok(t)
+	if ue := r.reply["user_expressions"].(map[string]any)["u"].(map[string]any); ue["status"] != "error" || strings.Contains(ue["evalue"].(string), secret) {
+		t.Errorf("user expression error: %v", ue)
+	}
+}
+
+// A cell cannot cut its own output channel: closing or replacing os.Stdout / os.Stderr lasts
+// for that cell only, later cells print as before, and the cell is told (issue 11 item 5).
+func TestCellCannotCloseItsOutput(t *testing.T) {
+	s := newTestSession(t)
+	for _, name := range []string{"Stdout", "Stderr"} {
+		r := s.run("os." + name + ".Close()").ok(t)
+		if note := r.stream("stderr"); !strings.Contains(note, "closed os."+name) || !strings.Contains(note, "reopened") {
+			t.Errorf("closing os.%s: note %q", name, note)
+		}
+		r = s.run(`fmt.Fprintln(os.Stdout, "out")` + "\n" + `fmt.Fprintln(os.Stderr, "err")` + "\nfmt.Println(\"println\")\n!echo child").ok(t)
+		if out, errOut := r.stream("stdout"), r.stream("stderr"); out != "out\nprintln\nchild\n" || errOut != "err\n" {
+			t.Fatalf("after closing os.%s: stdout %q stderr %q", name, out, errOut)
+		}
+	}
+	r := s.run("os.Stdout = nil").ok(t)
+	if note := r.stream("stderr"); !strings.Contains(note, "replaced os.Stdout") {
+		t.Errorf("replacing os.Stdout: note %q", note)
+	}
+	if out := s.run(`fmt.Fprintln(os.Stdout, "back")`).ok(t).stream("stdout"); out != "back\n" {
+		t.Fatalf("after replacing os.Stdout: %q", out)
+	}
+	// A cell that leaves its handles alone gets no note.
+	if errOut := s.run(`fmt.Fprint(os.Stdout, "")`).ok(t).stream("stderr"); errOut != "" {
+		t.Fatalf("note without cause: %q", errOut)
+	}
+}
+
+// peek reports whether the stream output collected so far contains text, without taking it.
+func (c *collector) peek(text string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ev := range c.events {
+		if ev.Kind == ipc.EvStream && strings.Contains(string(ev.Content), text) {
+			return true
+		}
+	}
+	return false
+}
+
+// An endless loop in user_expressions stops at the interrupt, like the same loop in a cell:
+// that expression fails with KeyboardInterrupt and the session keeps its variables (issue 11
+// item 6).
+func TestInterruptUserExpression(t *testing.T) {
+	s := newTestSession(t)
+	s.run("kept := 41").ok(t)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for !s.c.peek("spinning") {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+		s.Interrupt()
+	}()
+	r := s.runReq(ipc.Request{Op: ipc.OpExecute, Code: "kept", UserExpressions: map[string]string{
+		"spin": `func() int { println("spinning"); for { kept++ } }()`,
+	}}).ok(t)
+	ue := r.reply["user_expressions"].(map[string]any)["spin"].(map[string]any)
+	if ue["status"] != "error" || ue["ename"] != "KeyboardInterrupt" {
+		t.Fatalf("interrupted user expression: %v", ue)
+	}
+	if got := s.run("kept >= 41").ok(t).text(); got != "true" {
+		t.Fatalf("variables after the interrupt: %q", got)
+	}
+}
