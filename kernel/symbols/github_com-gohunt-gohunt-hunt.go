@@ -61,6 +61,7 @@ func init() {
 		"Sum":            reflect.ValueOf(hunt.Sum),
 		"Tables":         reflect.ValueOf(hunt.Tables),
 		"TimelineLanes":  reflect.ValueOf(constant.MakeFromLiteral("14", token.INT, 0)),
+		"WithNull":       reflect.ValueOf(hunt.WithNull),
 
 		// type definitions
 		"Bars":          reflect.ValueOf((*hunt.Bars)(nil)),
@@ -82,5 +83,6 @@ func init() {
 		"SQLError":      reflect.ValueOf((*hunt.SQLError)(nil)),
 		"Schema":        reflect.ValueOf((*hunt.Schema)(nil)),
 		"Timeline":      reflect.ValueOf((*hunt.Timeline)(nil)),
+		"ValueOption":   reflect.ValueOf((*hunt.ValueOption)(nil)),
 	}
 }
