@@ -33,6 +33,7 @@ type engine struct {
 	reg         map[string]*Frame // lower-cased name -> frame (table names are case-insensitive, as in Spark)
 	regNames    map[string]string // lower-cased name -> name as registered
 	displayRows int
+	display     *displayLimits // columns and value width shown (SetDisplay); nil: the defaults
 }
 
 var (

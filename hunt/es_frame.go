@@ -285,12 +285,8 @@ func (f *ESFrame) Head(n int) *ESFrame { return f.Limit(n) }
 // Show prints the first rows as Frame.Show does (Spark's show(): Show() 20 rows, Show(n),
 // Show(n, width)). It reads only those rows and one more, to say whether others follow: a
 // size in Elasticsearch when everything before it was pushed down.
-func (f *ESFrame) Show(args ...int) {
-	n := 20
-	if len(args) > 0 {
-		n = max(args[0], 0)
-	}
-	f.Limit(n + 1).Frame().Show(args...)
+func (f *ESFrame) Show(args ...any) {
+	f.Limit(showRows(args) + 1).Frame().Show(args...)
 }
 
 // Sample keeps a random fraction (0..1) of the rows (after the read), as Frame.Sample.
@@ -488,7 +484,7 @@ func (f *ESFrame) WriteParquet(path string) error { return f.Frame().WriteParque
 // was pushed down). Every value is HTML-escaped.
 func (f *ESFrame) HTML() string {
 	if f.err != nil {
-		return `<pre class="hunt-error">` + html.EscapeString(f.err.Error()) + `</pre>`
+		return errorHTML(f.err)
 	}
 	l, extra := f.preview()
 	s := l.HTML()

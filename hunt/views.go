@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -91,6 +92,13 @@ func (f *Frame) Timeline(timeCol, by string) *Timeline {
 	base := "SELECT " + timeExpr(tc) + " AS ts, " + lane + " AS lane, " + raw + " AS raw FROM " + f.from()
 	if err := f.fillTimeline(viewCtx(), t, base); err != nil {
 		t.Error = fmt.Errorf("hunt: timeline of %q: %w", timeCol, err)
+		return t
+	}
+	if by != "" {
+		bc, _ := f.resolve(by)
+		if err := f.nameEventLanes(viewCtx(), t, bc); err != nil {
+			t.Error = fmt.Errorf("hunt: timeline of %q: naming the events: %w", timeCol, err)
+		}
 	}
 	return t
 }
@@ -278,6 +286,7 @@ func (f *Frame) Bar() *Bars {
 		b.Error = duckErr(err)
 	}
 	b.Order = barOrder(b.Bars)
+	b.Note = f.note
 	if b.Order == "least frequent first" && f.isValueCounts() {
 		b.Title = "rare values of " + b.Label + ": " + b.Value + ", least first"
 	}
@@ -319,13 +328,35 @@ func labelsNull(labels []string) []string {
 
 // RareValues counts the rows per value of col, least frequent first (ties by value): the
 // stack counting hunters do to find the odd one out. Columns col and "count", as ValueCounts;
-// f.RareValues("Image").Bar() draws it.
-func (f *Frame) RareValues(col string) *Frame {
+// f.RareValues("Image").Bar() draws it. Rows whose value is NULL are left out (the frame's note
+// says so), since a missing field is rarely the odd one out; RareValues(col, hunt.WithNull())
+// counts them too.
+func (f *Frame) RareValues(col string, opts ...ValueOption) *Frame {
 	if f.err != nil {
 		return f
 	}
-	return f.GroupBy(col).Agg(Count()).OrderBy(Col("count").Asc(), Col(col))
+	var o ValueOption
+	for _, x := range opts {
+		o.null = o.null || x.null
+	}
+	g := f.GroupBy(col).Agg(Count())
+	if g.err != nil || o.null {
+		return g.OrderBy(Col("count").Asc(), Col(col))
+	}
+	g = g.Where(Col(col).IsNotNull()).OrderBy(Col("count").Asc(), Col(col))
+	if g.err == nil {
+		h := *g
+		h.note = strings.TrimPrefix(g.note+"; NULL values of "+strconv.Quote(col)+" left out (RareValues(col, hunt.WithNull()) counts them)", "; ")
+		g = &h
+	}
+	return g
 }
+
+// ValueOption changes what RareValues counts.
+type ValueOption struct{ null bool }
+
+// WithNull makes RareValues count the rows whose value is NULL too.
+func WithNull() ValueOption { return ValueOption{null: true} }
 
 // Histogram draws how the values of col are distributed, as horizontal bars with counts. A
 // numeric column is cut into about 20 bins of a round width (NULLs counted in the caption); any
