@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/gohunt/gohunt/hunt/session"
 )
 
 // engine is the embedded DuckDB database of the session and what frames share: the registry of
@@ -56,10 +57,13 @@ func defaultEngine() (*engine, error) {
 	return e, nil
 }
 
-// Close closes the session's database and removes its temporary directory (spilled data and
-// decompressed sources). Frames made before Close fail afterwards; the next hunt call opens a
-// fresh, empty database. The kernel worker calls Close when it shuts down.
-func Close() error {
+func init() { session.OnClose(closeSession) }
+
+// closeSession closes the session's database and removes its temporary directory (spilled data
+// and decompressed sources). Frames made before fail afterwards; the next hunt call opens a
+// fresh, empty database. It runs at session.Close, which the kernel worker calls when it shuts
+// down (cells cannot).
+func closeSession() error {
 	defaultMu.Lock()
 	e := defaultEng
 	defaultEng = nil
@@ -136,6 +140,11 @@ func (e *engine) close() error {
 	}
 	return err
 }
+
+// cellCtx is the context of the running cell (context.Background() outside the kernel): every
+// query a frame runs for the user runs under it, so that an interrupt stops DuckDB's work
+// (duckdb-go interrupts the connection when the context is cancelled) and the session lives on.
+func cellCtx() context.Context { return session.Context() }
 
 func (e *engine) exec(ctx context.Context, q string, args ...any) error {
 	if _, err := e.db.ExecContext(ctx, q, args...); err != nil {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/gohunt/gohunt/hunt/elastic"
-	"github.com/gohunt/gohunt/kernel/display"
+	"github.com/gohunt/gohunt/hunt/session"
 )
 
 func (f *ESFrame) preview() (*Frame, string) {
@@ -351,7 +351,7 @@ type esProgress struct {
 }
 
 func newESProgress(pattern string) *esProgress {
-	return &esProgress{id: display.NewID(), pattern: pattern, start: time.Now()}
+	return &esProgress{id: session.NewID(), pattern: pattern, start: time.Now()}
 }
 
 // progressText is what the progress display shows.
@@ -376,11 +376,11 @@ func (p *esProgress) update(read, total int64) {
 	rate := float64(read) / max(now.Sub(p.start).Seconds(), 1e-9)
 	msg := progressText{fmt.Sprintf("reading %s: %d / %d rows (%.0f rows/s)", p.pattern, read, total, rate)}
 	if !p.shown {
-		display.ShowID(p.id, msg)
+		session.Show(p.id, msg)
 		p.shown = true
 		return
 	}
-	display.Update(p.id, msg)
+	session.Update(p.id, msg)
 }
 
 func (p *esProgress) done(st elastic.ScanStats, err error) {
@@ -394,5 +394,5 @@ func (p *esProgress) done(st elastic.ScanStats, err error) {
 	if err != nil {
 		msg = fmt.Sprintf("read %s stopped at %d / %d rows: %v", p.pattern, st.Read, st.Total, err)
 	}
-	display.Update(p.id, progressText{msg})
+	session.Update(p.id, progressText{msg})
 }

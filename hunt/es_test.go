@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/gohunt/gohunt/hunt/elastic/esfault"
-	"github.com/gohunt/gohunt/kernel/display"
+	"github.com/gohunt/gohunt/hunt/session"
 )
 
 func esURL(t testing.TB) string {
@@ -608,21 +608,22 @@ type captureSink struct {
 	msgs []string
 }
 
-func (s *captureSink) Display(data, _ map[string]any, id string, update bool) {
+func (s *captureSink) add(id string, update bool, v any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.msgs = append(s.msgs, fmt.Sprintf("id=%s update=%v %v", id, update, data["text/plain"]))
+	s.msgs = append(s.msgs, fmt.Sprintf("id=%s update=%v %v", id, update, v))
 }
 
-func (s *captureSink) Clear(bool) {}
+// Show and Update make captureSink the session.Display the kernel supplies.
+func (s *captureSink) Show(id string, v any)   { s.add(id, false, v) }
+func (s *captureSink) Update(id string, v any) { s.add(id, true, v) }
 
 // TestESProgressDisplay checks that a full read shows its progress under one display id and
 // updates it in place (update_display_data) with the final count.
 func TestESProgressDisplay(t *testing.T) {
 	es := testES(t)
 	sink := &captureSink{}
-	old := display.SetSink(sink)
-	defer display.SetSink(old)
+	defer session.Begin(context.Background(), sink)()
 	l := ES(esURL(t)).Index(testPattern, ESBatch(50), ESSlices(2)).Frame()
 	if l.Err() != nil {
 		t.Fatal(l.Err())

@@ -1,7 +1,6 @@
 package hunt
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -67,7 +66,7 @@ func newFrame(e *engine, query string) *Frame {
 }
 
 func (e *engine) describe(query string) ([]column, error) {
-	rows, err := e.db.QueryContext(context.Background(), "DESCRIBE "+query)
+	rows, err := e.db.QueryContext(cellCtx(), "DESCRIBE "+query)
 	if err != nil {
 		return nil, duckErr(err)
 	}

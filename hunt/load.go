@@ -183,7 +183,7 @@ func (l *jsonLoader) frame() (*Frame, error) {
 	}
 	q := fmt.Sprintf("CREATE TABLE %s AS SELECT %s FROM read_json(%s, format='newline_delimited', records=true, columns={%s}, maximum_object_size=%d)",
 		table, strings.Join(proj, ", "), quoteString(l.path), strings.Join(spec, ", "), max(l.maxLine+1, 4<<20))
-	if err := exec(context.Background(), q); err != nil {
+	if err := exec(cellCtx(), q); err != nil {
 		return nil, fmt.Errorf("hunt: loading events into DuckDB: %w", err)
 	}
 	f := newFrame(l.e, "SELECT * FROM "+table)

@@ -1,7 +1,6 @@
 package hunt
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -498,7 +497,7 @@ func (f *Frame) Cache() *Frame {
 		return f
 	}
 	table := f.eng.tableName("cache")
-	if err := f.eng.exec(context.Background(), "CREATE TABLE "+quoteIdent(table)+" AS "+f.sql); err != nil {
+	if err := f.eng.exec(cellCtx(), "CREATE TABLE "+quoteIdent(table)+" AS "+f.sql); err != nil {
 		return errFrame(f.eng, fmt.Errorf("hunt: Cache: %w", err))
 	}
 	g := newFrame(f.eng, "SELECT * FROM "+quoteIdent(table))

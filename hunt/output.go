@@ -13,10 +13,14 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 )
 
-// query runs a DuckDB query (built on f.sql) and returns its rows.
+// query runs a DuckDB query (built on f.sql) and returns its rows. A query asked for under
+// context.Background() runs under the running cell's context, so that an interrupt stops it.
 func (f *Frame) query(ctx context.Context, q string) (*sql.Rows, error) {
 	if f.err != nil {
 		return nil, f.err
+	}
+	if ctx == context.Background() {
+		ctx = cellCtx()
 	}
 	rows, err := f.eng.db.QueryContext(ctx, q)
 	if err != nil {
@@ -34,7 +38,7 @@ func (f *Frame) Count() (int64, error) {
 		return 0, f.err
 	}
 	var n int64
-	if err := f.eng.db.QueryRowContext(context.Background(), "SELECT count(*) FROM "+f.from()).Scan(&n); err != nil {
+	if err := f.eng.db.QueryRowContext(cellCtx(), "SELECT count(*) FROM "+f.from()).Scan(&n); err != nil {
 		return 0, duckErr(err)
 	}
 	return n, nil
@@ -86,7 +90,7 @@ type RowIter struct {
 
 // Rows runs the frame and returns an iterator over its rows, streaming them from DuckDB.
 func (f *Frame) Rows() (*RowIter, error) {
-	rows, err := f.query(context.Background(), "SELECT * FROM "+f.from())
+	rows, err := f.query(cellCtx(), "SELECT * FROM "+f.from())
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +226,7 @@ func (f *Frame) Column(name string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := f.query(context.Background(), "SELECT "+quoteIdent(c.ident)+" FROM "+f.from())
+	rows, err := f.query(cellCtx(), "SELECT "+quoteIdent(c.ident)+" FROM "+f.from())
 	if err != nil {
 		return nil, err
 	}
@@ -369,7 +373,7 @@ func (f *Frame) copyTo(path, opts string) error {
 		}
 	}
 	q := "COPY (" + f.outputSelect() + ") TO " + quoteString(path) + " (" + opts + ")"
-	if err := f.eng.exec(context.Background(), q); err != nil {
+	if err := f.eng.exec(cellCtx(), q); err != nil {
 		return fmt.Errorf("hunt: writing %s: %w", path, err)
 	}
 	return nil

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/gohunt/gohunt/hunt"
+	"github.com/gohunt/gohunt/hunt/session"
 )
 
 var (
@@ -41,7 +42,7 @@ func main() {
 	flag.Parse()
 	if *memChild != "" {
 		memoryChild(*memChild)
-		hunt.Close()
+		session.Close()
 		return
 	}
 	if *cpuProf != "" {
@@ -56,7 +57,7 @@ func main() {
 	if *cpuProf != "" {
 		pprof.StopCPUProfile()
 	}
-	hunt.Close() // deletes the session database and staged files
+	session.Close() // deletes the session database and staged files
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/hunt:", err)
 		os.Exit(1)
@@ -355,7 +356,7 @@ func memoryChild(path string) {
 	f := hunt.Read(path).Cache()
 	if n, err := f.Count(); err != nil || n == 0 {
 		fmt.Fprintln(os.Stderr, "memory child:", n, err)
-		hunt.Close()
+		session.Close()
 		os.Exit(1)
 	}
 	after := rssKB("VmRSS")
