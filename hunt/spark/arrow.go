@@ -130,9 +130,9 @@ func cellValue(a arrow.Array, i int) (any, error) {
 	case *array.LargeString:
 		return a.Value(i), nil
 	case *array.Binary:
-		return append([]byte(nil), a.Value(i)...), nil
+		return append([]byte{}, a.Value(i)...), nil
 	case *array.LargeBinary:
-		return append([]byte(nil), a.Value(i)...), nil
+		return append([]byte{}, a.Value(i)...), nil
 	case *array.Decimal128:
 		dt := a.DataType().(*arrow.Decimal128Type)
 		return a.Value(i).ToString(dt.Scale), nil

@@ -61,7 +61,7 @@ func wrapErr(ctx context.Context, op string, err error) error {
 	var spe *sparkerrors.SparkError
 	if errors.As(err, &spe) && spe != nil {
 		e.Class, e.SQLState, e.Code, e.Message = spe.ErrorClass, spe.SqlState, spe.Code, spe.Message
-	} else if st, ok := status.FromError(err); ok && st.Code() != codes.Unknown {
+	} else if st := grpcStatus(err); st != nil {
 		e.Code, e.Message = st.Code(), st.Message()
 	} else {
 		e.Message = err.Error()
@@ -80,4 +80,13 @@ func wrapErr(ctx context.Context, op string, err error) error {
 		e.Message = err.Error()
 	}
 	return e
+}
+
+// grpcStatus returns the gRPC status somewhere in err's chain, or nil.
+func grpcStatus(err error) *status.Status {
+	var se interface{ GRPCStatus() *status.Status }
+	if errors.As(err, &se) {
+		return se.GRPCStatus()
+	}
+	return nil
 }

@@ -195,26 +195,30 @@ func parseURL(raw string) (config, string, error) {
 	return cfg, net.JoinHostPort(host, strconv.Itoa(port)), nil
 }
 
-// redactURL drops every token value from a Spark Connect URL.
+// redactURL drops credentials from a Spark Connect URL: every parameter whose key starts with
+// "token", the user:password part, and anything after a stray "token" elsewhere.
 func redactURL(raw string) string {
-	i := strings.Index(raw, "token=")
-	for i >= 0 {
-		end := strings.IndexByte(raw[i:], ';')
-		if end < 0 {
-			end = len(raw) - i
-		}
-		raw = raw[:i] + "token=REDACTED" + raw[i+end:]
-		next := strings.Index(raw[i+len("token=REDACTED"):], "token=")
-		if next < 0 {
-			break
-		}
-		i += len("token=REDACTED") + next
-	}
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
+	base, params, hasParams := strings.Cut(raw, "/;")
+	if u, err := url.Parse(base); err == nil && u.User != nil {
 		u.User = url.User("REDACTED")
-		return u.String()
+		base = u.String()
 	}
-	return raw
+	out := base
+	if hasParams {
+		kvs := strings.Split(params, ";")
+		for i, kv := range kvs {
+			if strings.HasPrefix(strings.ToLower(kv), "token") {
+				kvs[i] = "token=REDACTED"
+			}
+		}
+		out += "/;" + strings.Join(kvs, ";")
+	}
+	// A "token" anywhere else (a query, a path): cut the URL there.
+	masked := strings.ReplaceAll(out, "token=REDACTED", "_____=REDACTED")
+	if i := strings.Index(strings.ToLower(masked), "token"); i >= 0 {
+		out = out[:i] + "token..."
+	}
+	return out
 }
 
 func redactParam(kv string) string {
