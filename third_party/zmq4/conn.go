@@ -18,6 +18,18 @@ import (
 
 var ErrClosedConn = errors.New("zmq4: read/write on closed connection")
 
+// ErrMsgTooLarge is the error of a read that met a frame or message above the maximum message
+// size (see WithMaxMsgSize). The connection is closed: its peer is dropped.
+var ErrMsgTooLarge = errors.New("zmq4: message larger than the maximum message size")
+
+// frameOverhead is what each received frame counts against the maximum message size besides
+// its bytes, so that a flood of empty frames is bounded too.
+const frameOverhead = 64
+
+// readChunk is the largest buffer read allocates ahead of the bytes that fill it: a frame body
+// above it grows as its bytes arrive, never to the size its header claims at once.
+const readChunk = 1 << 20
+
 // Conn implements the ZeroMQ Message Transport Protocol as defined
 // in https://rfc.zeromq.org/spec:23/ZMTP/.
 type Conn struct {
@@ -37,6 +49,8 @@ type Conn struct {
 
 	closed         int32
 	onCloseErrorCB func(c *Conn)
+
+	maxMsgSize int64 // largest inbound message in bytes; 0 means no limit
 }
 
 func (c *Conn) Close() error {
@@ -65,6 +79,12 @@ func (c *Conn) Write(p []byte) (int, error) {
 // An optional onCloseErrorCB can be provided to inform the caller when this Conn is closed.
 // Open performs a complete ZMTP handshake.
 func Open(rw net.Conn, sec Security, sockType SocketType, sockID SocketIdentity, server bool, onCloseErrorCB func(c *Conn)) (*Conn, error) {
+	return open(rw, sec, sockType, sockID, server, onCloseErrorCB, 0)
+}
+
+// open is Open with a maximum inbound message size (0: no limit), which applies from the
+// first byte after the greeting: the handshake's commands are bounded too.
+func open(rw net.Conn, sec Security, sockType SocketType, sockID SocketIdentity, server bool, onCloseErrorCB func(c *Conn), maxMsgSize int64) (*Conn, error) {
 	if rw == nil {
 		return nil, fmt.Errorf("zmq4: invalid nil read-writer")
 	}
@@ -82,6 +102,7 @@ func Open(rw net.Conn, sec Security, sockType SocketType, sockID SocketIdentity,
 		Meta:           make(Metadata),
 		topics:         make(map[string]struct{}),
 		onCloseErrorCB: onCloseErrorCB,
+		maxMsgSize:     maxMsgSize,
 	}
 	conn.Meta[sysSockType] = string(conn.typ)
 	conn.Meta[sysSockID] = conn.id.String()
@@ -366,12 +387,16 @@ func (c *Conn) send(isCommand bool, body []byte, flag byte) error {
 	return nil
 }
 
-// read returns the isCommand flag, the body of the message, and optionally an error
+// read returns the isCommand flag, the body of the message, and optionally an error.
+// A frame or message above c.maxMsgSize is ErrMsgTooLarge and closes the connection; a frame
+// body is allocated as its bytes arrive, so a header claiming more than the peer sends costs
+// nothing.
 func (c *Conn) read() Msg {
 	var (
 		header  [2]byte
 		longHdr [8]byte
 		msg     Msg
+		total   int64 // bytes counted against maxMsgSize so far
 
 		hasMore = true
 		isCmd   = false
@@ -410,11 +435,22 @@ func (c *Conn) read() Msg {
 
 		if size > uint64(maxInt64) {
 			msg.err = errOverflow
+			c.drop()
 			return msg
 		}
+		if c.maxMsgSize > 0 {
+			// total <= maxMsgSize always holds, and size+frameOverhead cannot overflow.
+			if size+frameOverhead > uint64(c.maxMsgSize-total) {
+				msg.err = fmt.Errorf("%w: a frame of %d bytes after %d bytes of the same message, limit %d",
+					ErrMsgTooLarge, size, total, c.maxMsgSize)
+				c.drop()
+				return msg
+			}
+			total += int64(size) + frameOverhead
+		}
 
-		body := make([]byte, size)
-		_, msg.err = io.ReadFull(c.rw, body)
+		var body []byte
+		body, msg.err = readBody(c.rw, size)
 		if msg.err != nil {
 			c.checkIO(msg.err)
 			return msg
@@ -437,6 +473,37 @@ func (c *Conn) read() Msg {
 		msg.Type = CmdMsg
 	}
 	return msg
+}
+
+// readBody reads a frame body of size bytes from r. Up to readChunk it is read in one
+// allocation; above, the buffer doubles as bytes arrive, so memory follows what the peer
+// really sent, not what its header claims.
+func readBody(r io.Reader, size uint64) ([]byte, error) {
+	if size <= readChunk {
+		body := make([]byte, size)
+		_, err := io.ReadFull(r, body)
+		return body, err
+	}
+	body := make([]byte, 0, readChunk)
+	for uint64(len(body)) < size {
+		if len(body) == cap(body) {
+			grown := make([]byte, len(body), min(uint64(2*cap(body)), size))
+			copy(grown, body)
+			body = grown
+		}
+		n, err := io.ReadFull(r, body[len(body):cap(body)])
+		body = body[:len(body)+n]
+		if err != nil {
+			return body, err
+		}
+	}
+	return body, nil
+}
+
+// drop closes a connection whose peer broke the protocol, and reports it closed.
+func (c *Conn) drop() {
+	c.rw.Close()
+	c.SetClosed()
 }
 
 func (conn *Conn) subscribe(msg Msg) {

@@ -74,6 +74,25 @@ func WithAutomaticReconnect(automaticReconnect bool) Option {
 	}
 }
 
+// WithMaxMsgSize sets the largest inbound message a socket accepts, in bytes, as libzmq's
+// ZMQ_MAXMSGSIZE does: a peer that sends a larger frame or message (each frame counting 64
+// bytes besides its body) is disconnected, and what its frame headers claim is never
+// allocated ahead of the bytes. n <= 0 means no limit (the default).
+func WithMaxMsgSize(n int64) Option {
+	return func(s *socket) {
+		s.maxMsgSize = max(n, 0)
+	}
+}
+
+// WithHandshakeTimeout sets how long an accepted or dialed connection may take to complete
+// the ZMTP greeting and security handshake before it is closed, as libzmq's
+// ZMQ_HANDSHAKE_IVL does (default 30 s; 0 means no limit).
+func WithHandshakeTimeout(timeout time.Duration) Option {
+	return func(s *socket) {
+		s.handshakeTimeout = timeout
+	}
+}
+
 /*
 // TODO(sbinet)
 

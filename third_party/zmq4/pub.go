@@ -22,7 +22,7 @@ type Topics interface {
 func NewPub(ctx context.Context, opts ...Option) Socket {
 	pub := &pubSocket{sck: newSocket(ctx, Pub, opts...)}
 	pub.sck.w = newPubMWriter(pub.sck.ctx)
-	pub.sck.r = newPubQReader(pub.sck.ctx)
+	pub.sck.r = newPubQReader(pub.sck.ctx, false)
 	return pub
 }
 
@@ -123,14 +123,20 @@ type pubQReader struct {
 	c  chan Msg
 
 	sem *semaphore // ready when a connection is live.
+
+	// xpub: deliver every message from subscribers to Recv, (un)subscriptions included, as
+	// libzmq's XPUB does with ZMQ_XPUB_VERBOSE (and XPUB_VERBOSER). A PUB socket only
+	// updates its topics and drops the other messages, since it cannot Recv.
+	xpub bool
 }
 
-func newPubQReader(ctx context.Context) *pubQReader {
+func newPubQReader(ctx context.Context, xpub bool) *pubQReader {
 	const qrsize = 10
 	return &pubQReader{
-		ctx: ctx,
-		c:   make(chan Msg, qrsize),
-		sem: newSemaphore(),
+		ctx:  ctx,
+		c:    make(chan Msg, qrsize),
+		sem:  newSemaphore(),
+		xpub: xpub,
 	}
 }
 
@@ -194,11 +200,16 @@ func (q *pubQReader) listen(ctx context.Context, r *Conn) {
 			if msg.err != nil {
 				return
 			}
-			switch {
-			case q.topic(msg):
+			if q.topic(msg) {
 				r.subscribe(msg)
-			default:
-				q.c <- msg
+			}
+			if !q.xpub {
+				continue
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case q.c <- msg:
 			}
 		}
 	}

@@ -21,6 +21,8 @@ const (
 	defaultRetry      = 250 * time.Millisecond
 	defaultTimeout    = 5 * time.Minute
 	defaultMaxRetries = 10
+
+	defaultHandshakeTimeout = 30 * time.Second
 )
 
 var (
@@ -41,6 +43,9 @@ type socket struct {
 	subTopics     func() []string
 	autoReconnect bool
 	timeout       time.Duration
+
+	maxMsgSize       int64         // largest inbound message; 0 means no limit
+	handshakeTimeout time.Duration // 0 means no limit
 
 	mu    sync.RWMutex
 	conns []*Conn // ZMTP connections
@@ -78,6 +83,8 @@ func newDefaultSocket(ctx context.Context, sockType SocketType) *socket {
 		cancel:     cancel,
 		dialer:     net.Dialer{Timeout: defaultTimeout},
 		reaperCond: sync.NewCond(&sync.Mutex{}),
+
+		handshakeTimeout: defaultHandshakeTimeout,
 	}
 }
 
@@ -221,16 +228,40 @@ func (sck *socket) accept() {
 				continue
 			}
 
-			zconn, err := Open(conn, sck.sec, sck.typ, sck.id, true, sck.scheduleRmConn)
-			if err != nil {
-				// FIXME(sbinet): maybe bubble up this error to application code?
-				sck.log.Printf("could not open a ZMTP connection with %q: %+v", sck.ep, err)
-				continue
-			}
-
-			sck.addConn(zconn)
+			// Each handshake runs on its own, under a deadline: a peer that connects and
+			// then stalls must not keep the next ones from being accepted.
+			go func() {
+				zconn, err := sck.open(conn, true)
+				if err != nil {
+					// FIXME(sbinet): maybe bubble up this error to application code?
+					sck.log.Printf("could not open a ZMTP connection with %q: %+v", sck.ep, err)
+					return
+				}
+				if ctx.Err() != nil {
+					zconn.Close()
+					return
+				}
+				sck.addConn(zconn)
+			}()
 		}
 	}
+}
+
+// open performs the ZMTP handshake over conn with the socket's settings, closing conn if it
+// fails or does not complete within the handshake timeout.
+func (sck *socket) open(conn net.Conn, server bool) (*Conn, error) {
+	if sck.handshakeTimeout > 0 {
+		conn.SetDeadline(time.Now().Add(sck.handshakeTimeout))
+	}
+	zconn, err := open(conn, sck.sec, sck.typ, sck.id, server, sck.scheduleRmConn, sck.maxMsgSize)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if sck.handshakeTimeout > 0 {
+		conn.SetDeadline(time.Time{})
+	}
+	return zconn, nil
 }
 
 // Dial connects a remote endpoint to the Socket.
@@ -267,7 +298,7 @@ connect:
 		return fmt.Errorf("zmq4: got a nil dial-conn to %q", endpoint)
 	}
 
-	zconn, err := Open(conn, sck.sec, sck.typ, sck.id, false, sck.scheduleRmConn)
+	zconn, err := sck.open(conn, false)
 	if err != nil {
 		return fmt.Errorf("zmq4: could not open a ZMTP connection: %w", err)
 	}

@@ -11,10 +11,13 @@ import (
 
 // NewXPub returns a new XPUB ZeroMQ socket.
 // The returned socket value is initially unbound.
+// Recv returns the messages subscribers send: every subscription ("\x01" + topic) and
+// unsubscription ("\x00" + topic), as libzmq's XPUB with ZMQ_XPUB_VERBOSER reports them,
+// and any other message.
 func NewXPub(ctx context.Context, opts ...Option) Socket {
 	xpub := &xpubSocket{newSocket(ctx, XPub, opts...)}
 	xpub.sck.w = newPubMWriter(xpub.sck.ctx)
-	xpub.sck.r = newPubQReader(xpub.sck.ctx)
+	xpub.sck.r = newPubQReader(xpub.sck.ctx, true)
 	return xpub
 }
 
