@@ -25,7 +25,9 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -51,6 +53,10 @@ type Config struct {
 	OutputLimit int
 	// Log receives the kernel's diagnostics (dropped messages, worker deaths); default stderr.
 	Log *log.Logger
+	// MaxMessageSize bounds every message a peer may send to any of the kernel's sockets, in
+	// bytes; a peer that sends or announces more is disconnected (default
+	// messaging.DefaultMaxMessageSize, 256 MiB).
+	MaxMessageSize int64
 }
 
 // Kernel is one running gohunt kernel: its sockets, session state and worker.
@@ -110,7 +116,7 @@ func New(ctx context.Context, ci messaging.ConnectionInfo, cfg Config) (*Kernel,
 	if err != nil {
 		cfg.Log.Printf("%v (continuing with what could be read)", err)
 	}
-	socks, err := messaging.Bind(ctx, ci, cfg.Log)
+	socks, err := messaging.Bind(ctx, ci, messaging.Options{Log: cfg.Log, MaxMessageSize: cfg.MaxMessageSize})
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +172,7 @@ func (k *Kernel) Run(ctx context.Context) error {
 	})
 
 	go k.watchParent(ctx)
+	go k.welcome(ctx)
 
 	// Signals are handled apart from the shell loop, which is busy while a cell runs.
 	go func() {
@@ -211,6 +218,30 @@ func (k *Kernel) readLoop(ctx context.Context, ch *messaging.Channel, deliver fu
 	}
 }
 
+// welcome greets each IOPub subscription with an iopub_welcome message (JEP 65), so a
+// frontend knows its subscription is live and no output it waits for can be missed. The
+// message has no parent and goes out on the subscribed topic, to reach that subscriber.
+func (k *Kernel) welcome(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case topic := <-k.socks.Subscriptions:
+			m, err := messaging.NewMessage(k.session, "iopub_welcome", nil, map[string]any{"subscription": topic})
+			if err == nil {
+				if topic == "" {
+					topic = "iopub_welcome"
+				}
+				m.Identities = [][]byte{[]byte(topic)}
+				err = k.socks.IOPub.Send(m)
+			}
+			if err != nil {
+				k.log.Printf("publishing iopub_welcome: %v", err)
+			}
+		}
+	}
+}
+
 // dispatch runs the handler for r's msg_type between status busy and idle.
 func (k *Kernel) dispatch(r *request) {
 	h, ok := k.handlers[r.msg.Header.MsgType]
@@ -219,8 +250,25 @@ func (k *Kernel) dispatch(r *request) {
 		return
 	}
 	k.publish(r.msg, "status", map[string]any{"execution_state": "busy"})
-	h(k, r)
+	k.run(h, r)
 	k.publish(r.msg, "status", map[string]any{"execution_state": "idle"})
+}
+
+// run calls h for r. A panic in a handler is a bug, not a reason for the kernel to exit with
+// every variable of the session: it is logged with its stack and answered with an error reply.
+func (k *Kernel) run(h handler, r *request) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		k.log.Printf("%s: handler for %s panicked: %v\n%s", r.ch.Name, r.msg.Header.MsgType, p, debug.Stack())
+		if t, ok := strings.CutSuffix(r.msg.Header.MsgType, "_request"); ok {
+			k.reply(r, t+"_reply", map[string]any{"status": "error", "ename": "InternalError",
+				"evalue": fmt.Sprintf("the kernel failed to answer %s: %v", r.msg.Header.MsgType, p), "traceback": []string{}})
+		}
+	}()
+	h(k, r)
 }
 
 // reply sends msgType with content back to r's sender on r's channel.

@@ -26,7 +26,7 @@ func TestBindHeartbeatAndRouting(t *testing.T) {
 		t.Run(ci.Transport, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			s, err := Bind(ctx, ci, log.New(os.Stderr, "", 0))
+			s, err := Bind(ctx, ci, Options{Log: log.New(os.Stderr, "", 0)})
 			if err != nil {
 				t.Fatal(err)
 			}
