@@ -116,7 +116,13 @@ func New(ctx context.Context, ci messaging.ConnectionInfo, cfg Config) (*Kernel,
 	if err != nil {
 		cfg.Log.Printf("%v (continuing with what could be read)", err)
 	}
-	socks, err := messaging.Bind(ctx, ci, messaging.Options{Log: cfg.Log, MaxMessageSize: cfg.MaxMessageSize})
+	session := uuid.NewString()
+	// Each IOPub subscription is greeted with iopub_welcome (JEP 65), before anything else
+	// published after it, so a frontend knows its subscription is live. No parent.
+	welcome := func(topic string) (*messaging.Message, error) {
+		return messaging.NewMessage(session, "iopub_welcome", nil, map[string]any{"subscription": topic})
+	}
+	socks, err := messaging.Bind(ctx, ci, messaging.Options{Log: cfg.Log, MaxMessageSize: cfg.MaxMessageSize, Welcome: welcome})
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +130,7 @@ func New(ctx context.Context, ci messaging.ConnectionInfo, cfg Config) (*Kernel,
 		cfg:      cfg,
 		socks:    socks,
 		log:      cfg.Log,
-		session:  uuid.NewString(),
+		session:  session,
 		handlers: handlers,
 		history:  hist,
 		shellQ:   make(chan *messaging.Message, 4096),
@@ -172,7 +178,6 @@ func (k *Kernel) Run(ctx context.Context) error {
 	})
 
 	go k.watchParent(ctx)
-	go k.welcome(ctx)
 
 	// Signals are handled apart from the shell loop, which is busy while a cell runs.
 	go func() {
@@ -215,30 +220,6 @@ func (k *Kernel) readLoop(ctx context.Context, ch *messaging.Channel, deliver fu
 			return
 		}
 		deliver(m)
-	}
-}
-
-// welcome greets each IOPub subscription with an iopub_welcome message (JEP 65), so a
-// frontend knows its subscription is live and no output it waits for can be missed. The
-// message has no parent and goes out on the subscribed topic, to reach that subscriber.
-func (k *Kernel) welcome(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case topic := <-k.socks.Subscriptions:
-			m, err := messaging.NewMessage(k.session, "iopub_welcome", nil, map[string]any{"subscription": topic})
-			if err == nil {
-				if topic == "" {
-					topic = "iopub_welcome"
-				}
-				m.Identities = [][]byte{[]byte(topic)}
-				err = k.socks.IOPub.Send(m)
-			}
-			if err != nil {
-				k.log.Printf("publishing iopub_welcome: %v", err)
-			}
-		}
 	}
 }
 

@@ -84,24 +84,25 @@ type Options struct {
 	// MaxMessageSize bounds every inbound message on every socket, in bytes (frames, and 64
 	// bytes per frame); 0 means DefaultMaxMessageSize.
 	MaxMessageSize int64
+	// Welcome, if not nil, returns the message that greets an IOPub subscription to topic (""
+	// for all): Jupyter's iopub_welcome (JEP 65). It is signed, sent on topic (or on
+	// "iopub_welcome" for ""), and reaches the subscriber before anything published after.
+	Welcome func(topic string) (*Message, error)
 }
 
 // Sockets are the kernel's sockets, bound to the endpoints of a connection file.
 type Sockets struct {
 	Shell, Control, Stdin, IOPub *Channel
 	HB                           zmq4.Socket
-	// Subscriptions receives the topic of every subscription a frontend makes on IOPub (""
-	// for all), so the kernel can greet it with iopub_welcome (JEP 65). Subscriptions that
-	// arrive while the channel is full are logged and dropped.
-	Subscriptions <-chan string
-	ctx           context.Context
-	cancel        context.CancelFunc
+	ctx                          context.Context
+	cancel                       context.CancelFunc
 }
 
 // Bind opens the kernel's five sockets on exactly the transport, ip and ports of ci (shell,
-// control and stdin are ROUTER, iopub is XPUB, heartbeat is REP), starts echoing heartbeats and
-// reporting IOPub subscriptions. Messages are signed and verified with ci.Key, and a message
-// whose signature was already received on any of the sockets is dropped as a replay.
+// control and stdin are ROUTER, iopub is XPUB, heartbeat is REP), starts echoing heartbeats
+// and greeting IOPub subscriptions with o.Welcome. Messages are signed and verified with
+// ci.Key, and a message whose signature was already received on any of the sockets is dropped
+// as a replay.
 func Bind(ctx context.Context, ci ConnectionInfo, o Options) (*Sockets, error) {
 	if err := ci.normalize(); err != nil {
 		return nil, err
@@ -110,8 +111,7 @@ func Bind(ctx context.Context, ci ConnectionInfo, o Options) (*Sockets, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	codec := Codec{Signer: NewSigner([]byte(ci.Key)), Replay: NewDigestHistory(0)}
 	zlog := log.New(logWriter{logger}, "zmq4: ", 0)
-	subs := make(chan string, 16)
-	s := &Sockets{ctx: ctx, cancel: cancel, Subscriptions: subs}
+	s := &Sockets{ctx: ctx, cancel: cancel}
 	var opened []zmq4.Socket
 	fail := func(err error) (*Sockets, error) {
 		for _, z := range opened {
@@ -146,7 +146,11 @@ func Bind(ctx context.Context, ci ConnectionInfo, o Options) (*Sockets, error) {
 	if s.Stdin, err = mk("stdin", zmq4.NewRouter(ctx, opt...), ci.StdinPort); err != nil {
 		return fail(err)
 	}
-	if s.IOPub, err = mk("iopub", zmq4.NewXPub(ctx, opt...), ci.IOPubPort); err != nil {
+	iopubOpt := opt
+	if o.Welcome != nil {
+		iopubOpt = append(iopubOpt[:len(opt):len(opt)], zmq4.WithXPubWelcome(welcomer(codec, o.Welcome, logger)))
+	}
+	if s.IOPub, err = mk("iopub", zmq4.NewXPub(ctx, iopubOpt...), ci.IOPubPort); err != nil {
 		return fail(err)
 	}
 	s.HB = zmq4.NewRep(ctx, opt...)
@@ -154,23 +158,35 @@ func Bind(ctx context.Context, ci ConnectionInfo, o Options) (*Sockets, error) {
 		return fail(err)
 	}
 	go s.heartbeat()
-	go s.subscriptions(subs)
+	go s.drainIOPub()
 	return s, nil
 }
 
-// subscriptions reads what IOPub subscribers send and passes on the topic of each
-// subscription ("\x01" + topic) until the socket closes. Anything else is ignored.
-func (s *Sockets) subscriptions(out chan<- string) {
+// welcomer adapts welcome to zmq4's XPUB hook: the message is encoded and signed with codec,
+// its topic frame first.
+func welcomer(codec Codec, welcome func(string) (*Message, error), logger *log.Logger) func([]byte) (zmq4.Msg, bool) {
+	return func(topic []byte) (zmq4.Msg, bool) {
+		m, err := welcome(string(topic))
+		if err == nil {
+			m.Identities = [][]byte{topic}
+			if len(topic) == 0 {
+				m.Identities = [][]byte{[]byte(m.Header.MsgType)}
+			}
+			var frames [][]byte
+			if frames, err = codec.Encode(m); err == nil {
+				return zmq4.NewMsgFrom(frames...), true
+			}
+		}
+		logWriter{logger}.Write([]byte(fmt.Sprintf("iopub: welcoming subscription %q: %v", topic, err)))
+		return zmq4.Msg{}, false
+	}
+}
+
+// drainIOPub reads and discards what IOPub subscribers send ((un)subscriptions, which the XPUB
+// socket has already applied and welcomed), so that their connections never stall.
+func (s *Sockets) drainIOPub() {
 	for s.ctx.Err() == nil {
-		m, err := s.IOPub.Sock.Recv()
-		if err != nil || len(m.Frames) != 1 || len(m.Frames[0]) == 0 || m.Frames[0][0] != 1 {
-			continue
-		}
-		select {
-		case out <- string(m.Frames[0][1:]):
-		default:
-			s.IOPub.logf("iopub: subscription %q not reported: the kernel is not reading them", m.Frames[0][1:])
-		}
+		s.IOPub.Sock.Recv()
 	}
 }
 

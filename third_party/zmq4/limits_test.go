@@ -191,3 +191,45 @@ func TestXPubReportsSubscriptions(t *testing.T) {
 		}
 	}
 }
+
+// TestXPubWelcomeComesFirst: while messages are published without pause, each new subscriber
+// gets its welcome message before any of them.
+func TestXPubWelcomeComesFirst(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	xpub := NewXPub(ctx, WithXPubWelcome(func(topic []byte) (Msg, bool) {
+		return NewMsgFrom([]byte("welcome"), append([]byte("to "), topic...)), true
+	}))
+	defer xpub.Close()
+	if err := xpub.Listen("tcp://127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	go func() { // drain what subscribers send, as an XPUB application does
+		for ctx.Err() == nil {
+			xpub.Recv()
+		}
+	}()
+	go func() {
+		for ctx.Err() == nil {
+			xpub.Send(NewMsgFrom([]byte("data"), []byte("x")))
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	for i := 0; i < 3; i++ {
+		sub := NewSub(ctx)
+		defer sub.Close()
+		if err := sub.Dial("tcp://" + xpub.Addr().String()); err != nil {
+			t.Fatal(err)
+		}
+		if err := sub.SetOption(OptionSubscribe, ""); err != nil {
+			t.Fatal(err)
+		}
+		msg, err := sub.Recv()
+		if err != nil || len(msg.Frames) != 2 || string(msg.Frames[0]) != "welcome" || string(msg.Frames[1]) != "to " {
+			t.Fatalf("subscriber %d: first message %q, %v", i, msg.Frames, err)
+		}
+		if msg, err := sub.Recv(); err != nil || string(msg.Frames[0]) != "data" {
+			t.Fatalf("subscriber %d: then %q, %v", i, msg.Frames, err)
+		}
+	}
+}

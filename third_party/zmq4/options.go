@@ -93,6 +93,18 @@ func WithHandshakeTimeout(timeout time.Duration) Option {
 	}
 }
 
+// WithXPubWelcome makes an XPUB socket greet each subscription: welcome is called with the
+// topic of every subscription a peer makes, and the message it returns (unless ok is false) is
+// sent to that peer alone, before any message published after the subscription takes effect,
+// so it is the first message of that topic the subscriber sees. Unlike libzmq's static
+// ZMQ_XPUB_WELCOME_MSG, the message can differ per subscription (a Jupyter kernel's signed
+// iopub_welcome, JEP 65). Other socket types ignore it.
+func WithXPubWelcome(welcome func(topic []byte) (msg Msg, ok bool)) Option {
+	return func(s *socket) {
+		s.xpubWelcome = welcome
+	}
+}
+
 /*
 // TODO(sbinet)
 

@@ -128,6 +128,10 @@ type pubQReader struct {
 	// libzmq's XPUB does with ZMQ_XPUB_VERBOSE (and XPUB_VERBOSER). A PUB socket only
 	// updates its topics and drops the other messages, since it cannot Recv.
 	xpub bool
+	// w and welcome, on an XPUB with WithXPubWelcome: the welcome message goes to the
+	// subscriber under w.mu, with the subscription, so no broadcast comes between them.
+	w       *pubMWriter
+	welcome func(topic []byte) (Msg, bool)
 }
 
 func newPubQReader(ctx context.Context, xpub bool) *pubQReader {
@@ -201,7 +205,7 @@ func (q *pubQReader) listen(ctx context.Context, r *Conn) {
 				return
 			}
 			if q.topic(msg) {
-				r.subscribe(msg)
+				q.subscribe(r, msg)
 			}
 			if !q.xpub {
 				continue
@@ -213,6 +217,21 @@ func (q *pubQReader) listen(ctx context.Context, r *Conn) {
 			}
 		}
 	}
+}
+
+// subscribe applies a (un)subscription of r, first sending r the welcome message of a
+// subscription if the socket has one.
+func (q *pubQReader) subscribe(r *Conn, msg Msg) {
+	if q.welcome == nil || q.w == nil || msg.Frames[0][0] != 1 {
+		r.subscribe(msg)
+		return
+	}
+	q.w.mu.Lock()
+	defer q.w.mu.Unlock()
+	if wm, ok := q.welcome(msg.Frames[0][1:]); ok {
+		_ = r.SendMsg(wm)
+	}
+	r.subscribe(msg)
 }
 
 func (q *pubQReader) topic(msg Msg) bool {

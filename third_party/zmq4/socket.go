@@ -46,6 +46,7 @@ type socket struct {
 
 	maxMsgSize       int64         // largest inbound message; 0 means no limit
 	handshakeTimeout time.Duration // 0 means no limit
+	xpubWelcome      func(topic []byte) (Msg, bool)
 
 	mu    sync.RWMutex
 	conns []*Conn // ZMTP connections

@@ -13,11 +13,13 @@ import (
 // The returned socket value is initially unbound.
 // Recv returns the messages subscribers send: every subscription ("\x01" + topic) and
 // unsubscription ("\x00" + topic), as libzmq's XPUB with ZMQ_XPUB_VERBOSER reports them,
-// and any other message.
+// and any other message. See WithXPubWelcome to greet each subscription.
 func NewXPub(ctx context.Context, opts ...Option) Socket {
 	xpub := &xpubSocket{newSocket(ctx, XPub, opts...)}
-	xpub.sck.w = newPubMWriter(xpub.sck.ctx)
-	xpub.sck.r = newPubQReader(xpub.sck.ctx, true)
+	w := newPubMWriter(xpub.sck.ctx)
+	r := newPubQReader(xpub.sck.ctx, true)
+	r.w, r.welcome = w, xpub.sck.xpubWelcome
+	xpub.sck.w, xpub.sck.r = w, r
 	return xpub
 }
 
