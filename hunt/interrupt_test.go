@@ -25,7 +25,7 @@ func TestCellContextStopsDuckDB(t *testing.T) {
 		name string
 		run  func() error
 	}{
-		{"display", func() error { _, err := f.preview(20); return err }},
+		{"display", func() error { _, err := f.preview(20, 0); return err }},
 		{"Count", func() error { _, err := f.Count(); return err }},
 		{"Collect", func() error { _, err := f.Collect(); return err }},
 	} {
