@@ -23,14 +23,21 @@ BENCH_STEPS :=
 
 .PHONY: build venv kernelspec setup test bench demo lab vet check-go-tests
 
+# build: one go build of bin/gohunt. It says what it builds first, and every minute that it is
+# still at it: a cold build (empty Go build cache) compiles DuckDB's C++ library through cgo and
+# yaegi's standard-library symbols, about 8 minutes on 2 cores (one-off timing of a cold
+# `make demo`, 2026-11); later builds take seconds.
 build:
-	$(GO) build -o $(BIN) ./cmd/gohunt
+	@if [ ! -x $(BIN) ]; then echo "build: compiling bin/gohunt (Go, with DuckDB's C++ library through cgo and the yaegi interpreter): a first build takes about 8 minutes on 2 cores, later ones seconds"; fi
+	@( m=0; while sleep 60; do m=$$((m+1)); echo "build: still compiling bin/gohunt ($$m min)"; done ) & ticker=$$!; \
+	$(GO) build -o $(BIN) ./cmd/gohunt; rc=$$?; kill $$ticker 2>/dev/null; wait $$ticker 2>/dev/null; exit $$rc
 
 venv:
 	bash scripts/venv.sh
 
+# The binary is make build's: install.sh only installs the kernelspec pointing at it.
 kernelspec: build venv
-	./install.sh --sys-prefix
+	./install.sh --sys-prefix --no-build
 
 setup: build venv kernelspec
 

@@ -14,7 +14,7 @@ test-hunt:
 	@if [ -n "$(HUNT_SHARED_DATA)" ]; then echo "test-hunt: shared datasets at $(HUNT_SHARED_DATA)"; \
 	elif [ -n "$$HUNT_REQUIRE_SHARED" ]; then echo "test-hunt: FAIL: HUNT_REQUIRE_SHARED is set (.ci/run) and ../shared/datasets is missing"; exit 1; \
 	else echo "test-hunt: no ../shared/datasets: the shared-data tests say they are skipped (with HUNT_REQUIRE_SHARED, as .ci/run sets, they fail)"; fi
-	$(GO) test -race -count=1 -skip '^TestES' ./hunt/ ./hunt/internal/...
+	$(GO) test -race -count=1 -skip '^TestES' ./hunt/ ./hunt/internal/... ./bench/hunt/
 
 # fuzz-hunt: a short run of each fuzz target (the committed corpora run in test-hunt anyway).
 fuzz-hunt:

@@ -37,9 +37,11 @@ notebooks: build
 	done
 
 # The translator package is installed (editable) by scripts/venv.sh when the venv is made; an
-# existing venv made before python/ existed gets it here.
+# existing venv made before python/ existed gets it here. (papermill is imported first: it loads
+# papermill_gohunt as one of its engine entry points, so importing the package alone first is
+# circular.)
 papermill-gohunt: venv
-	@$(PY) -c 'import papermill_gohunt' 2>/dev/null || \
+	@$(PY) -c 'import papermill, papermill_gohunt' 2>/dev/null || \
 		$(PY) -m pip install --quiet --disable-pip-version-check -e $(ROOT)/python
 
 test-translator: papermill-gohunt
