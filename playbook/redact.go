@@ -1,97 +1,16 @@
 package playbook
 
 import (
-	"regexp"
-	"strings"
+	"github.com/gohunt/gohunt/internal/redact"
 )
 
 // Hidden is what a masked credential reads in a saved notebook or report.
-const Hidden = "<hidden>"
-
-// userinfoRE matches scheme://userinfo@ in free text. The userinfo may not hold '/', '@',
-// whitespace, quotes or angle brackets, so that a path, a second URL or markup is never
-// swallowed.
-var userinfoRE = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.\-]*://)([^/@\s"'<>]+)@`)
-
-// redactURLs masks the credentials of every URL in s: "http://user:secret@host/" becomes
-// "http://user:<hidden>@host/", and "https://TOKEN@host" (a user name alone may be a token)
-// becomes "https://<hidden>@host".
-func redactURLs(s string) string {
-	if !strings.Contains(s, "@") || !strings.Contains(s, "://") {
-		return s
-	}
-	return userinfoRE.ReplaceAllStringFunc(s, func(m string) string {
-		sm := userinfoRE.FindStringSubmatch(m)
-		user, _, hasPass := strings.Cut(sm[2], ":")
-		if hasPass {
-			return sm[1] + user + ":" + Hidden + "@"
-		}
-		if sm[2] == Hidden {
-			return m
-		}
-		return sm[1] + Hidden + "@"
-	})
-}
-
-// secretWords mark a credential anywhere in a name; secretParts only as a whole part of it
-// (split at '_', '-', '.' and lower-to-upper case changes), so KEYBOARD or MONKEY pass.
-var (
-	secretWords = []string{"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY", "API_KEY", "PRIVATE"}
-	secretParts = map[string]bool{"KEY": true, "PASS": true, "PWD": true, "AUTH": true, "COOKIE": true, "SESSION": true}
-	notSecret   = map[string]bool{"PWD": true, "OLDPWD": true, "SSH_AUTH_SOCK": true, "XDG_SESSION_ID": true,
-		"XDG_SESSION_TYPE": true, "XDG_SESSION_CLASS": true, "XDG_SESSION_DESKTOP": true, "DESKTOP_SESSION": true}
-)
-
-// secretName reports whether a variable or parameter name says it holds a credential
-// (ES_PASSWORD, GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY, esApiKey, DB_PASS).
-func secretName(name string) bool {
-	u := strings.ToUpper(name)
-	if notSecret[u] {
-		return false
-	}
-	for _, w := range secretWords {
-		if strings.Contains(u, w) {
-			return true
-		}
-	}
-	start := 0
-	for i := 0; i <= len(name); i++ {
-		boundary := i == len(name) || name[i] == '_' || name[i] == '-' || name[i] == '.'
-		camel := !boundary && i > start && name[i] >= 'A' && name[i] <= 'Z' && name[i-1] >= 'a' && name[i-1] <= 'z'
-		if boundary || camel {
-			if i > start && secretParts[strings.ToUpper(name[start:i])] {
-				return true
-			}
-			start = i
-			if boundary {
-				start = i + 1
-			}
-		}
-	}
-	return false
-}
-
-// assignRE matches NAME=VALUE and NAME: VALUE as environment listings, `%env`, query strings
-// and configuration dumps print them; VALUE runs to the end of the word, quotes included.
-// A value never starts with '/', so that a URL's scheme ("http:" + "//host") is not taken for
-// a name and its value.
-var assignRE = regexp.MustCompile(`\b([A-Za-z_][A-Za-z0-9_.\-]*)(=|: ?)("[^"\n]*"|'[^'\n]*'|[^\s,;&"'</][^\s,;&"'<]*)`)
+const Hidden = redact.Mask
 
 // RedactText masks credentials in free text: URL userinfo, and the value of every NAME=VALUE
-// (or NAME: VALUE) whose NAME says it holds a credential.
-func RedactText(s string) string {
-	s = redactURLs(s)
-	if !strings.ContainsAny(s, "=:") {
-		return s
-	}
-	return assignRE.ReplaceAllStringFunc(s, func(m string) string {
-		sm := assignRE.FindStringSubmatch(m)
-		if !secretName(sm[1]) || sm[3] == Hidden {
-			return m
-		}
-		return sm[1] + sm[2] + Hidden
-	})
-}
+// (or NAME: VALUE) whose NAME says it holds a credential. It is redact.Text, the masking the
+// kernel uses for what it prints.
+func RedactText(s string) string { return redact.Text(s) }
 
 // redactAny masks credentials in every string of a decoded JSON value.
 func redactAny(v any) any {
@@ -104,7 +23,7 @@ func redactAny(v any) any {
 		}
 	case map[string]any:
 		for k, e := range x {
-			if s, ok := e.(string); ok && secretName(k) && s != "" {
+			if s, ok := e.(string); ok && redact.SecretName(k) && s != "" {
 				x[k] = Hidden
 				continue
 			}
@@ -139,11 +58,11 @@ func RedactParams(params []Param) []Param {
 	for i, p := range params {
 		out[i] = p
 		switch {
-		case secretName(p.Name) && p.Value != nil:
+		case redact.SecretName(p.Name) && p.Value != nil:
 			out[i].Value = Hidden
 		default:
 			if s, ok := p.Value.(string); ok {
-				out[i].Value = redactURLs(s)
+				out[i].Value = redact.URLs(s)
 			}
 		}
 	}
