@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +120,69 @@ func TestInterruptUserExpression(t *testing.T) {
 	}
 	if got := s.run("kept >= 41").ok(t).text(); got != "true" {
 		t.Fatalf("variables after the interrupt: %q", got)
+	}
+}
+
+// A rich output over the display limit is replaced by a note naming its size, whether it is
+// shown by display.HTML, updated, or the cell's value; smaller ones pass whole.
+func TestDisplayOutputCap(t *testing.T) {
+	s := newTestSession(t)
+	big := fmt.Sprintf("strings.Repeat(\"<b>x</b>\", %d)", (DefaultDisplayLimit/8)+1)
+	checkNote := func(what string, c map[string]any) {
+		t.Helper()
+		data := c["data"].(map[string]any)
+		note, _ := data["text/plain"].(string)
+		if len(data) != 1 || !strings.Contains(note, "text/html") || !strings.Contains(note, "10.0 MB") || !strings.Contains(note, "not shown") {
+			t.Errorf("%s: got %d MIME types, note %.200q", what, len(data), note)
+		}
+	}
+	r := s.run("id := display.NewID()\ndisplay.HTML(\"small\")\ndisplay.DataID(id, map[string]any{\"text/html\": " + big + "})\ndisplay.UpdateData(id, map[string]any{\"text/html\": " + big + "})").ok(t)
+	var kinds []string
+	for _, ev := range r.events {
+		if ev.Kind != ipc.EvDisplayData && ev.Kind != ipc.EvUpdateDisplayData {
+			continue
+		}
+		kinds = append(kinds, ev.Kind)
+		c := content(ev)
+		if len(kinds) == 1 {
+			if c["data"].(map[string]any)["text/html"] != "small" {
+				t.Errorf("a small output was changed: %v", c)
+			}
+			continue
+		}
+		checkNote(ev.Kind, c)
+		if c["transient"].(map[string]any)["display_id"] == nil {
+			t.Errorf("%s lost its display_id", ev.Kind)
+		}
+	}
+	if strings.Join(kinds, " ") != "display_data display_data update_display_data" {
+		t.Fatalf("display events %v", kinds)
+	}
+	r = s.run("type big struct{}\nfunc (big) HTML() string { return " + big + " }\nbig{}").ok(t)
+	for _, ev := range r.events {
+		if ev.Kind == ipc.EvExecuteResult {
+			checkNote("execute_result", content(ev))
+		}
+	}
+	if r.data() == nil {
+		t.Fatal("no execute_result")
+	}
+}
+
+// A goroutine that outlives its cell runs on (its output goes to whichever cell is running)
+// until an interrupt: one while no cell runs stops it too, and the session goes on.
+func TestInterruptWhileIdleStopsGoroutines(t *testing.T) {
+	s := newTestSession(t)
+	s.run("var ticks int64\ngo func() {\n\tfor {\n\t\tatomic.AddInt64(&ticks, 1)\n\t\ttime.Sleep(time.Millisecond)\n\t}\n}()").ok(t)
+	const advances = "a := atomic.LoadInt64(&ticks)\ntime.Sleep(100 * time.Millisecond)\natomic.LoadInt64(&ticks) > a"
+	if got := s.run(advances).ok(t).text(); got != "true" {
+		t.Fatalf("the goroutine does not run after its cell: %q", got)
+	}
+	s.Interrupt() // no cell running
+	if got := s.run("time.Sleep(50 * time.Millisecond)\n" + advances).ok(t).text(); got != "false" {
+		t.Fatalf("the goroutine still runs after an interrupt: %q", got)
+	}
+	if got := s.run("x := 20\nx + 22").ok(t).text(); got != "42" {
+		t.Fatalf("cell after the interrupt: %q", got)
 	}
 }

@@ -51,6 +51,8 @@ type Config struct {
 	Emit func(ev ipc.Event)
 	// OutputLimit caps the bytes one cell forwards per stream (DefaultOutputLimit if 0).
 	OutputLimit int
+	// DisplayLimit caps the size of one rich output (DefaultDisplayLimit if 0).
+	DisplayLimit int
 }
 
 // Session is one interpreter session: the names cells define live as long as it does.
@@ -70,6 +72,7 @@ type Session struct {
 
 	mu        sync.Mutex // guards the fields below
 	cancel    context.CancelFunc
+	parked    func() // set while stopBackground's evaluation runs
 	running   bool
 	goPanic   *execError // first goroutine panic of the running cell
 	trace     []string   // interpreter panic frames of the running cell
@@ -91,6 +94,9 @@ type funcDoc struct{ sig, doc string }
 func New(cfg Config) (*Session, error) {
 	if cfg.OutputLimit == 0 {
 		cfg.OutputLimit = DefaultOutputLimit
+	}
+	if cfg.DisplayLimit == 0 {
+		cfg.DisplayLimit = DefaultDisplayLimit
 	}
 	s := &Session{cfg: cfg, cellTypes: map[string]bool{}, generics: map[string]bool{},
 		funcDocs: map[string]funcDoc{}, globals: map[string]reflect.Type{}, imports: map[string]string{},
@@ -145,7 +151,7 @@ func New(cfg Config) (*Session, error) {
 		"context/context": {"AfterFunc": reflect.ValueOf(func(ctx context.Context, f func()) (stop func() bool) {
 			return context.AfterFunc(ctx, s.guard(f))
 		})},
-		"gohunt/rt/rt": {"GoPanic": reflect.ValueOf(s.goPanicked), "Sprint": reflect.ValueOf(fmt.Sprint)},
+		"gohunt/rt/rt": {"GoPanic": reflect.ValueOf(s.goPanicked), "Sprint": reflect.ValueOf(fmt.Sprint), "Park": reflect.ValueOf(s.park)},
 		"os/os": {
 			"Stdin":  reflect.ValueOf(&stdinVar).Elem(),
 			"Stdout": reflect.ValueOf(&stdoutVar).Elem(),
@@ -216,6 +222,9 @@ func (s *Session) Display(data, metadata map[string]any, id string, update bool)
 	if update {
 		kind = ipc.EvUpdateDisplayData
 	}
+	if capped, ok := capBundle(data, s.cfg.DisplayLimit); ok {
+		data, metadata = capped, map[string]any{}
+	}
 	s.emit(kind, map[string]any{"data": data, "metadata": metadata, "transient": transient})
 }
 
@@ -225,14 +234,51 @@ func (s *Session) Clear(wait bool) {
 	s.emit(ipc.EvClearOutput, map[string]any{"wait": wait})
 }
 
-// Interrupt cancels the running cell, if any. It is safe to call from any goroutine.
+// Interrupt cancels the running cell, if any; with no cell running it stops the goroutines that
+// earlier cells started and left running. It is safe to call from any goroutine.
+//
+// Either way every goroutine interpreted code started stops: yaegi ends all interpreted frames
+// of earlier evaluations when one is cancelled (a goroutine blocked in a compiled call stops
+// when that call returns). This is how output of a goroutine that outlived its cell is
+// stopped: it goes to whichever cell runs while it prints, until an interrupt.
 func (s *Session) Interrupt() {
 	s.mu.Lock()
-	if s.cancel != nil {
-		s.cancel()
+	cancel := s.cancel
+	if cancel != nil {
+		cancel()
 	}
 	s.mu.Unlock()
 	s.stdin.interrupt()
+	if cancel == nil && s.runMu.TryLock() {
+		defer s.runMu.Unlock()
+		s.stopBackground()
+	}
+}
+
+// stopBackground cancels an evaluation parked in compiled code, which makes yaegi stop the
+// interpreted goroutines of all earlier evaluations. Call it with runMu held.
+func (s *Session) stopBackground() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	release := make(chan struct{})
+	s.mu.Lock()
+	s.parked = func() { cancel(); <-release }
+	s.mu.Unlock()
+	_, _ = s.eval(ctx, "__gohunt.Park()")
+	s.mu.Lock()
+	s.parked = nil
+	s.mu.Unlock()
+	close(release)
+}
+
+// park is gohunt/rt.Park: it runs stopBackground's hook, if one is set.
+func (s *Session) park() {
+	s.mu.Lock()
+	p := s.parked
+	s.mu.Unlock()
+	if p != nil {
+		p()
+	}
 }
 
 // logFatal is the panic value of log.Fatal in a cell.
@@ -328,6 +374,9 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 	}
 	if t, ok := res.data[display.MIMEText].(string); ok && len(t) > maxResultText {
 		res.data[display.MIMEText] = fmt.Sprintf("%s\n... (%s more)", strings.ToValidUTF8(t[:maxResultText], ""), byteSize(len(t)-maxResultText))
+	}
+	if res.data != nil {
+		res.data, _ = capBundle(res.data, s.cfg.DisplayLimit)
 	}
 	if res.data != nil && !req.Silent {
 		s.emit(ipc.EvExecuteResult, map[string]any{"data": res.data, "metadata": map[string]any{}})
