@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/parser"
 	"go/token"
 	"io"
 	"log"
@@ -1018,6 +1019,12 @@ func (s *Session) userExpression(ctx context.Context, expr string) map[string]an
 		return map[string]any{"status": "error", "ename": "Error", "evalue": msg, "traceback": []string{msg}}
 	}
 	if _, err := s.eval(ctx, "__ue := "+expr); err != nil {
+		if m := err.Error(); strings.Contains(m, "definition loop") || strings.Contains(m, "incomplete type") {
+			// yaegi's words for a name nothing declares.
+			if name := s.unknownIn(expr); name != "" {
+				return fail(fmt.Errorf("undefined: %s", name))
+			}
+		}
 		return fail(s.mapPositions(err))
 	}
 	v, err := s.eval(ctx, "__ue")
@@ -1029,6 +1036,23 @@ func (s *Session) userExpression(ctx context.Context, expr string) map[string]an
 		return fail(err)
 	}
 	return map[string]any{"status": "ok", "data": data, "metadata": map[string]any{}}
+}
+
+// unknownIn returns the first name the expression uses that nothing in the session declares.
+func (s *Session) unknownIn(expr string) string {
+	e, err := parser.ParseExpr(expr)
+	if err != nil {
+		return ""
+	}
+	found := ""
+	check := func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && found == "" && s.isUnknown(id.Name) {
+			found = id.Name
+		}
+		return found == ""
+	}
+	ast.Inspect(e, func(n ast.Node) bool { return found == "" && inspectUse(n, check) })
+	return found
 }
 
 // goPanicked is called (through the go-statement rewrite) when an interpreted goroutine
