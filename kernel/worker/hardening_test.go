@@ -186,3 +186,22 @@ func TestInterruptWhileIdleStopsGoroutines(t *testing.T) {
 		t.Fatalf("cell after the interrupt: %q", got)
 	}
 }
+
+// exit and quit ask the frontend to leave, as in IPython (an ask_exit payload), unless the
+// session defines the name.
+func TestExitAndQuit(t *testing.T) {
+	s := newTestSession(t)
+	for _, code := range []string{"exit", "quit", " exit() \n", "quit()"} {
+		r := s.run(code).ok(t)
+		p, _ := r.reply["payload"].([]any)
+		if len(p) != 1 || p[0].(map[string]any)["source"] != "ask_exit" || p[0].(map[string]any)["keepkernel"] != false {
+			t.Fatalf("%q: payload %v", code, r.reply["payload"])
+		}
+	}
+	if r := s.run("quit := 3\nquit").ok(t); r.text() != "3" {
+		t.Fatalf("a variable named quit: %q", r.text())
+	}
+	if r := s.run("quit").ok(t); r.text() != "3" || len(r.reply["payload"].([]any)) != 0 {
+		t.Fatalf("quit defined by the session: %q %v", r.text(), r.reply["payload"])
+	}
+}

@@ -439,6 +439,11 @@ func (s *Session) runCell(ctx context.Context, code string, res *cellResult) err
 	if strings.TrimSpace(code) == "" {
 		return nil
 	}
+	if exitRequest(code) && s.isUnknown(strings.Trim(strings.TrimSpace(code), "()")) {
+		// As in IPython: the frontend (jupyter console) leaves and shuts the kernel down.
+		res.payload = append(res.payload, map[string]any{"source": "ask_exit", "keepkernel": false})
+		return nil
+	}
 	if name, ok := helpRequest(code); ok {
 		return s.pageHelp(name, res)
 	}
@@ -459,6 +464,15 @@ func (s *Session) runCell(ctx context.Context, code string, res *cellResult) err
 		}
 	}
 	return nil
+}
+
+// exitRequest reports whether the cell is IPython's exit or quit (bare or called).
+func exitRequest(code string) bool {
+	switch strings.TrimSpace(code) {
+	case "exit", "quit", "exit()", "quit()":
+		return true
+	}
+	return false
 }
 
 // part is a run of Go lines or one magic line of a cell.
