@@ -205,3 +205,19 @@ func TestExitAndQuit(t *testing.T) {
 		t.Fatalf("quit defined by the session: %q %v", r.text(), r.reply["payload"])
 	}
 }
+
+// A cell whose assignment stores a frame carrying an error fails at once with that error
+// (issue 13), naming the cell line and variable; good frames and contexts pass.
+func TestAssignedFrameErrorFailsTheCell(t *testing.T) {
+	s := newTestSession(t)
+	r := s.run("x := 1\nev := hunt.Read(\"no/such/file.zip\")")
+	if r.status() != "error" || !strings.Contains(r.errorText(), "cell:2: ev:") || !strings.Contains(r.errorText(), "no/such/file.zip") {
+		t.Fatalf("assignment of a failed Read: %s", r.errorText())
+	}
+	r = s.run("var ev2 = hunt.Read(\"no/such/other.zip\")")
+	if r.status() != "error" || !strings.Contains(r.errorText(), "ev2:") {
+		t.Fatalf("var of a failed Read: %s", r.errorText())
+	}
+	s.run("good := hunt.Read(\"../../testdata/mordor/empire_shell_reg_dump_sam.zip\")\ngood = good.Limit(3)").ok(t)
+	s.run("ctx, cancel := context.WithCancel(context.Background())\ncancel()\nctx2 := ctx\n_ = ctx2").ok(t)
+}

@@ -637,8 +637,78 @@ func (s *Session) runChunks(ctx context.Context, code string, chs []chunk, displ
 		if _, err := s.eval(ctx, positioned(head, full, c.start, len(full))); err != nil {
 			return s.explain(err, code[c.start:c.end], p)
 		}
+		if err := s.checkAssigned(ctx, p); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// errCarrier is a value that carries a deferred error, such as a hunt frame built on a file that
+// cannot be read.
+type errCarrier interface{ Err() error }
+
+// checkAssigned fails the cell when a top-level assignment of the chunk stored a value that
+// carries an error (ev := hunt.Read("missing.zip")), so the error shows at the cell that made
+// it, not at the next cell that uses the value. Contexts are left alone: their Err is a state.
+func (s *Session) checkAssigned(ctx context.Context, p *parsedChunk) error {
+	check := func(id *ast.Ident) error {
+		if id == nil || id.Name == "_" {
+			return nil
+		}
+		v, err := s.eval(ctx, id.Name)
+		if err != nil || !v.IsValid() || !v.CanInterface() || isNilValue(v) {
+			return nil
+		}
+		x := v.Interface()
+		if _, isCtx := x.(context.Context); isCtx {
+			return nil
+		}
+		c, ok := x.(errCarrier)
+		if !ok {
+			return nil
+		}
+		if e := safeErr(c); e != nil {
+			ee := valueError(e)
+			ee.Evalue = fmt.Sprintf("cell:%d: %s: %s", p.fset.Position(id.Pos()).Line-1, id.Name, ee.Evalue)
+			return ee
+		}
+		return nil
+	}
+	for _, st := range p.stmts {
+		switch x := st.(type) {
+		case *ast.AssignStmt:
+			for _, l := range x.Lhs {
+				id, _ := l.(*ast.Ident)
+				if err := check(id); err != nil {
+					return err
+				}
+			}
+		case *ast.DeclStmt:
+			if gd, ok := x.Decl.(*ast.GenDecl); ok {
+				for _, sp := range gd.Specs {
+					if vs, ok := sp.(*ast.ValueSpec); ok && len(vs.Values) > 0 {
+						for _, id := range vs.Names {
+							if err := check(id); err != nil {
+								return err
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// safeErr calls c.Err, a panic in it counting as no error.
+func safeErr(c errCarrier) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = nil
+		}
+	}()
+	return c.Err()
 }
 
 // autoImport imports the standard library packages the chunk uses without importing them
