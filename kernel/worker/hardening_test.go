@@ -2,6 +2,7 @@ package worker
 
 import (
 	"fmt"
+	"go/token"
 	"strings"
 	"testing"
 	"time"
@@ -220,4 +221,49 @@ func TestAssignedFrameErrorFailsTheCell(t *testing.T) {
 	}
 	s.run("good := hunt.Read(\"../../testdata/mordor/empire_shell_reg_dump_sam.zip\")\ngood = good.Limit(3)").ok(t)
 	s.run("ctx, cancel := context.WithCancel(context.Background())\ncancel()\nctx2 := ctx\n_ = ctx2").ok(t)
+}
+
+// Completion after "ev." lists what a cell can use (no unexported fields of compiled types),
+// and inside a column-name string it lists the columns of the frame at hand (issue 13).
+func TestCompletionOfFramesAndColumns(t *testing.T) {
+	s := newTestSession(t)
+	s.run("ev := hunt.Read(\"../../testdata/mordor/empire_shell_reg_dump_sam.zip\")\ntype rec struct{ name string; N int }\nr := rec{}").ok(t)
+	matches := func(code string) ([]string, map[string]any) {
+		t.Helper()
+		rep := s.Complete(code, len([]rune(code)))
+		return rep["matches"].([]string), rep
+	}
+	got, _ := matches("ev.")
+	if !contains(got, "ev.Select") || !contains(got, "ev.Columns") {
+		t.Fatalf("ev. lacks the API: %v", got)
+	}
+	for _, m := range got {
+		if n := strings.TrimPrefix(m, "ev."); !token.IsExported(n) {
+			t.Errorf("ev. lists the unexported %q", m)
+		}
+	}
+	if got, _ := matches("r."); !contains(got, "r.name") || !contains(got, "r.N") {
+		t.Errorf("fields of a cell type: %v", got)
+	}
+	for _, code := range []string{`ev.Select("Ho`, `ev.Where(hunt.Col("Ho`, `x := ev.Where(hunt.Col("EventID").Eq(1)).Select("Image", "Ho`, `ev.ValueCounts("Ho`, `ev.GroupBy("Ho`} {
+		got, rep := matches(code)
+		if !contains(got, "Hostname") {
+			t.Errorf("%s: %v", code, got)
+		}
+		for _, m := range got {
+			if !strings.HasPrefix(m, "Ho") {
+				t.Errorf("%s: %q does not start with the typed text", code, m)
+			}
+		}
+		if start := rep["cursor_start"].(int); start != len([]rune(code))-2 {
+			t.Errorf("%s: cursor_start %d", code, start)
+		}
+	}
+	// Not a column argument: ordinary completion.
+	if got, _ := matches(`fmt.Println("Ho`); contains(got, "Hostname") {
+		t.Errorf("columns offered in an unrelated string: %v", got)
+	}
+	if got, _ := matches(`ev.Sel`); !contains(got, "ev.Select") {
+		t.Errorf("ev.Sel: %v", got)
+	}
 }

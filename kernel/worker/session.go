@@ -81,6 +81,7 @@ type Session struct {
 	generics  map[string]bool
 	funcDocs  map[string]funcDoc
 	globals   map[string]reflect.Type // snapshot after each cell, for completion
+	columns   map[string]columner     // variables that know their column names (frames)
 	varTypes  map[string]string       // variable -> cell-defined type name, when the cell says
 	renames   map[string]string       // redefined type -> its current internal name
 	results   map[string]string       // func -> cell-defined type it returns
@@ -1398,18 +1399,25 @@ func (s *Session) snapshot() {
 	defer func() { _ = recover() }()
 	g := s.interp.Globals()
 	m := make(map[string]reflect.Type, len(g))
+	cols := map[string]columner{}
 	for k, v := range g {
 		if strings.HasPrefix(k, "__") || k == "_" {
 			continue
 		}
 		if v.IsValid() {
 			m[k] = v.Type()
+			if v.CanInterface() && !isNilValue(v) {
+				if c, ok := v.Interface().(columner); ok {
+					cols[k] = c
+				}
+			}
 		} else {
 			m[k] = nil
 		}
 	}
 	s.mu.Lock()
 	s.globals = m
+	s.columns = cols
 	s.mu.Unlock()
 }
 
