@@ -123,7 +123,7 @@ func (k *Kernel) runCell(parent *messaging.Message, req executeRequest, count in
 		k.mu.Unlock()
 	}()
 
-	out := &streamBuffer{k: k, parent: parent, limit: k.cfg.OutputLimit}
+	out := &streamBuffer{k: k, parent: parent}
 	var result *string
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -174,14 +174,6 @@ func (k *Kernel) runCell(parent *messaging.Message, req executeRequest, count in
 				reply := jsonObject(ev.Content)
 				if _, ok := reply["status"]; !ok {
 					reply["status"] = "ok"
-				}
-				if out.dropped > 0 {
-					msg := fmt.Sprintf("the cell printed %s; only the first %s were shown and the rest was dropped",
-						byteSize(out.total), byteSize(out.limit))
-					k.publish(parent, ipc.EvError, errorContent("OutputLimitExceeded", msg, nil))
-					if reply["status"] == "ok" {
-						reply = errorReply(count, "OutputLimitExceeded", msg)
-					}
 				}
 				if reply["status"] == "ok" {
 					if _, ok := reply["user_expressions"]; !ok {
@@ -251,12 +243,20 @@ func (k *Kernel) askInput(parent *messaging.Message, w *worker, content json.Raw
 }
 
 // interrupt cancels the running cell. If the worker has not answered within the grace period,
-// it is killed; the cell then reports that the worker was restarted and state was lost.
+// it is killed; the cell then reports that the worker was restarted and state was lost. With
+// no cell running, the worker is interrupted too (it stops goroutines left running).
 func (k *Kernel) interrupt() {
 	k.mu.Lock()
 	cell := k.running
+	idle := k.w
 	k.mu.Unlock()
 	if cell == nil {
+		// No cell runs: the worker stops the goroutines earlier cells left running.
+		if idle != nil && idle.alive() {
+			if err := idle.send(ipc.Request{Op: ipc.OpInterrupt}); err != nil {
+				k.log.Printf("interrupt: %v", err)
+			}
+		}
 		return
 	}
 	if err := cell.w.send(ipc.Request{Op: ipc.OpInterrupt}); err != nil {
@@ -276,27 +276,19 @@ func (k *Kernel) interrupt() {
 }
 
 // streamBuffer coalesces a cell's printed output into few stream messages, keeping order
-// across stdout and stderr, and enforces the per-cell output limit.
+// across stdout and stderr. Output limits are the worker's (kernel/worker/output.go): it
+// forwards at most its per-stream limit and says what it dropped.
 type streamBuffer struct {
-	k       *Kernel
-	parent  *messaging.Message
-	name    string
-	buf     strings.Builder
-	limit   int
-	total   int // bytes the cell printed
-	dropped int // bytes not published because of the limit
+	k      *Kernel
+	parent *messaging.Message
+	name   string
+	buf    strings.Builder
 }
 
 // add buffers text; it reports whether the buffer was empty before (start the flush timer).
 func (s *streamBuffer) add(name, text string) bool {
 	if name != "stderr" {
 		name = "stdout"
-	}
-	s.total += len(text)
-	if room := s.limit - (s.total - len(text) - s.dropped); room < len(text) {
-		room = max(room, 0)
-		s.dropped += len(text) - room
-		text = text[:room]
 	}
 	if text == "" {
 		return false
@@ -321,14 +313,4 @@ func (s *streamBuffer) flush() {
 	}
 	s.k.publish(s.parent, ipc.EvStream, map[string]any{"name": s.name, "text": s.buf.String()})
 	s.buf.Reset()
-}
-
-func byteSize(n int) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

@@ -48,9 +48,6 @@ type Config struct {
 	// InterruptGrace is how long a cell may take to stop after an interrupt before the front
 	// kills and restarts the worker (default 3 s).
 	InterruptGrace time.Duration
-	// OutputLimit caps the stream bytes one cell may publish (default 32 MiB); the rest is
-	// dropped and the cell ends with an error saying so.
-	OutputLimit int
 	// Log receives the kernel's diagnostics (dropped messages, worker deaths); default stderr.
 	Log *log.Logger
 	// MaxMessageSize bounds every message a peer may send to any of the kernel's sockets, in
@@ -98,9 +95,6 @@ func New(ctx context.Context, ci messaging.ConnectionInfo, cfg Config) (*Kernel,
 	}
 	if cfg.InterruptGrace <= 0 {
 		cfg.InterruptGrace = 3 * time.Second
-	}
-	if cfg.OutputLimit <= 0 {
-		cfg.OutputLimit = 32 << 20
 	}
 	if cfg.WorkerCommand == nil {
 		cfg.WorkerCommand = defaultWorkerCommand

@@ -31,6 +31,19 @@ func (s *Session) Complete(code string, cursorPos int) map[string]any {
 	for end < len(rs) && isIdentRune(rs[end]) {
 		end++
 	}
+	if cols, qstart, ok := s.completeColumn(rs, cursorPos); ok {
+		end := cursorPos // up to the closing quote, if the line has one
+		for i := cursorPos; i < len(rs) && rs[i] != '\n'; i++ {
+			if rs[i] == '"' {
+				end = i
+				break
+			}
+		}
+		if cols == nil {
+			cols = []string{}
+		}
+		return map[string]any{"status": "ok", "matches": cols, "cursor_start": qstart, "cursor_end": end, "metadata": map[string]any{}}
+	}
 	prefix := string(rs[start:cursorPos])
 	var cands []string
 	if i := strings.LastIndex(prefix, "."); i >= 0 {
@@ -281,12 +294,136 @@ func (s *Session) typeMembers(t reflect.Type) []string {
 	}
 	if st.Kind() == reflect.Struct {
 		for i := 0; i < st.NumField(); i++ {
-			if f := st.Field(i); f.IsExported() || !strings.HasPrefix(f.Name, "X") {
-				add(f.Name)
+			f := st.Field(i)
+			switch {
+			case st.PkgPath() != "":
+				// A compiled type: only exported fields can be used from a cell.
+				if f.IsExported() {
+					add(f.Name)
+				}
+			case f.IsExported():
+				// A cell-defined struct (reflect.StructOf): yaegi exports an unexported field
+				// x as Xx; the cell writes x.
+				if n := strings.TrimPrefix(f.Name, "X"); n != f.Name && n != "" && !token.IsExported(n) {
+					add(n)
+				} else {
+					add(f.Name)
+				}
 			}
 		}
 	}
 	return out
+}
+
+// columner is a value that knows its column names, such as a hunt frame.
+type columner interface{ Columns() []string }
+
+// Methods of a frame, and functions of package hunt, whose string arguments name columns.
+var (
+	columnMethods = map[string]bool{"Select": true, "Where": true, "GroupBy": true, "ValueCounts": true, "Drop": true,
+		"Sort": true, "SortBy": true, "OrderBy": true, "Between": true, "Rename": true, "Distinct": true,
+		"RareValues": true, "Histogram": true, "Timeline": true, "Column": true, "Strings": true, "ProcessTree": true}
+	columnFuncs = map[string]bool{"Col": true, "CountDistinct": true, "Min": true, "Max": true, "Sum": true,
+		"Avg": true, "First": true, "Last": true}
+)
+
+// completeColumn completes a column name inside a string argument, as in ev.Select("Ho or
+// ev.Where(hunt.Col("Ev: the frame at hand is the session variable the enclosing call chain
+// starts from. It returns ok false when the cursor is not in such a string.
+func (s *Session) completeColumn(rs []rune, cursor int) (matches []string, start int, ok bool) {
+	q := cursor
+	for q > 0 && rs[q-1] != '"' && rs[q-1] != '\n' {
+		q--
+	}
+	if q == 0 || rs[q-1] != '"' {
+		return nil, 0, false
+	}
+	// The quote must open a string: an even number of quotes before it on the line.
+	n := 0
+	for i := q - 2; i >= 0 && rs[i] != '\n'; i-- {
+		if rs[i] == '"' && (i == 0 || rs[i-1] != '\\') {
+			n++
+		}
+	}
+	if n%2 != 0 {
+		return nil, 0, false
+	}
+	partial := string(rs[q:cursor])
+	pos := q - 1
+	for depth := 0; depth < 8; depth++ {
+		open := enclosingParen(rs, pos)
+		if open < 0 {
+			return nil, 0, false
+		}
+		callee := string(rs[chainStart(rs, open):open])
+		dot := strings.LastIndex(callee, ".")
+		if dot < 0 {
+			pos = open
+			continue
+		}
+		recv, name := callee[:dot], callee[dot+1:]
+		base := recv
+		if i := strings.IndexAny(base, ".(["); i >= 0 {
+			base = base[:i]
+		}
+		s.mu.Lock()
+		c := s.columns[base]
+		_, isPkg := s.imports[base]
+		s.mu.Unlock()
+		switch {
+		case c != nil && columnMethods[name]:
+			var out []string
+			for _, col := range safeColumns(c) {
+				if strings.HasPrefix(col, partial) {
+					out = append(out, col)
+				}
+			}
+			sort.Strings(out)
+			return dedup(out), q, true
+		case isPkg && recv == "hunt" && columnFuncs[name]:
+			pos = chainStart(rs, open) // hunt.Col(...) names a column of the frame around it
+		default:
+			pos = open
+		}
+	}
+	return nil, 0, false
+}
+
+// enclosingParen returns the index of the unclosed '(' before pos, or -1 (strings skipped).
+func enclosingParen(rs []rune, pos int) int {
+	depth := 0
+	for i := pos - 1; i >= 0; i-- {
+		switch rs[i] {
+		case '"':
+			for i--; i >= 0 && rs[i] != '"'; i-- {
+			}
+		case ')', ']':
+			depth++
+		case '(', '[':
+			if depth == 0 {
+				if rs[i] == '(' {
+					return i
+				}
+				return -1
+			}
+			depth--
+		case '\n', ';', '{', '}':
+			if depth == 0 && rs[i] != '\n' {
+				return -1
+			}
+		}
+	}
+	return -1
+}
+
+// safeColumns asks c for its columns; a panic counts as none.
+func safeColumns(c columner) (cols []string) {
+	defer func() {
+		if recover() != nil {
+			cols = nil
+		}
+	}()
+	return c.Columns()
 }
 
 // IsComplete answers an is_complete_request: "complete", "incomplete" (with an indent for the

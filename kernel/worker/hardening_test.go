@@ -1,6 +1,8 @@
 package worker
 
 import (
+	"fmt"
+	"go/token"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +121,149 @@ func TestInterruptUserExpression(t *testing.T) {
 	}
 	if got := s.run("kept >= 41").ok(t).text(); got != "true" {
 		t.Fatalf("variables after the interrupt: %q", got)
+	}
+}
+
+// A rich output over the display limit is replaced by a note naming its size, whether it is
+// shown by display.HTML, updated, or the cell's value; smaller ones pass whole.
+func TestDisplayOutputCap(t *testing.T) {
+	s := newTestSession(t)
+	big := fmt.Sprintf("strings.Repeat(\"<b>x</b>\", %d)", (DefaultDisplayLimit/8)+1)
+	checkNote := func(what string, c map[string]any) {
+		t.Helper()
+		data := c["data"].(map[string]any)
+		note, _ := data["text/plain"].(string)
+		if len(data) != 1 || !strings.Contains(note, "text/html") || !strings.Contains(note, "10.0 MB") || !strings.Contains(note, "not shown") {
+			t.Errorf("%s: got %d MIME types, note %.200q", what, len(data), note)
+		}
+	}
+	r := s.run("id := display.NewID()\ndisplay.HTML(\"small\")\ndisplay.DataID(id, map[string]any{\"text/html\": " + big + "})\ndisplay.UpdateData(id, map[string]any{\"text/html\": " + big + "})").ok(t)
+	var kinds []string
+	for _, ev := range r.events {
+		if ev.Kind != ipc.EvDisplayData && ev.Kind != ipc.EvUpdateDisplayData {
+			continue
+		}
+		kinds = append(kinds, ev.Kind)
+		c := content(ev)
+		if len(kinds) == 1 {
+			if c["data"].(map[string]any)["text/html"] != "small" {
+				t.Errorf("a small output was changed: %v", c)
+			}
+			continue
+		}
+		checkNote(ev.Kind, c)
+		if c["transient"].(map[string]any)["display_id"] == nil {
+			t.Errorf("%s lost its display_id", ev.Kind)
+		}
+	}
+	if strings.Join(kinds, " ") != "display_data display_data update_display_data" {
+		t.Fatalf("display events %v", kinds)
+	}
+	r = s.run("type big struct{}\nfunc (big) HTML() string { return " + big + " }\nbig{}").ok(t)
+	for _, ev := range r.events {
+		if ev.Kind == ipc.EvExecuteResult {
+			checkNote("execute_result", content(ev))
+		}
+	}
+	if r.data() == nil {
+		t.Fatal("no execute_result")
+	}
+}
+
+// A goroutine that outlives its cell runs on (its output goes to whichever cell is running)
+// until an interrupt: one while no cell runs stops it too, and the session goes on.
+func TestInterruptWhileIdleStopsGoroutines(t *testing.T) {
+	s := newTestSession(t)
+	s.run("var ticks int64\ngo func() {\n\tfor {\n\t\tatomic.AddInt64(&ticks, 1)\n\t\ttime.Sleep(time.Millisecond)\n\t}\n}()").ok(t)
+	const advances = "a := atomic.LoadInt64(&ticks)\ntime.Sleep(100 * time.Millisecond)\natomic.LoadInt64(&ticks) > a"
+	if got := s.run(advances).ok(t).text(); got != "true" {
+		t.Fatalf("the goroutine does not run after its cell: %q", got)
+	}
+	s.Interrupt() // no cell running
+	if got := s.run("time.Sleep(50 * time.Millisecond)\n" + advances).ok(t).text(); got != "false" {
+		t.Fatalf("the goroutine still runs after an interrupt: %q", got)
+	}
+	if got := s.run("x := 20\nx + 22").ok(t).text(); got != "42" {
+		t.Fatalf("cell after the interrupt: %q", got)
+	}
+}
+
+// exit and quit ask the frontend to leave, as in IPython (an ask_exit payload), unless the
+// session defines the name.
+func TestExitAndQuit(t *testing.T) {
+	s := newTestSession(t)
+	for _, code := range []string{"exit", "quit", " exit() \n", "quit()"} {
+		r := s.run(code).ok(t)
+		p, _ := r.reply["payload"].([]any)
+		if len(p) != 1 || p[0].(map[string]any)["source"] != "ask_exit" || p[0].(map[string]any)["keepkernel"] != false {
+			t.Fatalf("%q: payload %v", code, r.reply["payload"])
+		}
+	}
+	if r := s.run("quit := 3\nquit").ok(t); r.text() != "3" {
+		t.Fatalf("a variable named quit: %q", r.text())
+	}
+	if r := s.run("quit").ok(t); r.text() != "3" || len(r.reply["payload"].([]any)) != 0 {
+		t.Fatalf("quit defined by the session: %q %v", r.text(), r.reply["payload"])
+	}
+}
+
+// A cell whose assignment stores a frame carrying an error fails at once with that error
+// (issue 13), naming the cell line and variable; good frames and contexts pass.
+func TestAssignedFrameErrorFailsTheCell(t *testing.T) {
+	s := newTestSession(t)
+	r := s.run("x := 1\nev := hunt.Read(\"no/such/file.zip\")")
+	if r.status() != "error" || !strings.Contains(r.errorText(), "cell:2: ev:") || !strings.Contains(r.errorText(), "no/such/file.zip") {
+		t.Fatalf("assignment of a failed Read: %s", r.errorText())
+	}
+	r = s.run("var ev2 = hunt.Read(\"no/such/other.zip\")")
+	if r.status() != "error" || !strings.Contains(r.errorText(), "ev2:") {
+		t.Fatalf("var of a failed Read: %s", r.errorText())
+	}
+	s.run("good := hunt.Read(\"../../testdata/mordor/empire_shell_reg_dump_sam.zip\")\ngood = good.Limit(3)").ok(t)
+	s.run("ctx, cancel := context.WithCancel(context.Background())\ncancel()\nctx2 := ctx\n_ = ctx2").ok(t)
+}
+
+// Completion after "ev." lists what a cell can use (no unexported fields of compiled types),
+// and inside a column-name string it lists the columns of the frame at hand (issue 13).
+func TestCompletionOfFramesAndColumns(t *testing.T) {
+	s := newTestSession(t)
+	s.run("ev := hunt.Read(\"../../testdata/mordor/empire_shell_reg_dump_sam.zip\")\ntype rec struct{ name string; N int }\nr := rec{}").ok(t)
+	matches := func(code string) ([]string, map[string]any) {
+		t.Helper()
+		rep := s.Complete(code, len([]rune(code)))
+		return rep["matches"].([]string), rep
+	}
+	got, _ := matches("ev.")
+	if !contains(got, "ev.Select") || !contains(got, "ev.Columns") {
+		t.Fatalf("ev. lacks the API: %v", got)
+	}
+	for _, m := range got {
+		if n := strings.TrimPrefix(m, "ev."); !token.IsExported(n) {
+			t.Errorf("ev. lists the unexported %q", m)
+		}
+	}
+	if got, _ := matches("r."); !contains(got, "r.name") || !contains(got, "r.N") {
+		t.Errorf("fields of a cell type: %v", got)
+	}
+	for _, code := range []string{`ev.Select("Ho`, `ev.Where(hunt.Col("Ho`, `x := ev.Where(hunt.Col("EventID").Eq(1)).Select("Image", "Ho`, `ev.ValueCounts("Ho`, `ev.GroupBy("Ho`} {
+		got, rep := matches(code)
+		if !contains(got, "Hostname") {
+			t.Errorf("%s: %v", code, got)
+		}
+		for _, m := range got {
+			if !strings.HasPrefix(m, "Ho") {
+				t.Errorf("%s: %q does not start with the typed text", code, m)
+			}
+		}
+		if start := rep["cursor_start"].(int); start != len([]rune(code))-2 {
+			t.Errorf("%s: cursor_start %d", code, start)
+		}
+	}
+	// Not a column argument: ordinary completion.
+	if got, _ := matches(`fmt.Println("Ho`); contains(got, "Hostname") {
+		t.Errorf("columns offered in an unrelated string: %v", got)
+	}
+	if got, _ := matches(`ev.Sel`); !contains(got, "ev.Select") {
+		t.Errorf("ev.Sel: %v", got)
 	}
 }

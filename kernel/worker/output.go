@@ -2,9 +2,13 @@ package worker
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -18,7 +22,51 @@ const (
 	// DefaultOutputLimit is how many bytes of printed output one cell forwards per stream;
 	// the rest is drained and counted, so a runaway print never blocks or exhausts memory.
 	DefaultOutputLimit = 4 << 20
+	// DefaultDisplayLimit is the largest rich output (display_data, update_display_data or
+	// execute_result bundle, all its MIME types together) forwarded whole; a larger one is
+	// replaced by a text/plain note saying so.
+	DefaultDisplayLimit = 10 << 20
 )
+
+// The worker is the one owner of output limits: the front forwards what the worker sends.
+
+// capBundle returns data, or, when its size is over limit, a bundle holding only a note that
+// names the MIME types and size that were not shown (and capped true).
+func capBundle(data map[string]any, limit int) (_ map[string]any, capped bool) {
+	size := 0
+	for _, v := range data {
+		size += bundleValueSize(v)
+	}
+	if size <= limit {
+		return data, false
+	}
+	mimes := make([]string, 0, len(data))
+	for k := range data {
+		mimes = append(mimes, k)
+	}
+	sort.Strings(mimes)
+	note := fmt.Sprintf("[gohunt: this output (%s) is %s, over the %s limit for one display output, so it was not shown. "+
+		"Show less (a frame shows its first rows: hunt.SetDisplayRows), or write it to a file.]",
+		strings.Join(mimes, ", "), byteSize(size), byteSize(limit))
+	return map[string]any{"text/plain": note}, true
+}
+
+// bundleValueSize is about how many bytes v takes in the JSON of a display message.
+func bundleValueSize(v any) int {
+	switch x := v.(type) {
+	case string:
+		return len(x)
+	case []byte:
+		return base64.StdEncoding.EncodedLen(len(x))
+	case nil:
+		return 4
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return 0
+	}
+	return len(b)
+}
 
 // fenceMark starts a fence written into a stream's pipe; "\x00\x1bGHF" + number + "\x00".
 const fenceMark = "\x00\x1bGHF"

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/parser"
 	"go/token"
 	"io"
 	"log"
@@ -51,6 +52,8 @@ type Config struct {
 	Emit func(ev ipc.Event)
 	// OutputLimit caps the bytes one cell forwards per stream (DefaultOutputLimit if 0).
 	OutputLimit int
+	// DisplayLimit caps the size of one rich output (DefaultDisplayLimit if 0).
+	DisplayLimit int
 }
 
 // Session is one interpreter session: the names cells define live as long as it does.
@@ -70,6 +73,7 @@ type Session struct {
 
 	mu        sync.Mutex // guards the fields below
 	cancel    context.CancelFunc
+	parked    func() // set while stopBackground's evaluation runs
 	running   bool
 	goPanic   *execError // first goroutine panic of the running cell
 	trace     []string   // interpreter panic frames of the running cell
@@ -77,6 +81,7 @@ type Session struct {
 	generics  map[string]bool
 	funcDocs  map[string]funcDoc
 	globals   map[string]reflect.Type // snapshot after each cell, for completion
+	columns   map[string]columner     // variables that know their column names (frames)
 	varTypes  map[string]string       // variable -> cell-defined type name, when the cell says
 	renames   map[string]string       // redefined type -> its current internal name
 	results   map[string]string       // func -> cell-defined type it returns
@@ -91,6 +96,9 @@ type funcDoc struct{ sig, doc string }
 func New(cfg Config) (*Session, error) {
 	if cfg.OutputLimit == 0 {
 		cfg.OutputLimit = DefaultOutputLimit
+	}
+	if cfg.DisplayLimit == 0 {
+		cfg.DisplayLimit = DefaultDisplayLimit
 	}
 	s := &Session{cfg: cfg, cellTypes: map[string]bool{}, generics: map[string]bool{},
 		funcDocs: map[string]funcDoc{}, globals: map[string]reflect.Type{}, imports: map[string]string{},
@@ -145,7 +153,7 @@ func New(cfg Config) (*Session, error) {
 		"context/context": {"AfterFunc": reflect.ValueOf(func(ctx context.Context, f func()) (stop func() bool) {
 			return context.AfterFunc(ctx, s.guard(f))
 		})},
-		"gohunt/rt/rt": {"GoPanic": reflect.ValueOf(s.goPanicked), "Sprint": reflect.ValueOf(fmt.Sprint)},
+		"gohunt/rt/rt": {"GoPanic": reflect.ValueOf(s.goPanicked), "Sprint": reflect.ValueOf(fmt.Sprint), "Park": reflect.ValueOf(s.park)},
 		"os/os": {
 			"Stdin":  reflect.ValueOf(&stdinVar).Elem(),
 			"Stdout": reflect.ValueOf(&stdoutVar).Elem(),
@@ -216,6 +224,9 @@ func (s *Session) Display(data, metadata map[string]any, id string, update bool)
 	if update {
 		kind = ipc.EvUpdateDisplayData
 	}
+	if capped, ok := capBundle(data, s.cfg.DisplayLimit); ok {
+		data, metadata = capped, map[string]any{}
+	}
 	s.emit(kind, map[string]any{"data": data, "metadata": metadata, "transient": transient})
 }
 
@@ -231,14 +242,51 @@ func (s *Session) Clear(wait bool) {
 	s.emit(ipc.EvClearOutput, map[string]any{"wait": wait})
 }
 
-// Interrupt cancels the running cell, if any. It is safe to call from any goroutine.
+// Interrupt cancels the running cell, if any; with no cell running it stops the goroutines that
+// earlier cells started and left running. It is safe to call from any goroutine.
+//
+// Either way every goroutine interpreted code started stops: yaegi ends all interpreted frames
+// of earlier evaluations when one is cancelled (a goroutine blocked in a compiled call stops
+// when that call returns). This is how output of a goroutine that outlived its cell is
+// stopped: it goes to whichever cell runs while it prints, until an interrupt.
 func (s *Session) Interrupt() {
 	s.mu.Lock()
-	if s.cancel != nil {
-		s.cancel()
+	cancel := s.cancel
+	if cancel != nil {
+		cancel()
 	}
 	s.mu.Unlock()
 	s.stdin.interrupt()
+	if cancel == nil && s.runMu.TryLock() {
+		defer s.runMu.Unlock()
+		s.stopBackground()
+	}
+}
+
+// stopBackground cancels an evaluation parked in compiled code, which makes yaegi stop the
+// interpreted goroutines of all earlier evaluations. Call it with runMu held.
+func (s *Session) stopBackground() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	release := make(chan struct{})
+	s.mu.Lock()
+	s.parked = func() { cancel(); <-release }
+	s.mu.Unlock()
+	_, _ = s.eval(ctx, "__gohunt.Park()")
+	s.mu.Lock()
+	s.parked = nil
+	s.mu.Unlock()
+	close(release)
+}
+
+// park is gohunt/rt.Park: it runs stopBackground's hook, if one is set.
+func (s *Session) park() {
+	s.mu.Lock()
+	p := s.parked
+	s.mu.Unlock()
+	if p != nil {
+		p()
+	}
 }
 
 // logFatal is the panic value of log.Fatal in a cell.
@@ -340,6 +388,9 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 	if t, ok := res.data[display.MIMEText].(string); ok && len(t) > maxResultText {
 		res.data[display.MIMEText] = fmt.Sprintf("%s\n... (%s more)", strings.ToValidUTF8(t[:maxResultText], ""), byteSize(len(t)-maxResultText))
 	}
+	if res.data != nil {
+		res.data, _ = capBundle(res.data, s.cfg.DisplayLimit)
+	}
 	if res.data != nil && !req.Silent {
 		s.emit(ipc.EvExecuteResult, map[string]any{"data": res.data, "metadata": map[string]any{}})
 	}
@@ -400,6 +451,11 @@ func (s *Session) runCell(ctx context.Context, code string, res *cellResult) err
 	if strings.TrimSpace(code) == "" {
 		return nil
 	}
+	if exitRequest(code) && s.isUnknown(strings.Trim(strings.TrimSpace(code), "()")) {
+		// As in IPython: the frontend (jupyter console) leaves and shuts the kernel down.
+		res.payload = append(res.payload, map[string]any{"source": "ask_exit", "keepkernel": false})
+		return nil
+	}
 	if name, ok := helpRequest(code); ok {
 		return s.pageHelp(name, res)
 	}
@@ -420,6 +476,15 @@ func (s *Session) runCell(ctx context.Context, code string, res *cellResult) err
 		}
 	}
 	return nil
+}
+
+// exitRequest reports whether the cell is IPython's exit or quit (bare or called).
+func exitRequest(code string) bool {
+	switch strings.TrimSpace(code) {
+	case "exit", "quit", "exit()", "quit()":
+		return true
+	}
+	return false
 }
 
 // part is a run of Go lines or one magic line of a cell.
@@ -584,8 +649,78 @@ func (s *Session) runChunks(ctx context.Context, code string, chs []chunk, displ
 		if _, err := s.eval(ctx, positioned(head, full, c.start, len(full))); err != nil {
 			return s.explain(err, code[c.start:c.end], p)
 		}
+		if err := s.checkAssigned(ctx, p); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// errCarrier is a value that carries a deferred error, such as a hunt frame built on a file that
+// cannot be read.
+type errCarrier interface{ Err() error }
+
+// checkAssigned fails the cell when a top-level assignment of the chunk stored a value that
+// carries an error (ev := hunt.Read("missing.zip")), so the error shows at the cell that made
+// it, not at the next cell that uses the value. Contexts are left alone: their Err is a state.
+func (s *Session) checkAssigned(ctx context.Context, p *parsedChunk) error {
+	check := func(id *ast.Ident) error {
+		if id == nil || id.Name == "_" {
+			return nil
+		}
+		v, err := s.eval(ctx, id.Name)
+		if err != nil || !v.IsValid() || !v.CanInterface() || isNilValue(v) {
+			return nil
+		}
+		x := v.Interface()
+		if _, isCtx := x.(context.Context); isCtx {
+			return nil
+		}
+		c, ok := x.(errCarrier)
+		if !ok {
+			return nil
+		}
+		if e := safeErr(c); e != nil {
+			ee := valueError(e)
+			ee.Evalue = fmt.Sprintf("cell:%d: %s: %s", p.fset.Position(id.Pos()).Line-1, id.Name, ee.Evalue)
+			return ee
+		}
+		return nil
+	}
+	for _, st := range p.stmts {
+		switch x := st.(type) {
+		case *ast.AssignStmt:
+			for _, l := range x.Lhs {
+				id, _ := l.(*ast.Ident)
+				if err := check(id); err != nil {
+					return err
+				}
+			}
+		case *ast.DeclStmt:
+			if gd, ok := x.Decl.(*ast.GenDecl); ok {
+				for _, sp := range gd.Specs {
+					if vs, ok := sp.(*ast.ValueSpec); ok && len(vs.Values) > 0 {
+						for _, id := range vs.Names {
+							if err := check(id); err != nil {
+								return err
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// safeErr calls c.Err, a panic in it counting as no error.
+func safeErr(c errCarrier) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = nil
+		}
+	}()
+	return c.Err()
 }
 
 // autoImport imports the standard library packages the chunk uses without importing them
@@ -980,6 +1115,12 @@ func (s *Session) userExpression(ctx context.Context, expr string) map[string]an
 		return map[string]any{"status": "error", "ename": "Error", "evalue": msg, "traceback": []string{msg}}
 	}
 	if _, err := s.eval(ctx, "__ue := "+expr); err != nil {
+		if m := err.Error(); strings.Contains(m, "definition loop") || strings.Contains(m, "incomplete type") {
+			// yaegi's words for a name nothing declares.
+			if name := s.unknownIn(expr); name != "" {
+				return fail(fmt.Errorf("undefined: %s", name))
+			}
+		}
 		return fail(s.mapPositions(err))
 	}
 	v, err := s.eval(ctx, "__ue")
@@ -991,6 +1132,23 @@ func (s *Session) userExpression(ctx context.Context, expr string) map[string]an
 		return fail(err)
 	}
 	return map[string]any{"status": "ok", "data": data, "metadata": map[string]any{}}
+}
+
+// unknownIn returns the first name the expression uses that nothing in the session declares.
+func (s *Session) unknownIn(expr string) string {
+	e, err := parser.ParseExpr(expr)
+	if err != nil {
+		return ""
+	}
+	found := ""
+	check := func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && found == "" && s.isUnknown(id.Name) {
+			found = id.Name
+		}
+		return found == ""
+	}
+	ast.Inspect(e, func(n ast.Node) bool { return found == "" && inspectUse(n, check) })
+	return found
 }
 
 // goPanicked is called (through the go-statement rewrite) when an interpreted goroutine
@@ -1252,18 +1410,25 @@ func (s *Session) snapshot() {
 	defer func() { _ = recover() }()
 	g := s.interp.Globals()
 	m := make(map[string]reflect.Type, len(g))
+	cols := map[string]columner{}
 	for k, v := range g {
 		if strings.HasPrefix(k, "__") || k == "_" {
 			continue
 		}
 		if v.IsValid() {
 			m[k] = v.Type()
+			if v.CanInterface() && !isNilValue(v) {
+				if c, ok := v.Interface().(columner); ok {
+					cols[k] = c
+				}
+			}
 		} else {
 			m[k] = nil
 		}
 	}
 	s.mu.Lock()
 	s.globals = m
+	s.columns = cols
 	s.mu.Unlock()
 }
 

@@ -209,7 +209,7 @@ func TestMagics(t *testing.T) {
 		t.Fatalf("%%nosuch: %s", r.errorText())
 	}
 	// A shell command is interrupted like a cell.
-	r, _ = s.runInterrupted("!sleep 30", 200*time.Millisecond)
+	r = s.runInterrupted("!sleep 30", 200*time.Millisecond)
 	if r.reply["ename"] != "KeyboardInterrupt" {
 		t.Fatalf("!sleep interrupted: %s", r.errorText())
 	}

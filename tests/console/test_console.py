@@ -74,3 +74,16 @@ def test_multiline_cell_continues_then_runs(console):
     c.send("x := )\r")
     c.expect(re.compile(r"(?i)error"))
     c.expect(prompt("In ", 4))
+
+
+@pytest.mark.parametrize("word", ["exit", "quit"])
+def test_exit_and_quit_leave_as_in_ipython(console, word):
+    # The kernel answers with IPython's ask_exit payload: the console leaves without asking
+    # and shuts its kernel down (it used to say "undefined: exit").
+    c = console
+    c.send("x := 1\r")
+    c.expect(prompt("In ", 2))
+    c.send(word + "\r")
+    i = c.expect(["Shutting down kernel", "undefined", prompt("In ", 3)])
+    assert i == 0, f"{word} did not leave the console: {c.before!r}"
+    c.expect(pexpect.EOF)
