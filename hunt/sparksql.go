@@ -28,6 +28,9 @@ CREATE OR REPLACE MACRO spark_long(s) AS CASE WHEN regexp_full_match(trim(CAST(s
   THEN TRY_CAST(CASE WHEN split_part(trim(CAST(s AS VARCHAR)), '.', 1) IN ('', '+', '-') THEN '0' ELSE split_part(trim(CAST(s AS VARCHAR)), '.', 1) END AS BIGINT) END;
 CREATE OR REPLACE MACRO spark_double(s) AS CASE WHEN regexp_full_match(trim(CAST(s AS VARCHAR)), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(Infinity|NaN)')
   THEN TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE) END;
+CREATE OR REPLACE MACRO spark_collect_list(x) AS list(x) FILTER (WHERE x IS NOT NULL);
+CREATE OR REPLACE MACRO spark_collect_set(x) AS list(DISTINCT x) FILTER (WHERE x IS NOT NULL);
+CREATE OR REPLACE MACRO spark_unix_timestamp(s) AS CAST(floor(epoch(TRY_CAST(s AS TIMESTAMP))) AS BIGINT);
 `
 
 type tokKind int
@@ -361,10 +364,8 @@ func (t *translator) translate(toks []token) (string, error) {
 				up := strings.ToUpper(tk.text)
 				if nextText == "(" && !afterDot {
 					if strings.EqualFold(tk.text, "collect_set") {
-						// collect_set(x) -> list(DISTINCT x)
-						emit(outTok{text: "list", kind: tkIdent})
-						i = next
-						emit(outTok{text: "(DISTINCT ", kind: tkOp})
+						// collect_set(x) -> spark_collect_set(x): distinct values, NULLs left out
+						emit(outTok{text: "spark_collect_set", kind: tkIdent})
 						continue
 					}
 					emit(outTok{text: sparkFunc(tk.text), kind: tkIdent})
@@ -487,7 +488,7 @@ func numberType(s string) string {
 func sparkFunc(name string) string {
 	switch strings.ToLower(name) {
 	case "collect_list":
-		return "list"
+		return "spark_collect_list"
 	case "size":
 		return "len"
 	case "nvl":
@@ -495,7 +496,7 @@ func sparkFunc(name string) string {
 	case "rlike":
 		return "regexp_matches"
 	case "unix_timestamp":
-		return "epoch"
+		return "spark_unix_timestamp"
 	case "split":
 		return "regexp_split_to_array" // Spark's split takes a regular expression
 	}
