@@ -20,6 +20,7 @@ func init() {
 		"Collect":        reflect.ValueOf(hunt.Collect),
 		"Count":          reflect.ValueOf(hunt.Count),
 		"CountDistinct":  reflect.ValueOf(hunt.CountDistinct),
+		"DecodeCommand":  reflect.ValueOf(hunt.DecodeCommand),
 		"DuckSQL":        reflect.ValueOf(hunt.DuckSQL),
 		"ES":             reflect.ValueOf(hunt.ES),
 		"ESAPIKey":       reflect.ValueOf(hunt.ESAPIKey),
