@@ -111,6 +111,10 @@ func openEngine(tempRoot string) (*engine, error) {
 		e.close()
 		return nil, err
 	}
+	if err := registerFunctions(db); err != nil {
+		e.close()
+		return nil, err
+	}
 	return e, nil
 }
 

@@ -262,11 +262,13 @@ func visibleLines(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// tableCSS styles the table: one line per row, strings left, numbers right. Where a sanitizer
-// removes the style (untrusted notebooks), values are still cut to the width limit.
-const tableCSS = `<style>.hunt-frame table{border-collapse:collapse;font-size:12px}` +
-	`.hunt-frame th,.hunt-frame td{border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top;white-space:pre}` +
-	`.hunt-frame .n{text-align:right}.hunt-frame .gap{text-align:center;color:#888}` +
+// tableCSS styles the table: one line per row, strings left, numbers right. JupyterLab's own
+// table rules (right-aligned, wrapping) have the same specificity and come first or last
+// depending on the page, hence !important. Where a sanitizer removes the style (untrusted
+// notebooks), values are still cut to the width limit.
+const tableCSS = `<style>.hunt-frame table{border-collapse:collapse;font-size:12px;table-layout:auto}` +
+	`.hunt-frame th,.hunt-frame td{border:1px solid #ddd;padding:2px 6px;text-align:left!important;vertical-align:top;white-space:pre!important;max-width:none}` +
+	`.hunt-frame .n{text-align:right!important}.hunt-frame .gap{text-align:center!important;color:#888}` +
 	`.hunt-frame th small{color:#888;font-weight:normal}.hunt-frame .null{color:#aaa;font-style:italic}` +
 	`.hunt-frame p{font-size:12px;margin:4px 0}</style>`
 

@@ -19,6 +19,7 @@ func init() {
 		"Collect":             reflect.ValueOf(hunt.Collect),
 		"Count":               reflect.ValueOf(hunt.Count),
 		"CountDistinct":       reflect.ValueOf(hunt.CountDistinct),
+		"DecodeCommand":       reflect.ValueOf(hunt.DecodeCommand),
 		"DefaultMaxLineBytes": reflect.ValueOf(constant.MakeFromLiteral("67108864", token.INT, 0)),
 		"DuckSQL":             reflect.ValueOf(hunt.DuckSQL),
 		"ES":                  reflect.ValueOf(hunt.ES),
