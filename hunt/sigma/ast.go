@@ -46,9 +46,9 @@ type Exists struct {
 // FieldRef matches when Field equals (or starts with, ends with, contains) the value of Other,
 // case-insensitively.
 type FieldRef struct {
-	Field, Other    string
-	Prefix, Suffix  bool // startswith: Prefix; endswith: Suffix; contains: both
-	Cased           bool
+	Field, Other   string
+	Prefix, Suffix bool // startswith: Prefix; endswith: Suffix; contains: both
+	Cased          bool
 }
 
 // Compare matches a field's numeric value against a number: Op is one of < <= > >=.

@@ -282,7 +282,9 @@ func windashVariants(p Pattern) []Pattern {
 	return out
 }
 
-func isWord(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) }
+func isWord(r rune) bool {
+	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
 
 // cidrPatterns expands a network into wildcard patterns over the textual address, with
 // pySigma's algorithm: IPv4 networks align to whole octets, IPv6 networks to hex digits of the
