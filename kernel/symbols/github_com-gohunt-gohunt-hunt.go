@@ -57,6 +57,7 @@ func init() {
 		"SQLExpr":             reflect.ValueOf(hunt.SQLExpr),
 		"SetDisplay":          reflect.ValueOf(hunt.SetDisplay),
 		"SetDisplayRows":      reflect.ValueOf(hunt.SetDisplayRows),
+		"SigmaRules":          reflect.ValueOf(hunt.SigmaRules),
 		"SkipBadLines":        reflect.ValueOf(hunt.SkipBadLines),
 		"Spawned":             reflect.ValueOf(hunt.Spawned),
 		"Sum":                 reflect.ValueOf(hunt.Sum),
@@ -83,6 +84,8 @@ func init() {
 		"RowIter":       reflect.ValueOf((*hunt.RowIter)(nil)),
 		"SQLError":      reflect.ValueOf((*hunt.SQLError)(nil)),
 		"Schema":        reflect.ValueOf((*hunt.Schema)(nil)),
+		"SigmaError":    reflect.ValueOf((*hunt.SigmaError)(nil)),
+		"SigmaRuleSet":  reflect.ValueOf((*hunt.SigmaRuleSet)(nil)),
 		"Timeline":      reflect.ValueOf((*hunt.Timeline)(nil)),
 		"ValueOption":   reflect.ValueOf((*hunt.ValueOption)(nil)),
 	}
