@@ -21,7 +21,8 @@ type Frame struct {
 	sql  string   // DuckDB SELECT whose result columns are the frame's column idents
 	cols []column // bound schema, in order
 	err  error
-	note string // reported with results, e.g. "skipped 3 malformed lines"
+	note string      // reported with results, e.g. "skipped 3 malformed lines"
+	refs []*tableRef // the engine's tables the query reads: they live while the frame does
 }
 
 // column is one column of a frame's bound schema.
@@ -62,7 +63,7 @@ func newFrame(e *engine, query string) *Frame {
 		}
 		query = "SELECT * FROM (" + query + ") AS __q(" + strings.Join(ids, ", ") + ")"
 	}
-	return &Frame{eng: e, sql: query, cols: cols}
+	return &Frame{eng: e, sql: query, cols: cols, refs: e.refs(query)}
 }
 
 func (e *engine) describe(query string) ([]column, error) {

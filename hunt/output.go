@@ -81,6 +81,7 @@ func (f *Frame) Schema() (Schema, error) {
 // RowIter iterates over a frame's rows: for it.Next() { it.Row() }; then check it.Err() and
 // Close it (Close is safe to call twice; Next returning false closes it).
 type RowIter struct {
+	f     *Frame // keeps the tables the query reads while it runs
 	rows  *sql.Rows
 	names []string
 	vals  []any
@@ -94,7 +95,7 @@ func (f *Frame) Rows() (*RowIter, error) {
 	if err != nil {
 		return nil, err
 	}
-	it := &RowIter{rows: rows, names: f.Columns()}
+	it := &RowIter{f: f, rows: rows, names: f.Columns()}
 	it.vals = make([]any, len(it.names))
 	it.ptrs = make([]any, len(it.names))
 	for i := range it.vals {
