@@ -29,6 +29,9 @@ func (f *Frame) preview(n int) (*preview, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
+	if f.lazy() {
+		return f.lazyPreview(n)
+	}
 	ctx := context.Background()
 	rows, err := f.query(ctx, "SELECT * FROM "+f.from()+" LIMIT "+strconv.Itoa(n+1))
 	if err != nil {
@@ -162,8 +165,8 @@ func (f *Frame) HTML() string {
 	}
 	b.WriteString("</tbody></table><p>")
 	b.WriteString(html.EscapeString(p.summary()))
-	if f.note != "" {
-		b.WriteString("<br>" + html.EscapeString(f.note))
+	if f.Note() != "" {
+		b.WriteString("<br>" + html.EscapeString(f.Note()))
 	}
 	b.WriteString("</p></div>")
 	return b.String()
@@ -195,8 +198,8 @@ func (f *Frame) String() string {
 		return "hunt error: " + err.Error()
 	}
 	s := p.text(40, true)
-	if f.note != "" {
-		s += "\n" + f.note
+	if f.Note() != "" {
+		s += "\n" + f.Note()
 	}
 	return s
 }

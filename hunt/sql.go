@@ -62,6 +62,9 @@ func (e *engine) sparkSQL(query string) *Frame {
 		tables[key] = e.regNames[key]
 	}
 	e.mu.Unlock()
+	if err := localFrames(used); err != nil {
+		return errFrame(e, err)
+	}
 	tr := &translator{cols: map[string]colInfo{}, tables: tables}
 	for _, k := range sortedKeys(used) {
 		tr.addFrame(used[k])
@@ -148,6 +151,9 @@ func (e *engine) withRegistered(query string, _ []string) (string, error) {
 func (e *engine) withFrames(q string, used map[string]*Frame, tables map[string]string) (string, error) {
 	if len(used) == 0 {
 		return q, nil
+	}
+	if err := localFrames(used); err != nil {
+		return "", err
 	}
 	var ctes []string
 	for _, k := range sortedKeys(used) {
