@@ -123,6 +123,9 @@ func (f *Frame) preview(n, maxCols int) (*preview, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
+	if f.lazy() {
+		return f.lazyPreview(n, maxCols)
+	}
 	idx, gap := shownColumns(len(f.cols), maxCols)
 	p := &preview{gap: gap, hidden: len(f.cols) - len(idx)}
 	sel := make([]string, len(idx))
@@ -332,8 +335,8 @@ func (f *Frame) html(l displayLimits) string {
 	}
 	b.WriteString(`</tbody></table><p class="hunt-summary">`)
 	b.WriteString(html.EscapeString(p.summary()))
-	if f.note != "" {
-		b.WriteString("<br>" + html.EscapeString(view.Visible(f.note)))
+	if note := f.Note(); note != "" {
+		b.WriteString("<br>" + html.EscapeString(view.Visible(note)))
 	}
 	b.WriteString("</p></div>")
 	return b.String()
@@ -373,8 +376,8 @@ func (f *Frame) text(l displayLimits, spark, footer bool) string {
 		return errorText(err)
 	}
 	s := p.text(l.width, spark, footer)
-	if f.note != "" && footer {
-		s += "\n" + view.Visible(f.note)
+	if note := f.Note(); note != "" && footer {
+		s += "\n" + view.Visible(note)
 	}
 	return s
 }

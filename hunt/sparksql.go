@@ -19,6 +19,9 @@ import (
 //   - a string column compared with a number literal is cast as Spark casts it (spark_long /
 //     spark_double: NULL, not an error, when the string is not a number), and a string literal
 //     compared with a numeric column likewise;
+//   - reverse, size, cardinality, concat and concat_ws take their list or string form from their
+//     arguments (sparksql_arrays.go); concat is NULL when an argument is (Spark's, not DuckDB's);
+//   - a LIKE pattern literal whose backslash escape Spark rejects gives Spark's error;
 //   - == -> =, <=> -> IS NOT DISTINCT FROM, number suffixes 10L / 1.5D dropped, STRING/LONG types;
 //   - registered frames are prepended as WITH common table expressions.
 
@@ -343,10 +346,13 @@ func (t *translator) translate(toks []token) (string, error) {
 			emit(outTok{text: tk.text, kind: tk.kind})
 		case tkString:
 			emit(outTok{text: quoteString(tk.text), kind: tkString, typ: "VARCHAR"})
-			// LIKE 'p' -> LIKE 'p' ESCAPE '\'
+			// LIKE 'p' -> LIKE 'p' ESCAPE '\', and Spark's error for an escape it rejects
 			if p := lastSigBefore(out); p >= 0 && isLikeKw(out[p].text) {
 				n := significant(toks, i+1)
 				if n >= len(toks) || !strings.EqualFold(toks[n].text, "ESCAPE") {
+					if msg := likeEscapeError(tk.text); msg != "" {
+						return "", &SQLError{Pos: tk.pos, Msg: msg}
+					}
 					emit(outTok{text: ` ESCAPE '\'`, kind: tkOp})
 				}
 			}
@@ -453,6 +459,7 @@ func (t *translator) translate(toks []token) (string, error) {
 			}
 		}
 	}
+	rewriteArrayFuncs(out)
 	coerceComparisons(out)
 	coerceInLists(out)
 	shiftSubscripts(out)
@@ -489,8 +496,6 @@ func sparkFunc(name string) string {
 	switch strings.ToLower(name) {
 	case "collect_list":
 		return "spark_collect_list"
-	case "size":
-		return "len"
 	case "nvl":
 		return "coalesce"
 	case "rlike":

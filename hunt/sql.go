@@ -95,6 +95,9 @@ func (e *engine) sparkSQL(query string) *Frame {
 		tables[key] = e.regNames[key]
 	}
 	e.mu.Unlock()
+	if err := localFrames(used); err != nil {
+		return errFrame(e, err)
+	}
 	tr := &translator{cols: map[string]colInfo{}, tables: tables}
 	for _, k := range sortedKeys(used) {
 		tr.addFrame(used[k])
@@ -199,6 +202,9 @@ func (e *engine) withRegistered(query string, _ []string) (string, *insertion, e
 func (e *engine) withFrames(q string, used map[string]*Frame, tables map[string]string) (string, *insertion, error) {
 	if len(used) == 0 {
 		return q, nil, nil
+	}
+	if err := localFrames(used); err != nil {
+		return "", nil, err
 	}
 	var ctes []string
 	for _, k := range sortedKeys(used) {

@@ -74,6 +74,9 @@ func (f *Frame) Timeline(timeCol, by string) *Timeline {
 		t.Error = err
 		return t
 	}
+	if f.lazy() {
+		return f.lazyTimeline(timeCol, by)
+	}
 	tc, err := f.resolve(timeCol)
 	if err != nil {
 		t.Error = err
@@ -219,6 +222,9 @@ func (f *Frame) Bar() *Bars {
 	if err := f.Err(); err != nil {
 		b.Error = err
 		return b
+	}
+	if f.lazy() {
+		return f.Local().Bar()
 	}
 	vi := -1
 	for i := len(f.cols) - 1; i >= 0; i-- {
@@ -367,6 +373,9 @@ func (f *Frame) Histogram(col string) *Bars {
 	if err := f.Err(); err != nil {
 		b.Error = err
 		return b
+	}
+	if f.lazy() {
+		return f.lazyHistogram(col)
 	}
 	c, err := f.resolve(col)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"reflect"
 	"sync"
 	"sync/atomic"
 )
@@ -35,8 +36,9 @@ type cell struct {
 var (
 	current atomic.Pointer[cell]
 
-	closeMu sync.Mutex
-	closers []func() error
+	closeMu  sync.Mutex
+	closers  []func() error
+	sweepers []func(roots []reflect.Value)
 )
 
 // Begin makes ctx the running cell's context and d (nil for none) its display until the
@@ -97,4 +99,28 @@ func Close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// OnSweep registers fn to run at Sweep (the library registers the dropping of the tables that
+// no frame reachable from the roots reads).
+func OnSweep(fn func(roots []reflect.Value)) {
+	closeMu.Lock()
+	sweepers = append(sweepers, fn)
+	closeMu.Unlock()
+}
+
+// Sweep tells the library which values the session's variables hold after a cell: state that
+// none of them reaches (the table a frame read, when every variable holding that frame was
+// reassigned) is freed. An interpreter may keep values it no longer names (yaegi keeps the
+// slot of a variable declared again with :=, and the temporaries of every top-level
+// statement), so the garbage collector alone cannot tell. Values held only inside closures or
+// goroutines are not seen: a frame kept that way fails once its table is freed.
+func Sweep(roots []reflect.Value) {
+	closeMu.Lock()
+	fns := make([]func([]reflect.Value), len(sweepers))
+	copy(fns, sweepers)
+	closeMu.Unlock()
+	for _, fn := range fns {
+		fn(roots)
+	}
 }

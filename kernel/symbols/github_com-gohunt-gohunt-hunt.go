@@ -69,8 +69,6 @@ func init() {
 		"Bars":          reflect.ValueOf((*hunt.Bars)(nil)),
 		"DisplayOption": reflect.ValueOf((*hunt.DisplayOption)(nil)),
 		"ESClient":      reflect.ValueOf((*hunt.ESClient)(nil)),
-		"ESFrame":       reflect.ValueOf((*hunt.ESFrame)(nil)),
-		"ESGrouped":     reflect.ValueOf((*hunt.ESGrouped)(nil)),
 		"ESLoadStats":   reflect.ValueOf((*hunt.ESLoadStats)(nil)),
 		"ESOption":      reflect.ValueOf((*hunt.ESOption)(nil)),
 		"Error":         reflect.ValueOf((*hunt.Error)(nil)),

@@ -371,6 +371,7 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 		// After an interrupt the abandoned evaluation may still be stopping: leave the
 		// interpreter's globals alone until the next cell.
 		s.snapshot()
+		s.sweep()
 	}
 	if ee != nil {
 		if len(ee.Traceback) == 0 {
@@ -1430,6 +1431,18 @@ func (s *Session) snapshot() {
 	s.globals = m
 	s.columns = cols
 	s.mu.Unlock()
+}
+
+// sweep tells the hunt library what the session's variables hold, so that it frees what
+// none of them reaches (yaegi keeps values it no longer names).
+func (s *Session) sweep() {
+	defer func() { _ = recover() }()
+	g := s.interp.Globals()
+	roots := make([]reflect.Value, 0, len(g))
+	for _, v := range g {
+		roots = append(roots, v)
+	}
+	huntsession.Sweep(roots)
 }
 
 var posRE = regexp.MustCompile(`(?m)(^|[\s(])(?:_\.go:)?(\d+):(\d+): `)
