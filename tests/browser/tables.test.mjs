@@ -14,7 +14,12 @@ const missing = 'no/such/<img src=x onerror=alert(7)>.zip';
 const fixture = L.notebookJSON([
   `ev := hunt.Read(${JSON.stringify(wmi)})\nev`,
   'ev.Timeline("@timestamp", "EventID")',
-  `hunt.Read(${JSON.stringify(missing)})`,
+  'ev.Show(hunt.MaxColumns(4), hunt.MaxRows(3))',
+  'hunt.SetDisplay(hunt.MaxColumns(6), hunt.MaxColWidth(12))\nev.Where(hunt.Col("EventID").Eq(1)).Select("EventID", "Image", "CommandLine", "Hostname", "User", "ProcessId", "ParentImage")',
+  'hunt.Register("events", ev)',
+  '%%sql\nSELECT decode_command(CommandLine) AS script FROM events WHERE decode_command(CommandLine) IS NOT NULL LIMIT 2',
+  'hunt.FromRows([]map[string]any{{"Image": "invoice\u202egpj.exe"}})',
+  `hunt.Read(${JSON.stringify(missing)})`, // last: Run All stops at a failing cell
 ]);
 
 let jlab, browser;
@@ -91,12 +96,38 @@ test('JupyterLab: a wide Mordor frame stays bounded, the timeline names events, 
   await shoot(tl, 'tables-timeline');
 
   // The failing Read: the cell fails with the path as text, no element made from it.
-  const bad = cells.nth(2).locator('.jp-OutputArea-output').last();
+  const bad = cells.nth(7).locator('.jp-OutputArea-output').last();
   await bad.waitFor({ timeout: 60_000 });
   const err = await bad.evaluate((el) => ({ text: el.innerText, imgs: el.querySelectorAll('img').length, html: el.innerHTML }));
   assert.ok(err.text.includes(missing), `error names the path as text: ${err.text}`);
   assert.equal(err.imgs, 0, 'no <img> element from the path');
   await shoot(bad, 'tables-failing-read');
+
+  // Show with options: a rich table of 4 columns (and the … column) and 3 rows.
+  const shown = await cells.nth(2).locator('.jp-OutputArea-output').last().evaluate((el) => ({
+    headers: el.querySelectorAll('thead th').length,
+    rows: el.querySelectorAll('tbody tr').length,
+    text: el.innerText,
+  }));
+  assert.deepEqual([shown.headers, shown.rows], [5, 3], `Show(MaxColumns(4), MaxRows(3)): ${shown.text}`);
+  // The session's limits: 6 of 7 columns, values cut at 12 characters with the whole in the title.
+  const limited = await cells.nth(3).locator('.jp-OutputArea-output').last().evaluate((el) => ({
+    headers: [...el.querySelectorAll('thead th')].map((th) => th.textContent),
+    cut: [...el.querySelectorAll('td[title]')].map((td) => [td.textContent, td.title]),
+    text: el.innerText,
+  }));
+  assert.equal(limited.headers.length, 7, `SetDisplay(MaxColumns(6)): ${limited.headers.join(' | ')}`);
+  assert.match(limited.text, /7 columns \(1 hidden;/);
+  assert.ok(limited.cut.length > 0 && limited.cut.every(([t, title]) => [...t].length === 12 && t.endsWith('…') && title.startsWith(t.slice(0, -1)) && title.length > 12),
+    `cut values: ${JSON.stringify(limited.cut.slice(0, 3))}`);
+  // decode_command in %%sql: the Empire stager's -enc argument read as a PowerShell script.
+  const decoded = await cells.nth(5).locator('.jp-OutputArea-output').last().innerText();
+  assert.match(decoded, /2 rows, 1 column/);
+  assert.match(decoded, /\$|IF\(|System\./i, `decoded scripts: ${decoded}`);
+  // A right-to-left override is shown as an escape, never applied.
+  const bidi = await cells.nth(6).locator('.jp-OutputArea-output').last().evaluate((el) => el.innerHTML);
+  assert.ok(bidi.includes('invoice\\u202egpj.exe') && !bidi.includes('\u202e'), `bidi: ${bidi}`);
+  await shoot(cells.nth(3).locator('.jp-OutputArea-output').last(), 'tables-limits');
 
   await L.shot(page, 'tables-notebook');
   assert.deepEqual(dialogs, [], 'no alert() ran');
