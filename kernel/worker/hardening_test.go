@@ -267,3 +267,20 @@ func TestCompletionOfFramesAndColumns(t *testing.T) {
 		t.Errorf("ev.Sel: %v", got)
 	}
 }
+
+// Every frame of a panic's traceback names its true cell line: the panic in the innermost
+// frame, the recursive call in the others (yaegi alone puts them all at the function's first
+// statement) (issue 13).
+func TestPanicTraceLines(t *testing.T) {
+	s := newTestSession(t)
+	r := s.run("func rec(n int) int {\n\tif n == 0 {\n\t\tpanic(\"bottom\")\n\t}\n\treturn rec(n-1) + 1\n}\nx := 0\nrec(2)")
+	want := []string{"panic: bottom", "cell:3:3: in main.rec(...)", "cell:5:9: in main.rec(...)", "cell:5:9: in main.rec(...)", "cell:8:1: in main(...)"}
+	if got := toStrings(r.reply["traceback"]); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("traceback:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	r = s.run("type T struct{}\nfunc (T) Boom() {\n\tx := 1\n\t_ = x\n\tpanic(\"in method\")\n}\nfunc call() {\n\tvar t T\n\tt.Boom()\n}\ncall()")
+	want = []string{"panic: in method", "cell:5:2: in main.Boom(...)", "cell:9:2: in main.call(...)", "cell:11:1: in main(...)"}
+	if got := toStrings(r.reply["traceback"]); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("method traceback:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -80,6 +80,7 @@ type Session struct {
 	cellTypes map[string]bool
 	generics  map[string]bool
 	funcDocs  map[string]funcDoc
+	sites     callSites               // calls and panics in cell-defined funcs, for tracebacks
 	globals   map[string]reflect.Type // snapshot after each cell, for completion
 	columns   map[string]columner     // variables that know their column names (frames)
 	varTypes  map[string]string       // variable -> cell-defined type name, when the cell says
@@ -101,7 +102,7 @@ func New(cfg Config) (*Session, error) {
 		cfg.DisplayLimit = DefaultDisplayLimit
 	}
 	s := &Session{cfg: cfg, cellTypes: map[string]bool{}, generics: map[string]bool{},
-		funcDocs: map[string]funcDoc{}, globals: map[string]reflect.Type{}, imports: map[string]string{},
+		funcDocs: map[string]funcDoc{}, globals: map[string]reflect.Type{}, imports: map[string]string{}, sites: callSites{},
 		varTypes: map[string]string{}, results: map[string]string{},
 		// yaegi runs a declared func main after every later Eval: a cell's main gets another name.
 		renames: map[string]string{"main": "main" + typeMark}}
@@ -1246,6 +1247,9 @@ func (s *Session) learn(code string, p *parsedChunk) {
 				name = recvName(x.Recv.List[0].Type) + "." + name
 			}
 			s.funcDocs[name] = funcDoc{sig: sig, doc: x.Doc.Text()}
+			if x.Body != nil {
+				s.sites.record(name, p, x.Body)
+			}
 		}
 	}
 	for _, d := range p.file.Decls {
@@ -1524,6 +1528,13 @@ func (s *Session) explain(err error, code string, p *parsedChunk) error { // cod
 			// How yaegi meets a nil pointer.
 			ename, msg = "runtime error", "invalid memory address or nil pointer dereference ("+msg+")"
 		}
+		top := callSites{}
+		if p != nil && len(p.stmts) > 0 {
+			top.record("", p, &ast.BlockStmt{List: p.stmts})
+		}
+		s.mu.Lock()
+		trace = fixFrames(trace, s.sites, top[""], ename == "panic")
+		s.mu.Unlock()
 		tb := append([]string{fmt.Sprintf("panic: %s", msg)}, trace...)
 		return &execError{Ename: ename, Evalue: msg, Traceback: tb}
 	}
