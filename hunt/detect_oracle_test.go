@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // sigmaPython is the Python with pySigma and its pipelines and SQLite backend (make test-sigma
@@ -46,9 +47,12 @@ func TestSigmaMatchesPySigma(t *testing.T) {
 	}
 	oracle := filepath.Join(tmp, "oracle.json")
 	cmd := exec.Command(py, filepath.Join("sigma", "testdata", "pysigma_oracle.py"), rulesDir, events, filepath.Join("sigma", "logsources.yaml"), oracle)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	started := time.Now()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
 		t.Fatalf("pySigma oracle: %v\n%s", err, out)
 	}
+	t.Logf("%s(pySigma run with loading: %s)", out, time.Since(started).Round(time.Second))
 	var want map[string]struct {
 		ID    string  `json:"id"`
 		Rows  []int64 `json:"rows"`
@@ -66,10 +70,12 @@ func TestSigmaMatchesPySigma(t *testing.T) {
 	for _, e := range rules.Errors() {
 		t.Errorf("gohunt did not load a rule: %v", e)
 	}
+	started = time.Now()
 	hits, err := ev.Detect(rules).Select("rule_id", "__row").Collect()
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("gohunt: %d rules, %d hits in %s", rules.Len(), len(hits), time.Since(started).Round(time.Second))
 	got := map[string][]int64{}
 	for _, h := range hits {
 		id := h["rule_id"].(string)

@@ -17,6 +17,7 @@ import os
 import re
 import sqlite3
 import sys
+import time
 
 import yaml
 from sigma.backends.sqlite import sqliteBackend
@@ -84,10 +85,17 @@ def build_db(events):
                 row[i] = sql_value(v)
         rows.append(row)
     con.executemany("INSERT INTO logs VALUES (" + ",".join("?" * len(names)) + ")", rows)
+    # Every log source condition starts with EventID or Channel: with these indexes a rule reads
+    # only its events instead of scanning all of them.
+    for c in ("EventID", "Channel"):
+        if c.lower() in index:
+            con.execute('CREATE INDEX "logs_%s" ON logs ("%s" COLLATE NOCASE)' % (c, c))
+    con.execute("ANALYZE")
     return con, set(index)
 
 
 def main():
+    started = time.time()
     rules_dir, events_path, mapping_path, out_path = sys.argv[1:5]
     with open(mapping_path, encoding="utf-8") as fh:
         mapping = yaml.safe_load(fh)
@@ -127,6 +135,7 @@ def main():
         out[rel] = {"id": str(rule.id), "rows": sorted(int(r) for r in rows)}
     with open(out_path, "w", encoding="utf-8") as fh:
         json.dump(out, fh)
+    print("pySigma oracle: %d rules in %.1f s" % (len(out), time.time() - started))
 
 
 if __name__ == "__main__":
