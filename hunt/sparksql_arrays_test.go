@@ -18,7 +18,7 @@ func TestTranslateArrayFuncs(t *testing.T) {
 		{`SELECT reverse(Image), reverse(Tags), reverse(o.Tags)`, `SELECT reverse("Image"), list_reverse("Tags"), list_reverse(o."Tags")`},
 		{`SELECT reverse(split(Image, "\\\\"))[0]`, `SELECT list_reverse(regexp_split_to_array("Image", '\\'))[1]`},
 		{`SELECT reverse(concat(Tags, array("x")))`, `SELECT list_reverse(("Tags" || array('x')))`},
-		{`SELECT size(Tags), size(Attrs), cardinality(Ports), size(collect_set(Image))`, `SELECT len("Tags"), cardinality("Attrs"), len("Ports"), len(list(DISTINCT "Image"))`},
+		{`SELECT size(Tags), size(Attrs), cardinality(Ports), size(collect_set(Image))`, `SELECT len("Tags"), cardinality("Attrs"), len("Ports"), len(spark_collect_set("Image"))`},
 		{`SELECT concat(Image, "-", Pid)`, `SELECT ("Image" || '-' || CAST("Pid" AS VARCHAR))`},
 		{`SELECT concat(Tags, Ports), concat(Nested, Nested)`, `SELECT ("Tags" || "Ports"), ("Nested" || "Nested")`},
 		{`SELECT concat(lower(Image), upper(Image)) AS x`, `SELECT (lower("Image") || upper("Image")) AS x`},
