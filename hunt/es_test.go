@@ -57,6 +57,8 @@ func seedIndices(t testing.TB, es *ESClient, n int) {
 			"nest":  map[string]any{"type": "nested", "properties": map[string]any{"k": map[string]any{"type": "keyword"}}},
 			"conf":  map[string]any{"type": conf},
 			"empty": map[string]any{"type": "keyword"},
+			"opt":   map[string]any{"type": "keyword"},
+			"optn":  map[string]any{"type": "long"},
 		}
 	}
 	for i, conf := range []string{"keyword", "long"} {
@@ -95,6 +97,14 @@ func seedIndices(t testing.TB, es *ESClient, n int) {
 		}
 		if i%10 == 0 {
 			doc["nest"] = []map[string]any{{"k": "p"}, {"k": "q"}}
+		}
+		// opt and optn: absent from a third of the documents and null in another third, so
+		// that <> and NOT are tested where SQL's NULL rules differ from a bare must_not.
+		switch i % 3 {
+		case 1:
+			doc["opt"], doc["optn"] = nil, nil
+		case 2:
+			doc["opt"], doc["optn"] = fmt.Sprintf("o%d", i%4), i%5
 		}
 		if i%2 == 0 {
 			doc["conf"] = "7"
@@ -189,6 +199,12 @@ func TestESPushdownEquivalence(t *testing.T) {
 		where("bool term", true, Col("flag").Eq(true)),
 		where("or", true, Or(Col("kw").Eq("k01"), Col("n").Eq(4))),
 		where("not", true, Not(Col("n").Eq(4))),
+		where("ne where the field is missing or null", true, Col("opt").Ne("o1")),
+		where("ne long where the field is missing or null", true, Col("optn").Ne(2)),
+		where("not where the field is missing or null", true, Not(Col("optn").Eq(4))),
+		where("not of a range where the field is missing or null", true, Not(Col("optn").Gt(2))),
+		where("not like where the field is missing or null", true, Not(Col("opt").Like("%1"))),
+		where("missing or null", true, Col("opt").IsNull()),
 		where("exists", true, Col("d").IsNotNull()),
 		where("missing", true, Col("d").IsNull()),
 		where("object field", true, Col("obj.x").Eq(3)),

@@ -3,6 +3,7 @@ package hunt
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,13 +68,18 @@ func FuzzJSONLine(f *testing.F) {
 		`{"a":1,,}`, `[1]`, `{"a":1} {}`, `{"a":"\x"}`, `{"a":01}`,
 		`{"CommandLine": "C:\\Windows\\System32\\cmd.exe /c \"echo  \\\"x\\\"\" & whoami", "Long": "0123456789abcdef0123456789abcdef\u00e9"}`,
 		"{\"a\": \"0123456789abcdef\x01\"}", "{\"a\": \"01234567\n89\"}",
+		`{"new": 1, "a": "x", "A": "y", "b": {"C": "s", "D": 1}, "l": ["s", {}], "big": 99999999999999999999, "x": }`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
 		s := newLineScanner()
-		s.scan([]byte(`{"A": 1, "b": {"C": 1}}`)) // prime renames
+		s.scan([]byte(`{"A": 1, "b": {"C": 1}, "l": [1]}`)) // prime renames
+		before := schemaString(s.root)
 		out, err := s.scan(line)
+		if err != nil && schemaString(s.root) != before {
+			t.Fatalf("rejected line %q changed the schema:\n%s\n->\n%s", line, before, schemaString(s.root))
+		}
 		valid := json.Valid(line) && bytes.HasPrefix(bytes.TrimLeft(line, " \t\r\n"), []byte("{"))
 		if err == nil && !valid {
 			t.Fatalf("scanner accepted invalid JSON %q", line)
@@ -157,4 +163,18 @@ func FuzzReadView(f *testing.F) {
 			t.Fatalf("line %q: Where(%q = %q): %d, %v", line, k, v, n, err)
 		}
 	})
+}
+
+// schemaString renders a schema tree with every field's state, to compare trees.
+func schemaString(f *jfield) string {
+	if f == nil {
+		return "-"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "{%q %q %d %v %v elem=%s [", f.name, f.key, f.kind, f.big, f.renamed, schemaString(f.elem))
+	for _, c := range f.children {
+		b.WriteString(schemaString(c))
+	}
+	fmt.Fprintf(&b, "] %d %d}", len(f.byName), len(f.byLower))
+	return b.String()
 }

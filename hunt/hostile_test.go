@@ -173,3 +173,24 @@ func TestReadLineLimit(t *testing.T) {
 		t.Fatalf("truncated array: %v", err)
 	}
 }
+
+// TestSkippedLinesLeaveSchemaAlone: a malformed line that SkipBadLines skips adds no column and
+// widens no type, even when it holds new keys and values of other kinds before the fault.
+func TestSkippedLinesLeaveSchemaAlone(t *testing.T) {
+	p := writeFile(t, "skip.jsonl", `{"n": 1, "obj": {"a": 1}, "tags": [1]}
+{"n": "text", "junk": 1, "obj": {"a": "x", "b": 2}, "tags": ["s", {"o": 1}], "Big": 99999999999999999999, "bad": }
+{"n": 2, "obj": {"a": 3}, "tags": [2, 3]}
+`)
+	f := mustOK(t, Read(p, SkipBadLines()))
+	if got := strings.Join(f.Columns(), ","); got != "n,obj.a,tags" {
+		t.Fatalf("columns %s, want n,obj.a,tags (the skipped line's keys left out)", got)
+	}
+	for col, typ := range map[string]string{"n": "BIGINT", "obj.a": "BIGINT", "tags": "BIGINT[]"} {
+		if got := colType(t, f, col); got != typ {
+			t.Errorf("%s: type %s, want %s (not widened by the skipped line)", col, got, typ)
+		}
+	}
+	if n := count(t, f); n != 2 || !strings.Contains(f.Note(), "skipped 1 malformed line") {
+		t.Fatalf("%d rows, note %q", n, f.Note())
+	}
+}

@@ -115,6 +115,64 @@ type lineScanner struct {
 	seen  []map[string]bool // duplicate-key check per open object without a schema field (reused)
 	objs  uint64            // objects scanned so far (numbers them for the duplicate check)
 	depth int
+	// journal records the schema changes of the line being scanned, undone when the line turns
+	// out malformed: a skipped line adds no column and widens no type.
+	journal []undo
+}
+
+// undo is one schema change: a child key added to f, f's elem created, f.big set, or f's kind
+// widened (the state before in kind..byLower).
+type undo struct {
+	f        *jfield
+	added    string
+	renamed  bool
+	elem     bool
+	big      bool
+	widened  bool
+	kind     jkind
+	children []*jfield
+	old      *jfield
+	byName   map[string]*jfield
+	byLower  map[string]int
+	oldBig   bool
+}
+
+// widen widens f by k, recording the change in the journal.
+func (s *lineScanner) widen(f *jfield, k jkind) {
+	if k == jNull || f.kind == k || f.kind == jText {
+		return
+	}
+	s.journal = append(s.journal, undo{f: f, widened: true, kind: f.kind, children: f.children, old: f.elem, byName: f.byName, byLower: f.byLower, oldBig: f.big})
+	f.widen(k)
+}
+
+// rollback undoes the journal, newest change first.
+func (s *lineScanner) rollback() {
+	for i := len(s.journal) - 1; i >= 0; i-- {
+		u := s.journal[i]
+		f := u.f
+		switch {
+		case u.widened:
+			f.kind, f.children, f.elem, f.byName, f.byLower, f.big = u.kind, u.children, u.old, u.byName, u.byLower, u.oldBig
+		case u.elem:
+			f.elem = nil
+		case u.big:
+			f.big = false
+		default:
+			if c, ok := f.byName[u.added]; ok {
+				delete(f.byName, u.added)
+				low := strings.ToLower(u.added)
+				if f.byLower[low]--; f.byLower[low] <= 0 {
+					delete(f.byLower, low)
+				}
+				if n := len(f.children); n > 0 && f.children[n-1] == c {
+					f.children = f.children[:n-1]
+				}
+			}
+			f.renamed = u.renamed
+		}
+	}
+	s.journal = s.journal[:0]
 }
 
 func newLineScanner() *lineScanner { return &lineScanner{root: newJField("")} }
@@ -126,6 +184,16 @@ func (s *lineScanner) scan(line []byte) ([]byte, error) {
 		return nil, errors.New("invalid UTF-8")
 	}
 	s.buf, s.out, s.copyd, s.dirty, s.depth = line, s.out[:0], 0, false, 0
+	s.journal = s.journal[:0]
+	out, err := s.scanLine(line)
+	if err != nil {
+		s.rollback()
+	}
+	return out, err
+}
+
+// scanLine is scan without the rollback.
+func (s *lineScanner) scanLine(line []byte) ([]byte, error) {
 	i := skipWS(line, 0)
 	if i >= len(line) || line[i] != '{' {
 		if i >= len(line) {
@@ -168,11 +236,12 @@ func (s *lineScanner) value(i int, f *jfield, top bool) (int, error) {
 		return s.object(i, f, top)
 	case c == '[':
 		if f != nil {
-			f.widen(jList)
+			s.widen(f, jList)
 		}
 		var elem *jfield
 		if f != nil && f.kind == jList {
 			if f.elem == nil {
+				s.journal = append(s.journal, undo{f: f, elem: true})
 				f.elem = newJField("")
 			}
 			elem = f.elem
@@ -212,14 +281,14 @@ func (s *lineScanner) value(i int, f *jfield, top bool) (int, error) {
 			return end, err
 		}
 		if f != nil {
-			f.widen(jString)
+			s.widen(f, jString)
 		}
 		return end, nil
 	case c == 't' || c == 'f' || c == 'n':
 		for _, lit := range []string{"true", "false", "null"} {
 			if strings.HasPrefix(string(b[i:min(len(b), i+5)]), lit) {
 				if f != nil && lit != "null" {
-					f.widen(jBool)
+					s.widen(f, jBool)
 				}
 				return i + len(lit), nil
 			}
@@ -231,10 +300,11 @@ func (s *lineScanner) value(i int, f *jfield, top bool) (int, error) {
 			return end, err
 		}
 		if f != nil {
-			if big {
+			if big && !f.big {
+				s.journal = append(s.journal, undo{f: f, big: true})
 				f.big = true
 			}
-			f.widen(k)
+			s.widen(f, k)
 		}
 		return end, nil
 	}
@@ -245,7 +315,7 @@ func (s *lineScanner) value(i int, f *jfield, top bool) (int, error) {
 func (s *lineScanner) elemValue(i int, elem *jfield) (int, error) {
 	if i < len(s.buf) && (s.buf[i] == '{' || s.buf[i] == '[') {
 		if elem != nil {
-			elem.widen(jText)
+			s.widen(elem, jText)
 		}
 		return s.value(i, nil, false)
 	}
@@ -255,7 +325,7 @@ func (s *lineScanner) elemValue(i int, elem *jfield) (int, error) {
 func (s *lineScanner) object(i int, f *jfield, top bool) (int, error) {
 	b := s.buf
 	if f != nil && !top {
-		f.widen(jObject)
+		s.widen(f, jObject)
 		if f.kind != jObject {
 			f = nil // mixed kinds: the whole value is kept as text
 		}
@@ -304,6 +374,7 @@ func (s *lineScanner) object(i int, f *jfield, top bool) (int, error) {
 				if err != nil {
 					return kstart, err
 				}
+				s.journal = append(s.journal, undo{f: f, added: key, renamed: f.renamed})
 				c = f.child(key)
 			}
 			if c.seenAt == obj {
