@@ -11,7 +11,32 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 )
+
+// decls is what the session's cells defined, learned from each chunk (learn, snapshot) and
+// read by rewrites, completion, inspection and error explanation. Its lock guards every field.
+type decls struct {
+	mu        sync.Mutex
+	cellTypes map[string]bool
+	generics  map[string]bool
+	funcDocs  map[string]funcDoc
+	sites     callSites               // calls and panics in cell-defined funcs, for tracebacks
+	globals   map[string]reflect.Type // snapshot after each cell, for completion
+	columns   map[string]columner     // variables that know their column names (frames)
+	varTypes  map[string]string       // variable -> cell-defined type name, when the cell says
+	renames   map[string]string       // redefined type -> its current internal name
+	results   map[string]string       // func -> cell-defined type it returns
+	imports   map[string]string       // package name -> import path
+}
+
+func newDecls() *decls {
+	return &decls{cellTypes: map[string]bool{}, generics: map[string]bool{}, funcDocs: map[string]funcDoc{},
+		globals: map[string]reflect.Type{}, imports: map[string]string{}, sites: callSites{},
+		varTypes: map[string]string{}, results: map[string]string{},
+		// yaegi runs a declared func main after every later Eval: a cell's main gets another name.
+		renames: map[string]string{"main": "main" + typeMark}}
+}
 
 // funcDoc is the signature and doc comment of a cell-defined func or type.
 type funcDoc struct{ sig, doc string }
@@ -23,8 +48,8 @@ const typeMark = "ʹ"
 // renameRedefinedTypes gives each type the cell defines again a new internal name, used from
 // this cell on; undo restores the previous names (when the cell fails).
 func (s *Session) renameRedefinedTypes(code string, chs []chunk) (undo func(), err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.d.mu.Lock()
+	defer s.d.mu.Unlock()
 	old := map[string]string{}
 	for _, c := range chs {
 		if c.kind != segDecl {
@@ -41,30 +66,30 @@ func (s *Session) renameRedefinedTypes(code string, chs []chunk) (undo func(), e
 			}
 			for _, sp := range gd.Specs {
 				ts, ok := sp.(*ast.TypeSpec)
-				if !ok || !s.cellTypes[ts.Name.Name] || ts.Name.Name == "main" {
+				if !ok || !s.d.cellTypes[ts.Name.Name] || ts.Name.Name == "main" {
 					continue
 				}
 				name := ts.Name.Name
 				if _, done := old[name]; done {
 					continue
 				}
-				cur, ok := s.renames[name]
+				cur, ok := s.d.renames[name]
 				old[name] = cur
 				if !ok {
 					cur = name
 				}
-				s.renames[name] = cur + typeMark
+				s.d.renames[name] = cur + typeMark
 			}
 		}
 	}
 	return func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		s.d.mu.Lock()
+		defer s.d.mu.Unlock()
 		for name, prev := range old {
 			if prev == "" {
-				delete(s.renames, name)
+				delete(s.d.renames, name)
 			} else {
-				s.renames[name] = prev
+				s.d.renames[name] = prev
 			}
 		}
 	}, nil
@@ -75,7 +100,7 @@ func (s *Session) renameRedefinedTypes(code string, chs []chunk) (undo func(), e
 func (s *Session) autoImport(ctx context.Context, p *parsedChunk) error {
 	declared := map[string]bool{}
 	var need []string
-	s.mu.Lock()
+	s.d.mu.Lock()
 	ast.Inspect(p.file, func(n ast.Node) bool {
 		sel, ok := n.(*ast.SelectorExpr)
 		if !ok {
@@ -92,14 +117,14 @@ func (s *Session) autoImport(ctx context.Context, p *parsedChunk) error {
 		}
 		return true
 	})
-	s.mu.Unlock()
+	s.d.mu.Unlock()
 	for _, path := range need {
 		if _, err := s.eval(ctx, "import "+strconv.Quote(path)); err != nil {
 			return &execError{Ename: "ImportError", Evalue: fmt.Sprintf("importing %s: %v", path, err)}
 		}
-		s.mu.Lock()
-		s.imports[path[strings.LastIndex(path, "/")+1:]] = path
-		s.mu.Unlock()
+		s.d.mu.Lock()
+		s.d.imports[path[strings.LastIndex(path, "/")+1:]] = path
+		s.d.mu.Unlock()
 	}
 	return nil
 }
@@ -110,19 +135,19 @@ var autoPaths = map[string]string{"rand": "math/rand", "template": "text/templat
 // learn records what the chunk declares: types (their values may have methods reflect cannot
 // see), generic funcs, and docs of funcs and types for inspection.
 func (s *Session) learn(code string, p *parsedChunk) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.d.mu.Lock()
+	defer s.d.mu.Unlock()
 	for _, d := range p.file.Decls {
 		switch x := d.(type) {
 		case *ast.GenDecl:
 			for _, sp := range x.Specs {
 				if ts, ok := sp.(*ast.TypeSpec); ok {
-					s.cellTypes[ts.Name.Name] = true
+					s.d.cellTypes[ts.Name.Name] = true
 					doc := x.Doc.Text()
 					if ts.Doc != nil {
 						doc = ts.Doc.Text()
 					}
-					s.funcDocs[ts.Name.Name] = funcDoc{sig: "type " + code[p.off(ts.Pos()):p.off(ts.End())], doc: doc}
+					s.d.funcDocs[ts.Name.Name] = funcDoc{sig: "type " + code[p.off(ts.Pos()):p.off(ts.End())], doc: doc}
 				}
 			}
 		case *ast.FuncDecl:
@@ -130,7 +155,7 @@ func (s *Session) learn(code string, p *parsedChunk) {
 				continue // the statement wrapper
 			}
 			if x.Type.TypeParams != nil && len(x.Type.TypeParams.List) > 0 {
-				s.generics[x.Name.Name] = true
+				s.d.generics[x.Name.Name] = true
 			}
 			end := x.Type.End()
 			sig := code[p.off(x.Pos()):p.off(end)]
@@ -138,16 +163,16 @@ func (s *Session) learn(code string, p *parsedChunk) {
 			if x.Recv != nil && len(x.Recv.List) > 0 {
 				name = recvName(x.Recv.List[0].Type) + "." + name
 			}
-			s.funcDocs[name] = funcDoc{sig: sig, doc: x.Doc.Text()}
+			s.d.funcDocs[name] = funcDoc{sig: sig, doc: x.Doc.Text()}
 			if x.Body != nil {
-				s.sites.record(name, p, x.Body)
+				s.d.sites.record(name, p, x.Body)
 			}
 		}
 	}
 	for _, d := range p.file.Decls {
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Type.Results != nil && len(fd.Type.Results.List) > 0 {
-			if tn := typeIdent(fd.Type.Results.List[0].Type); tn != "" && s.cellTypes[tn] {
-				s.results[fd.Name.Name] = tn
+			if tn := typeIdent(fd.Type.Results.List[0].Type); tn != "" && s.d.cellTypes[tn] {
+				s.d.results[fd.Name.Name] = tn
 			}
 		}
 	}
@@ -158,9 +183,9 @@ func (s *Session) learn(code string, p *parsedChunk) {
 				for i, l := range x.Lhs {
 					if id, ok := l.(*ast.Ident); ok {
 						if tn := s.exprType(x.Rhs[i]); tn != "" {
-							s.varTypes[id.Name] = tn
+							s.d.varTypes[id.Name] = tn
 						} else {
-							delete(s.varTypes, id.Name)
+							delete(s.d.varTypes, id.Name)
 						}
 					}
 				}
@@ -176,10 +201,10 @@ func (s *Session) learn(code string, p *parsedChunk) {
 							} else if i < len(vs.Values) {
 								tn = s.exprType(vs.Values[i])
 							}
-							if tn != "" && s.cellTypes[tn] {
-								s.varTypes[id.Name] = tn
+							if tn != "" && s.d.cellTypes[tn] {
+								s.d.varTypes[id.Name] = tn
 							} else {
-								delete(s.varTypes, id.Name)
+								delete(s.d.varTypes, id.Name)
 							}
 						}
 					}
@@ -192,7 +217,7 @@ func (s *Session) learn(code string, p *parsedChunk) {
 			if gd, ok := ds.Decl.(*ast.GenDecl); ok {
 				for _, sp := range gd.Specs {
 					if ts, ok := sp.(*ast.TypeSpec); ok {
-						s.cellTypes[ts.Name.Name] = true
+						s.d.cellTypes[ts.Name.Name] = true
 					}
 				}
 			}
@@ -204,7 +229,7 @@ func (s *Session) learn(code string, p *parsedChunk) {
 		if im.Name != nil {
 			name = im.Name.Name
 		}
-		s.imports[name] = path
+		s.d.imports[name] = path
 	}
 }
 
@@ -227,15 +252,15 @@ func (s *Session) exprType(e ast.Expr) string {
 			return s.exprType(x.X)
 		}
 	case *ast.CompositeLit:
-		if tn := typeIdent(x.Type); s.cellTypes[tn] {
+		if tn := typeIdent(x.Type); s.d.cellTypes[tn] {
 			return tn
 		}
 	case *ast.CallExpr:
 		if id, ok := x.Fun.(*ast.Ident); ok {
-			if s.cellTypes[id.Name] {
+			if s.d.cellTypes[id.Name] {
 				return id.Name
 			}
-			return s.results[id.Name]
+			return s.d.results[id.Name]
 		}
 	}
 	return ""
@@ -258,20 +283,20 @@ func recvName(e ast.Expr) string {
 // cellTypeOf returns the cell-defined type of e when the session knows it: a variable it saw
 // defined, T{...}, &T{...}, T(x), or a call of a func returning T.
 func (s *Session) cellTypeOf(e ast.Expr) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.d.mu.Lock()
+	defer s.d.mu.Unlock()
 	if id, ok := e.(*ast.Ident); ok {
-		return s.varTypes[id.Name]
+		return s.d.varTypes[id.Name]
 	}
 	return s.exprType(e)
 }
 
 // methodsOf returns the methods cells defined on the type typ.
 func (s *Session) methodsOf(typ string) map[string]bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.d.mu.Lock()
+	defer s.d.mu.Unlock()
 	ms := map[string]bool{}
-	for k := range s.funcDocs {
+	for k := range s.d.funcDocs {
 		if m, ok := strings.CutPrefix(k, typ+"."); ok {
 			ms[m] = true
 		}
@@ -281,16 +306,16 @@ func (s *Session) methodsOf(typ string) map[string]bool {
 
 // imported reports whether the package path is imported under name already.
 func (s *Session) imported(name, path string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.imports[name] == path
+	s.d.mu.Lock()
+	defer s.d.mu.Unlock()
+	return s.d.imports[name] == path
 }
 
 // isIntGlobal reports whether a session variable holds an integer.
 func (s *Session) isIntGlobal(name string) bool {
-	s.mu.Lock()
-	t, ok := s.globals[name]
-	s.mu.Unlock()
+	s.d.mu.Lock()
+	t, ok := s.d.globals[name]
+	s.d.mu.Unlock()
 	if !ok || t == nil {
 		return false
 	}
@@ -323,18 +348,18 @@ func (s *Session) snapshot() {
 			m[k] = nil
 		}
 	}
-	s.mu.Lock()
-	s.globals = m
-	s.columns = cols
-	s.mu.Unlock()
+	s.d.mu.Lock()
+	s.d.globals = m
+	s.d.columns = cols
+	s.d.mu.Unlock()
 }
 
 // isUnknown reports whether nothing in the session declares name, including what earlier
 // chunks of the running cell defined.
 func (s *Session) isUnknown(name string) (unknown bool) {
-	s.mu.Lock()
+	s.d.mu.Lock()
 	u := s.unknown(name, nil)
-	s.mu.Unlock()
+	s.d.mu.Unlock()
 	if !u {
 		return false
 	}
@@ -351,14 +376,14 @@ func (s *Session) unknown(name string, declared map[string]bool) bool {
 	if declared[name] || universe[name] || strings.HasPrefix(name, "__") {
 		return false
 	}
-	if _, ok := s.globals[name]; ok {
+	if _, ok := s.d.globals[name]; ok {
 		return false
 	}
-	if _, ok := s.imports[name]; ok {
+	if _, ok := s.d.imports[name]; ok {
 		return false
 	}
-	if _, ok := s.funcDocs[name]; ok {
+	if _, ok := s.d.funcDocs[name]; ok {
 		return false
 	}
-	return !s.cellTypes[name]
+	return !s.d.cellTypes[name]
 }

@@ -177,9 +177,9 @@ func (s *Session) explain(err error, code string, p *parsedChunk) error { // cod
 		if p != nil && len(p.stmts) > 0 {
 			top.record("", p, &ast.BlockStmt{List: p.stmts})
 		}
-		s.mu.Lock()
-		trace = fixFrames(trace, s.sites, top[""], ename == "panic")
-		s.mu.Unlock()
+		s.d.mu.Lock()
+		trace = fixFrames(trace, s.d.sites, top[""], ename == "panic")
+		s.d.mu.Unlock()
 		tb := append([]string{fmt.Sprintf("panic: %s", msg)}, trace...)
 		return &execError{Ename: ename, Evalue: msg, Traceback: tb}
 	}
@@ -197,7 +197,7 @@ func (s *Session) explain(err error, code string, p *parsedChunk) error { // cod
 			return &execError{Ename: "CompileError", Evalue: fmt.Sprintf("cell:%d:%d: undefined: %s", ps.Line-1, ps.Column, id.Name)}
 		}
 	}
-	for g := range s.generics {
+	for g := range s.d.generics {
 		if strings.Contains(code, g+"(") && (strings.Contains(msg, "cannot use") || strings.Contains(msg, "infer")) {
 			msg += fmt.Sprintf("; yaegi v0.16.1 infers type arguments only in simple cases: instantiate %s explicitly, e.g. %s[int](...)", g, g)
 			break
@@ -241,8 +241,8 @@ func (s *Session) undefinedName(p *parsedChunk) *ast.Ident {
 		return true
 	})
 	var found *ast.Ident
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.d.mu.Lock()
+	defer s.d.mu.Unlock()
 	check := func(n ast.Node) bool {
 		if id, ok := n.(*ast.Ident); ok && found == nil && s.unknown(id.Name, declared) {
 			found = id
@@ -271,8 +271,8 @@ func (s *Session) topLevelGenericAssign(p *parsedChunk) string {
 	if p == nil {
 		return ""
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.d.mu.Lock()
+	defer s.d.mu.Unlock()
 	generic := func(e ast.Expr) string {
 		call, ok := e.(*ast.CallExpr)
 		if !ok {
@@ -285,7 +285,7 @@ func (s *Session) topLevelGenericAssign(p *parsedChunk) string {
 		if ix, ok := f.(*ast.IndexListExpr); ok {
 			f = ix.X
 		}
-		if id, ok := f.(*ast.Ident); ok && (s.generics[id.Name] || id.Name == "min" || id.Name == "max") {
+		if id, ok := f.(*ast.Ident); ok && (s.d.generics[id.Name] || id.Name == "min" || id.Name == "max") {
 			return id.Name
 		}
 		return ""

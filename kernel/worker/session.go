@@ -66,22 +66,14 @@ type Session struct {
 
 	runMu sync.Mutex // held while a cell runs
 
-	mu        sync.Mutex // guards the fields below
-	cancel    context.CancelFunc
-	parked    func() // set while stopBackground's evaluation runs
-	running   bool
-	goPanic   *execError // first goroutine panic of the running cell
-	trace     []string   // interpreter panic frames of the running cell
-	cellTypes map[string]bool
-	generics  map[string]bool
-	funcDocs  map[string]funcDoc
-	sites     callSites               // calls and panics in cell-defined funcs, for tracebacks
-	globals   map[string]reflect.Type // snapshot after each cell, for completion
-	columns   map[string]columner     // variables that know their column names (frames)
-	varTypes  map[string]string       // variable -> cell-defined type name, when the cell says
-	renames   map[string]string       // redefined type -> its current internal name
-	results   map[string]string       // func -> cell-defined type it returns
-	imports   map[string]string       // package name -> import path
+	mu      sync.Mutex // guards the fields below: the running cell's state
+	cancel  context.CancelFunc
+	parked  func() // set while stopBackground's evaluation runs
+	running bool
+	goPanic *execError // first goroutine panic of the running cell
+	trace   []string   // interpreter panic frames of the running cell
+
+	d *decls // what cells defined, with its own lock
 }
 
 // New starts a session: a yaegi interpreter with the standard library, the display package and
@@ -93,11 +85,7 @@ func New(cfg Config) (*Session, error) {
 	if cfg.DisplayLimit == 0 {
 		cfg.DisplayLimit = DefaultDisplayLimit
 	}
-	s := &Session{cfg: cfg, cellTypes: map[string]bool{}, generics: map[string]bool{},
-		funcDocs: map[string]funcDoc{}, globals: map[string]reflect.Type{}, imports: map[string]string{}, sites: callSites{},
-		varTypes: map[string]string{}, results: map[string]string{},
-		// yaegi runs a declared func main after every later Eval: a cell's main gets another name.
-		renames: map[string]string{"main": "main" + typeMark}}
+	s := &Session{cfg: cfg, d: newDecls()}
 	s.out = newStream("stdout", cfg.StdoutR, cfg.Stdout, cfg.OutputLimit, s.sendStream, nil)
 	s.errs = newStream("stderr", cfg.StderrR, cfg.Stderr, cfg.OutputLimit, s.sendStream, s.out)
 	s.stdin = &stdinReader{s: s}
@@ -161,7 +149,7 @@ func New(cfg Config) (*Session, error) {
 	for key := range symbols.Symbols {
 		path, name := key[:strings.LastIndex(key, "/")], key[strings.LastIndex(key, "/")+1:]
 		pre = append(pre, path)
-		s.imports[name] = path
+		s.d.imports[name] = path
 	}
 	sort.Strings(pre)
 	for _, p := range pre {
@@ -530,9 +518,9 @@ func (s *Session) runChunks(ctx context.Context, code string, chs []chunk, displ
 		if err != nil {
 			return compileError(err)
 		}
-		s.mu.Lock()
-		renames := maps.Clone(s.renames)
-		s.mu.Unlock()
+		s.d.mu.Lock()
+		renames := maps.Clone(s.d.renames)
+		s.d.mu.Unlock()
 		src, err := rewriteChunk(code, c, p, session{intVar: s.isIntGlobal, renames: renames, imported: s.imported,
 			cellType: s.cellTypeOf, methods: s.methodsOf})
 		if err != nil {

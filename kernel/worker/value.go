@@ -217,9 +217,9 @@ func (s *Session) isType(e ast.Expr) bool {
 	case *ast.ParenExpr:
 		return s.isType(x.X)
 	case *ast.Ident:
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.cellTypes[x.Name] || builtinTypes[x.Name]
+		s.d.mu.Lock()
+		defer s.d.mu.Unlock()
+		return s.d.cellTypes[x.Name] || builtinTypes[x.Name]
 	case *ast.SelectorExpr:
 		pkg, ok := x.X.(*ast.Ident)
 		if !ok {
@@ -367,9 +367,9 @@ func (s *Session) plain(ctx context.Context, name string, v reflect.Value) strin
 }
 
 func (s *Session) mayHaveCellMethods() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.cellTypes) > 0
+	s.d.mu.Lock()
+	defer s.d.mu.Unlock()
+	return len(s.d.cellTypes) > 0
 }
 
 // hasMethods reports whether reflect can see methods on v (a compiled type with methods).
