@@ -5,7 +5,7 @@
 #   ./install.sh --sys-prefix    install into the active Python environment (the project .venv
 #                                when .venv/bin is first on PATH, as the Makefile arranges)
 #   ./install.sh --prefix DIR    install into DIR/share/jupyter/kernels/gohunt
-#   ./install.sh --no-build      reuse an existing bin/gohunt
+#   ./install.sh --no-build      reuse an existing bin/gohunt (make kernelspec does: make build built it)
 #
 # The kernelspec's argv points at the absolute path of bin/gohunt in this checkout.
 # Afterwards `jupyter kernelspec list` shows gohunt.
@@ -20,7 +20,7 @@ while [[ $# -gt 0 ]]; do
 	--sys-prefix) mode=(--sys-prefix) ;;
 	--prefix) mode=(--prefix "$2"); shift ;;
 	--no-build) build=0 ;;
-	-h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,11p' "$0"; exit 0 ;;
 	*) echo "install.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -28,7 +28,7 @@ done
 
 bin="$root/bin/gohunt"
 if [[ $build == 1 ]]; then
-	echo "install.sh: building $bin"
+	echo "install.sh: building $bin (a first build compiles DuckDB's C++ library and the yaegi interpreter: about 8 minutes on 2 cores; later ones take seconds)"
 	(cd "$root" && go build -o "$bin" ./cmd/gohunt)
 fi
 [[ -x "$bin" ]] || { echo "install.sh: $bin missing (build it or drop --no-build)" >&2; exit 1; }

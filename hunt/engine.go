@@ -9,13 +9,17 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"weak"
 
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/gohunt/gohunt/hunt/session"
 )
 
 // engine is the embedded DuckDB database of the session and what frames share: the registry of
@@ -29,10 +33,15 @@ type engine struct {
 
 	threadsMu sync.Mutex // held by execOneThread while it changes DuckDB's threads setting
 
+	tablesMu sync.Mutex
+	tables   map[string]*tableState // tables the engine made, by unquoted name
+	made     int                    // tables made since the last garbage collection
+
 	mu          sync.Mutex
 	reg         map[string]*Frame // lower-cased name -> frame (table names are case-insensitive, as in Spark)
 	regNames    map[string]string // lower-cased name -> name as registered
 	displayRows int
+	display     *displayLimits // columns and value width shown (SetDisplay); nil: the defaults
 }
 
 var (
@@ -55,10 +64,13 @@ func defaultEngine() (*engine, error) {
 	return e, nil
 }
 
-// Close closes the session's database and removes its temporary directory (spilled data and
-// decompressed sources). Frames made before Close fail afterwards; the next hunt call opens a
-// fresh, empty database. The kernel worker calls Close when it shuts down.
-func Close() error {
+func init() { session.OnClose(closeSession) }
+
+// closeSession closes the session's database and removes its temporary directory (spilled data
+// and decompressed sources). Frames made before fail afterwards; the next hunt call opens a
+// fresh, empty database. It runs at session.Close, which the kernel worker calls when it shuts
+// down (cells cannot).
+func closeSession() error {
 	defaultMu.Lock()
 	e := defaultEng
 	defaultEng = nil
@@ -101,8 +113,12 @@ func openEngine(tempRoot string) (*engine, error) {
 		return nil, fmt.Errorf("hunt: opening DuckDB: %w", err)
 	}
 	db := sql.OpenDB(conn)
-	e := &engine{db: db, conn: conn, tempDir: dir, reg: map[string]*Frame{}, regNames: map[string]string{}, displayRows: 20}
+	e := &engine{db: db, conn: conn, tempDir: dir, tables: map[string]*tableState{}, reg: map[string]*Frame{}, regNames: map[string]string{}, displayRows: 20}
 	if err := e.exec(context.Background(), sparkMacros); err != nil {
+		e.close()
+		return nil, err
+	}
+	if err := registerFunctions(db); err != nil {
 		e.close()
 		return nil, err
 	}
@@ -135,6 +151,11 @@ func (e *engine) close() error {
 	}
 	return err
 }
+
+// cellCtx is the context of the running cell (context.Background() outside the kernel): every
+// query a frame runs for the user runs under it, so that an interrupt stops DuckDB's work
+// (duckdb-go interrupts the connection when the context is cancelled) and the session lives on.
+func cellCtx() context.Context { return session.Context() }
 
 func (e *engine) exec(ctx context.Context, q string, args ...any) error {
 	if _, err := e.db.ExecContext(ctx, q, args...); err != nil {
@@ -171,9 +192,99 @@ func (e *engine) execOneThread(ctx context.Context, q string) error {
 // memCatalog is the in-memory catalog attached to every session database.
 const memCatalog = "hunt_mem"
 
-// tableName returns a fresh name for a table the engine owns.
+// tableName returns a fresh name for a table the engine owns. The table lives as long as a
+// frame whose query reads it is reachable (see tableRef).
 func (e *engine) tableName(prefix string) string {
-	return fmt.Sprintf("__hunt_%s_%d", prefix, e.seq.Add(1))
+	name := fmt.Sprintf("__hunt_%s_%d", prefix, e.seq.Add(1))
+	e.tablesMu.Lock()
+	e.tables[name] = &tableState{}
+	e.made++
+	collect := e.made >= gcEvery
+	if collect {
+		e.made = 0
+	}
+	e.tablesMu.Unlock()
+	if collect {
+		// DuckDB's tables live outside the Go heap, so the Go heap alone would rarely trigger a
+		// collection: a cell that re-reads a file 1,500 times would keep 1,500 tables. Collect
+		// every few tables so that those of unreachable frames are found and dropped.
+		runtime.GC()
+	}
+	return name
+}
+
+// gcEvery is how many tables the engine makes between two garbage collections.
+const gcEvery = 4
+
+// tableRef stands for one table the engine made (a source read, a Cache, an Elasticsearch
+// chunk). Every frame whose query reads the table holds its tableRef; when none is reachable,
+// a cleanup drops the table and its memory goes back to DuckDB.
+type tableRef struct{ name string }
+
+// tableState is what the engine knows of one of its tables: the weak pointer to its tableRef
+// once a frame holds one.
+type tableState struct {
+	ref     weak.Pointer[tableRef]
+	held    bool // a tableRef was made (the table is dropped when it becomes unreachable)
+	dropped bool
+}
+
+// ownTable matches the names tableName makes.
+var ownTable = regexp.MustCompile(`__hunt_[a-z]+_[0-9]+`)
+
+// refs returns the tableRefs of the engine's tables that query reads.
+func (e *engine) refs(query string) []*tableRef {
+	names := ownTable.FindAllString(query, -1)
+	if len(names) == 0 {
+		return nil
+	}
+	e.tablesMu.Lock()
+	defer e.tablesMu.Unlock()
+	var out []*tableRef
+	seen := map[string]bool{}
+	for _, n := range names {
+		st, ok := e.tables[n]
+		if !ok || seen[n] || st.dropped {
+			continue
+		}
+		seen[n] = true
+		r := st.ref.Value()
+		if r == nil {
+			r = &tableRef{name: n}
+			st.ref, st.held = weak.Make(r), true
+			runtime.AddCleanup(r, e.dropTable, n)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// dropTable drops the table name, which no reachable frame reads any more. It runs on the
+// runtime's cleanup goroutine, so the DROP runs in a goroutine of its own.
+func (e *engine) dropTable(name string) {
+	e.tablesMu.Lock()
+	st, ok := e.tables[name]
+	if ok {
+		st.dropped = true
+		delete(e.tables, name)
+	}
+	e.tablesMu.Unlock()
+	if !ok {
+		return
+	}
+	go func() {
+		// The table is in the in-memory catalog or the session file; errors (a closed
+		// session) leave nothing to free.
+		_ = e.exec(context.Background(), "DROP TABLE IF EXISTS "+memCatalog+".main."+quoteIdent(name))
+		_ = e.exec(context.Background(), "DROP TABLE IF EXISTS "+quoteIdent(name))
+	}()
+}
+
+// ownedTables counts the tables the engine made that are not dropped yet.
+func (e *engine) ownedTables() int {
+	e.tablesMu.Lock()
+	defer e.tablesMu.Unlock()
+	return len(e.tables)
 }
 
 // tempPath returns a fresh path in the engine's temporary directory.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gohunt/gohunt/hunt/elastic"
@@ -94,34 +93,15 @@ func ESAllowPartial() ESOption { return func(c *esConfig) { c.partial = true } }
 // ESQuiet turns off the live progress display of long reads.
 func ESQuiet() ESOption { return func(c *esConfig) { c.quiet = true } }
 
-// ESContext makes reads stop when ctx is done (the kernel's interrupt also stops them, see
-// SetCellContext).
+// ESContext makes reads stop when ctx is done (the kernel's interrupt of the running cell
+// stops them too).
 func ESContext(ctx context.Context) ESOption { return func(c *esConfig) { c.ctx = ctx } }
-
-var cellCtx struct {
-	sync.Mutex
-	ctx context.Context
-}
-
-// SetCellContext sets the context of the running cell: Elasticsearch reads started by the cell
-// stop promptly (and close their point-in-time) when it is cancelled, as on a kernel
-// interrupt. The kernel worker calls it when a cell starts; nil resets it.
-func SetCellContext(ctx context.Context) {
-	cellCtx.Lock()
-	cellCtx.ctx = ctx
-	cellCtx.Unlock()
-}
 
 func (c *esConfig) context() context.Context {
 	if c.ctx != nil {
 		return c.ctx
 	}
-	cellCtx.Lock()
-	defer cellCtx.Unlock()
-	if cellCtx.ctx != nil {
-		return cellCtx.ctx
-	}
-	return context.Background()
+	return cellCtx()
 }
 
 // ESClient is a connection to an Elasticsearch cluster, made by ES. Printing it never shows a

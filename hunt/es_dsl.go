@@ -38,7 +38,7 @@ func litValue(v any) any {
 
 // field finds a column that can be queried in Elasticsearch: mapped once, not nested, and
 // (after a pushed Select) among the selected columns.
-func (f *ESFrame) field(name string) (elastic.Field, bool) {
+func (f *esRel) field(name string) (elastic.Field, bool) {
 	fl, ok := f.schema.Field(name)
 	if !ok || fl.Nested || f.schema.Conflicted(name) || fl.Type == "object" {
 		return elastic.Field{}, false
@@ -52,7 +52,7 @@ func (f *ESFrame) field(name string) (elastic.Field, bool) {
 // exactField is field for exact operations (term, range on strings, wildcard, aggregations):
 // it needs a keyword (or numeric, boolean) index holding every value, so a keyword whose
 // ignore_above dropped some value (Elasticsearch lists it in _ignored) does not qualify.
-func (f *ESFrame) exactField(name string) (elastic.Field, bool) {
+func (f *esRel) exactField(name string) (elastic.Field, bool) {
 	fl, ok := f.field(name)
 	if !ok || fl.Keyword == "" || fl.Type == "ip" || fl.Type == "version" {
 		return elastic.Field{}, false
@@ -73,7 +73,7 @@ func (f *ESFrame) exactField(name string) (elastic.Field, bool) {
 
 // valueField returns the field to query for comparing column name with literals of the given
 // kind, or false when Elasticsearch would compare differently from DuckDB.
-func (f *ESFrame) valueField(name, kind string, ordered bool) (string, bool) {
+func (f *esRel) valueField(name, kind string, ordered bool) (string, bool) {
 	switch kind {
 	case "string":
 		fl, ok := f.exactField(name)
@@ -113,7 +113,7 @@ func (f *ESFrame) valueField(name, kind string, ordered bool) (string, bool) {
 
 var flipOp = map[string]string{"=": "=", "<>": "<>", ">": "<", ">=": "<=", "<": ">", "<=": ">="}
 
-func (f *ESFrame) dsl(e Expr) (map[string]any, bool) {
+func (f *esRel) dsl(e Expr) (map[string]any, bool) {
 	switch e.op {
 	case "bin":
 		switch e.name {

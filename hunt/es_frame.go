@@ -1,46 +1,46 @@
 package hunt
 
 import (
+	"context"
 	"encoding/json"
-	"html"
+	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/gohunt/gohunt/hunt/elastic"
 )
 
-// Index is a lazy frame over the indices matching pattern (wildcards and comma lists as in
-// Elasticsearch). Its columns come from the mappings, merged across the indices (a field
-// mapped with different types is reported in Note). Where, Between, Select, Limit, Count,
-// GroupBy(...).Count/Agg with Count/Min/Max, and ValueCounts run inside Elasticsearch when
-// they can; everything else runs in DuckDB after the read, with the same result.
-func (c *ESClient) Index(pattern string, opts ...ESOption) *ESFrame {
+// Index returns a frame over the indices matching pattern (wildcards and comma lists as in
+// Elasticsearch). Its columns come from the mappings, merged across the indices (a field mapped
+// with different types is reported in Note). Nothing is read until a terminal operation or a
+// display: Where, Between, Select, Limit, Count, GroupBy(...).Count/Agg with Count/Min/Max,
+// ValueCounts' counting, Timeline and the filters of ProcessTree run inside Elasticsearch when
+// they can; the rest runs on DuckDB after the read, with the same result (Plan shows which).
+func (c *ESClient) Index(pattern string, opts ...ESOption) *Frame {
+	e, err := defaultEngine()
+	if err != nil {
+		return &Frame{err: err}
+	}
 	conf := c.conf
 	for _, o := range opts {
 		o(&conf)
 	}
-	f := &ESFrame{c: c, pattern: pattern, conf: conf, limit: -1, exact: &sync.Map{}}
 	if c.err != nil {
-		f.err = c.err
-		return f
+		return errFrame(e, c.err)
 	}
 	if conf.err != nil {
-		f.err = conf.err
-		return f
+		return errFrame(e, conf.err)
 	}
 	s, err := c.c.Mapping(conf.context(), pattern)
 	if err != nil {
-		f.err = &Error{Msg: "hunt: " + err.Error(), Err: err}
-		return f
+		return errFrame(e, &Error{Msg: "hunt: " + err.Error(), Err: err})
 	}
-	f.schema = s
-	return f
+	return newLazy(e, &esRel{c: c, pattern: pattern, conf: conf, schema: s, limit: -1, exact: &sync.Map{}})
 }
 
-// ESFrame is a lazy frame over Elasticsearch indices: the operations it can push into
-// Elasticsearch accumulate as a query, the others wait to run in DuckDB after the read. It
-// has the methods of Frame; Frame() runs the read and returns the local frame.
-type ESFrame struct {
+// esRel is a frame's source on Elasticsearch: the index pattern, and the operations pushed
+// into Elasticsearch so far (query clauses, _source includes, size, composite aggregation).
+type esRel struct {
 	c       *ESClient
 	pattern string
 	conf    esConfig
@@ -49,9 +49,7 @@ type ESFrame struct {
 	source  []string         // pushed _source includes (nil = all)
 	limit   int64            // pushed size (-1 = none)
 	group   *esGroup         // pushed composite aggregation
-	tail    []func(*Frame) *Frame
-	exact   *sync.Map // keyword field -> bool: no value is longer than its ignore_above
-	err     error
+	exact   *sync.Map        // keyword field -> bool: no value is longer than its ignore_above
 }
 
 type esGroup struct {
@@ -66,47 +64,19 @@ type esOut struct {
 	intish bool   // metric over an integer field
 }
 
-func (f *ESFrame) clone() *ESFrame {
+func (f *esRel) clone() *esRel {
 	g := *f
 	g.filters = append([]map[string]any(nil), f.filters...)
 	if f.source != nil {
 		g.source = append([]string(nil), f.source...)
 	}
-	g.tail = append([]func(*Frame) *Frame(nil), f.tail...)
 	return &g
 }
 
-// then defers a local operation until after the read.
-func (f *ESFrame) then(op func(*Frame) *Frame) *ESFrame {
-	if f.err != nil {
-		return f
-	}
-	g := f.clone()
-	g.tail = append(g.tail, op)
-	return g
-}
+func (f *esRel) engineName() string { return "Elasticsearch" }
 
-func (f *ESFrame) pushable() bool { return f.err == nil && len(f.tail) == 0 && f.group == nil }
-
-// Err returns the error the frame carries, or nil.
-func (f *ESFrame) Err() error { return f.err }
-
-// Pattern returns the index pattern the frame reads.
-func (f *ESFrame) Pattern() string { return f.pattern }
-
-// Indices returns the indices the pattern matched when the frame was made.
-func (f *ESFrame) Indices() []string {
-	if f.schema == nil {
-		return nil
-	}
-	return append([]string(nil), f.schema.Indices...)
-}
-
-// Conflicts lists the fields mapped with different types in different indices.
-func (f *ESFrame) Conflicts() []string {
-	if f.schema == nil {
-		return nil
-	}
+// conflicts lists the fields mapped with different types in different indices.
+func (f *esRel) conflicts() []string {
 	out := make([]string, len(f.schema.Conflicts))
 	for i, c := range f.schema.Conflicts {
 		out[i] = c.String()
@@ -114,27 +84,46 @@ func (f *ESFrame) Conflicts() []string {
 	return out
 }
 
-// Note reports mapping conflicts (fields mapped with different types; they are read as the
-// JSON holds them and never pushed down).
-func (f *ESFrame) Note() string {
-	cs := f.Conflicts()
+// note says where the data is, and reports mapping conflicts (fields mapped with different
+// types; they are read as the JSON holds them and never pushed down).
+func (f *esRel) note() string {
+	s := "in Elasticsearch " + f.pattern
+	if cs := f.conflicts(); len(cs) > 0 {
+		s += "; mapping conflicts: " + strings.Join(cs, "; ")
+	}
+	return s
+}
+
+// conflictNote is the note of a read: the mapping conflicts, or "".
+func (f *esRel) conflictNote() string {
+	cs := f.conflicts()
 	if len(cs) == 0 {
 		return ""
 	}
 	return "mapping conflicts: " + strings.Join(cs, "; ")
 }
 
-// Query returns the Elasticsearch query the pushed-down filters make, as JSON ("null" for
-// none).
-func (f *ESFrame) Query() string {
+// explain shows the pattern and what is pushed: the query, _source, size, aggregation.
+func (f *esRel) explain() string {
 	b, _ := json.Marshal(f.query())
-	return string(b)
+	s := f.pattern + " (indices " + strings.Join(f.schema.Indices, ", ") + ") query " + string(b)
+	if f.source != nil {
+		s += " _source " + strings.Join(f.source, ",")
+	}
+	if f.limit >= 0 {
+		s += fmt.Sprintf(" size %d", f.limit)
+	}
+	if f.group != nil {
+		var keys []string
+		for _, k := range f.group.keys {
+			keys = append(keys, k.Name)
+		}
+		s += " composite aggregation by " + strings.Join(keys, ",")
+	}
+	return s
 }
 
-// Pushed reports whether every operation so far runs in Elasticsearch.
-func (f *ESFrame) Pushed() bool { return len(f.tail) == 0 }
-
-func (f *ESFrame) query() map[string]any {
+func (f *esRel) query() map[string]any {
 	switch len(f.filters) {
 	case 0:
 		return nil
@@ -148,14 +137,15 @@ func (f *ESFrame) query() map[string]any {
 	return map[string]any{"bool": map[string]any{"filter": fs}}
 }
 
-// Columns returns the column names: the mapped fields (or the selected ones) before the read,
-// the local frame's after a local operation.
-func (f *ESFrame) Columns() []string {
-	if f.err != nil {
-		return nil
-	}
-	if len(f.tail) > 0 || f.group != nil {
-		return f.Frame().Columns()
+// columns returns the column names: the mapped fields, the selected ones, or the
+// aggregation's outputs.
+func (f *esRel) columns() []string {
+	if f.group != nil {
+		out := make([]string, len(f.group.outs))
+		for i, o := range f.group.outs {
+			out[i] = o.name
+		}
+		return out
 	}
 	if f.source != nil {
 		return append([]string(nil), f.source...)
@@ -165,7 +155,7 @@ func (f *ESFrame) Columns() []string {
 
 // mappedColumns lists the columns a full read has: every mapped leaf field, dotted, except
 // that the fields of a nested object make one list column named after it.
-func (f *ESFrame) mappedColumns() []string {
+func (f *esRel) mappedColumns() []string {
 	out := make([]string, 0, len(f.schema.Fields))
 	seen := map[string]bool{}
 	for _, fl := range f.schema.Fields {
@@ -181,78 +171,74 @@ func (f *ESFrame) mappedColumns() []string {
 	return out
 }
 
-// Where keeps the rows for which cond is true (an Expr or a Spark SQL string, as Frame.Where).
-// Comparisons, In, Between, Like, StartsWith/EndsWith/Contains, RLike (simple patterns),
-// IsNull/IsNotNull, And, Or and Not of one comparison run in Elasticsearch (on the keyword
-// multi-field of text fields); anything else runs locally after the read.
-func (f *ESFrame) Where(cond any) *ESFrame {
-	if f.err != nil {
-		return f
+// push absorbs what Elasticsearch computes exactly as DuckDB would: Where with the predicates
+// of dsl (on the keyword multi-field of text fields), Select of mapped leaf fields (_source
+// filtering), Limit (size), and GroupBy keys with Count, Min and Max of numeric fields (a
+// composite aggregation read to the last bucket).
+func (f *esRel) push(op *node) (relation, bool) {
+	if f.group != nil {
+		return nil, false
 	}
-	if f.pushable() && f.limit < 0 {
-		if e, ok := cond.(Expr); ok {
+	switch op.op {
+	case "filter":
+		if f.limit >= 0 {
+			return nil, false
+		}
+		if e, ok := op.args.cond.(Expr); ok {
 			if q, ok := f.dsl(e); ok {
 				g := f.clone()
 				g.filters = append(g.filters, q)
-				return g
+				return g, true
 			}
 		}
-	}
-	return f.then(func(l *Frame) *Frame { return l.Where(cond) })
-}
-
-// Filter is Where.
-func (f *ESFrame) Filter(cond any) *ESFrame { return f.Where(cond) }
-
-// Between keeps rows whose column col lies in [from, to]; on a date field with time.Time
-// bounds (or on numbers) it runs in Elasticsearch as a range query.
-func (f *ESFrame) Between(col string, from, to any) *ESFrame {
-	return f.Where(Col(col).Between(from, to))
-}
-
-// Select keeps the given columns; plain column names run in Elasticsearch as _source
-// filtering, so only those fields travel.
-func (f *ESFrame) Select(cols ...any) *ESFrame {
-	if f.err != nil {
-		return f
-	}
-	if f.pushable() {
-		names := make([]string, 0, len(cols))
-		ok := true
-		for _, c := range cols {
+	case "project":
+		names := make([]string, 0, len(op.args.cols))
+		for _, c := range op.args.cols {
 			var n string
 			switch v := c.(type) {
 			case string:
 				n = v
 			case Expr:
 				if v.op != "col" {
-					ok = false
+					return nil, false
 				}
 				n = v.name
 			default:
-				ok = false
+				return nil, false
 			}
-			if !ok || n == "*" || contains(names, n) {
-				ok = false
-				break
+			if n == "*" || contains(names, n) {
+				return nil, false
 			}
 			if fl, found := f.schema.Field(n); !found || fl.Nested {
-				ok = false
-				break
+				return nil, false
 			}
 			if f.source != nil && !contains(f.source, n) {
-				ok = false
-				break
+				return nil, false
 			}
 			names = append(names, n)
 		}
-		if ok && len(names) > 0 {
+		if len(names) > 0 {
 			g := f.clone()
 			g.source = names
-			return g
+			return g, true
+		}
+	case "limit":
+		g := f.clone()
+		if g.limit < 0 || int64(op.args.n) < g.limit {
+			g.limit = int64(max(op.args.n, 0))
+		}
+		return g, true
+	case "aggregate":
+		if f.limit >= 0 || f.source != nil {
+			return nil, false
+		}
+		if grp, ok := f.compositePlan(op.args.keys, op.args.aggs); ok {
+			g := f.clone()
+			g.group = grp
+			return g, true
 		}
 	}
-	return f.then(func(l *Frame) *Frame { return l.Select(cols...) })
+	return nil, false
 }
 
 func contains(ss []string, s string) bool {
@@ -264,111 +250,33 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
-// Limit keeps at most n rows; it runs in Elasticsearch as the read's size.
-func (f *ESFrame) Limit(n int) *ESFrame {
-	if f.err != nil {
-		return f
-	}
-	if f.pushable() {
-		g := f.clone()
-		if g.limit < 0 || int64(n) < g.limit {
-			g.limit = int64(max(n, 0))
-		}
-		return g
-	}
-	return f.then(func(l *Frame) *Frame { return l.Limit(n) })
-}
-
-// Head is Limit.
-func (f *ESFrame) Head(n int) *ESFrame { return f.Limit(n) }
-
-// Show prints the first rows as Frame.Show does (Spark's show(): Show() 20 rows, Show(n),
-// Show(n, width)). It reads only those rows and one more, to say whether others follow: a
-// size in Elasticsearch when everything before it was pushed down.
-func (f *ESFrame) Show(args ...int) {
-	n := 20
-	if len(args) > 0 {
-		n = max(args[0], 0)
-	}
-	f.Limit(n + 1).Frame().Show(args...)
-}
-
-// Sample keeps a random fraction (0..1) of the rows (after the read), as Frame.Sample.
-func (f *ESFrame) Sample(fraction float64, seed ...int64) *ESFrame {
-	return f.then(func(l *Frame) *Frame { return l.Sample(fraction, seed...) })
-}
-
-// Cache reads the frame into the session database now and returns the local frame, as
-// Frame.Cache: later operations read the stored rows, not Elasticsearch.
-func (f *ESFrame) Cache() *Frame { return f.Frame().Cache() }
-
-// Count returns the number of rows: an Elasticsearch _count when everything so far was pushed
-// down, else the local frame's count after the read.
-func (f *ESFrame) Count() (int64, error) {
-	if f.err != nil {
-		return 0, f.err
-	}
-	if f.pushable() {
-		n, err := f.c.c.Count(f.conf.context(), f.pattern, f.query())
+// count is an Elasticsearch _count of the pushed query (at most the pushed size); for an
+// aggregation, the number of buckets read.
+func (f *esRel) count(ctx context.Context) (int64, error) {
+	if f.group != nil {
+		e, err := defaultEngine()
 		if err != nil {
-			return 0, &Error{Msg: "hunt: " + err.Error(), Err: err}
+			return 0, err
 		}
-		if f.limit >= 0 && n > f.limit {
-			n = f.limit
-		}
-		return n, nil
+		return f.read(ctx, e, true).Count()
 	}
-	return f.Frame().Count()
+	n, err := f.c.c.Count(ctx, f.pattern, f.query())
+	if err != nil {
+		return 0, &Error{Msg: "hunt: " + err.Error(), Err: err}
+	}
+	if f.limit >= 0 && n > f.limit {
+		n = f.limit
+	}
+	return n, nil
 }
 
-// ESGrouped is an ESFrame grouped by key columns, waiting for Agg or Count.
-type ESGrouped struct {
-	f    *ESFrame
-	keys []any
-}
-
-// GroupBy groups rows by the given columns; Count and Agg with Count, Min and Max of numeric
-// fields run in Elasticsearch as a composite aggregation read to the last bucket.
-func (f *ESFrame) GroupBy(cols ...any) *ESGrouped { return &ESGrouped{f: f, keys: cols} }
-
-// Count counts rows per group (column "count").
-func (g *ESGrouped) Count() *ESFrame { return g.Agg(Count()) }
-
-// Agg computes aggregates per group, as Grouped.Agg.
-func (g *ESGrouped) Agg(aggs ...Expr) *ESFrame {
-	f := g.f
-	if f.err != nil {
-		return f
-	}
-	if len(aggs) == 0 {
-		aggs = []Expr{Count()}
-	}
-	if f.pushable() && f.limit < 0 && f.source == nil {
-		if grp, ok := f.compositePlan(g.keys, aggs); ok {
-			h := f.clone()
-			h.group = grp
-			return h
-		}
-	}
-	keys := g.keys
-	return f.then(func(l *Frame) *Frame { return l.GroupBy(keys...).Agg(aggs...) })
-}
-
-func (f *ESFrame) compositePlan(keys []any, aggs []Expr) (*esGroup, bool) {
+func (f *esRel) compositePlan(keys []Expr, aggs []Expr) (*esGroup, bool) {
 	grp := &esGroup{}
 	for _, k := range keys {
-		var n string
-		switch v := k.(type) {
-		case string:
-			n = v
-		case Expr:
-			if v.op != "col" {
-				return nil, false
-			}
-			n = v.name
-		default:
+		if k.op != "col" {
 			return nil, false
 		}
+		n := k.name
 		fl, ok := f.exactField(n)
 		if !ok {
 			return nil, false
@@ -404,109 +312,4 @@ func (f *ESFrame) compositePlan(keys []any, aggs []Expr) (*esGroup, bool) {
 		}
 	}
 	return grp, true
-}
-
-// ValueCounts counts rows per value of col, most frequent first (columns col and "count"); the
-// counting runs in Elasticsearch when col can be aggregated exactly.
-func (f *ESFrame) ValueCounts(col string) *ESFrame {
-	return f.GroupBy(col).Agg(Count()).OrderBy(Col("count").Desc(), Col(col))
-}
-
-// OrderBy sorts the rows (in DuckDB, after the read), as Frame.OrderBy.
-func (f *ESFrame) OrderBy(cols ...any) *ESFrame {
-	return f.then(func(l *Frame) *Frame { return l.OrderBy(cols...) })
-}
-
-// Sort is OrderBy.
-func (f *ESFrame) Sort(cols ...any) *ESFrame { return f.OrderBy(cols...) }
-
-// Drop removes columns (after the read), as Frame.Drop.
-func (f *ESFrame) Drop(cols ...string) *ESFrame {
-	return f.then(func(l *Frame) *Frame { return l.Drop(cols...) })
-}
-
-// Rename renames a column (after the read), as Frame.Rename.
-func (f *ESFrame) Rename(old, new string) *ESFrame {
-	return f.then(func(l *Frame) *Frame { return l.Rename(old, new) })
-}
-
-// WithColumn adds or replaces a column (after the read), as Frame.WithColumn.
-func (f *ESFrame) WithColumn(name string, e any) *ESFrame {
-	return f.then(func(l *Frame) *Frame { return l.WithColumn(name, e) })
-}
-
-// Distinct keeps distinct rows (after the read), as Frame.Distinct.
-func (f *ESFrame) Distinct() *ESFrame {
-	return f.then(func(l *Frame) *Frame { return l.Distinct() })
-}
-
-// Join joins with another frame (after the read), as Frame.Join; pass other.Frame() for an
-// ESFrame.
-func (f *ESFrame) Join(other *Frame, on any, how string) *ESFrame {
-	return f.then(func(l *Frame) *Frame { return l.Join(other, on, how) })
-}
-
-// Union appends other frames' rows (after the read), as Frame.Union.
-func (f *ESFrame) Union(others ...*Frame) *ESFrame {
-	return f.then(func(l *Frame) *Frame { return l.Union(others...) })
-}
-
-// Describe summarises every column (after the full read), as Frame.Describe.
-func (f *ESFrame) Describe() *ESFrame {
-	return f.then(func(l *Frame) *Frame { return l.Describe() })
-}
-
-// As reads the frame and registers the result for SQL under name (as Frame.As), returning the
-// local frame.
-func (f *ESFrame) As(name string) *Frame { return f.Frame().As(name) }
-
-// Collect reads the frame and returns its rows.
-func (f *ESFrame) Collect() ([]map[string]any, error) { return f.Frame().Collect() }
-
-// Rows reads the frame and iterates its rows.
-func (f *ESFrame) Rows() (*RowIter, error) { return f.Frame().Rows() }
-
-// Column reads the frame and returns one column's values, as Frame.Column.
-func (f *ESFrame) Column(name string) (any, error) { return f.Frame().Column(name) }
-
-// Strings reads the frame and returns one column as strings, as Frame.Strings.
-func (f *ESFrame) Strings(name string) ([]string, error) { return f.Frame().Strings(name) }
-
-// Schema reads the frame and returns its columns and types.
-func (f *ESFrame) Schema() (Schema, error) { return f.Frame().Schema() }
-
-// WriteCSV reads the frame and writes it as CSV.
-func (f *ESFrame) WriteCSV(path string) error { return f.Frame().WriteCSV(path) }
-
-// WriteJSON reads the frame and writes it as JSON lines.
-func (f *ESFrame) WriteJSON(path string) error { return f.Frame().WriteJSON(path) }
-
-// WriteParquet reads the frame and writes it as Parquet.
-func (f *ESFrame) WriteParquet(path string) error { return f.Frame().WriteParquet(path) }
-
-// HTML shows the first rows and the row count (reading only those rows when everything so far
-// was pushed down). Every value is HTML-escaped.
-func (f *ESFrame) HTML() string {
-	if f.err != nil {
-		return `<pre class="hunt-error">` + html.EscapeString(f.err.Error()) + `</pre>`
-	}
-	l, extra := f.preview()
-	s := l.HTML()
-	if extra != "" {
-		s += "<p>" + html.EscapeString(extra) + "</p>"
-	}
-	return s
-}
-
-// String is the text form of HTML.
-func (f *ESFrame) String() string {
-	if f.err != nil {
-		return "hunt error: " + f.err.Error()
-	}
-	l, extra := f.preview()
-	s := l.String()
-	if extra != "" {
-		s += "\n" + extra
-	}
-	return s
 }

@@ -1,6 +1,7 @@
 package hunt
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,58 +11,21 @@ import (
 	"time"
 
 	"github.com/gohunt/gohunt/hunt/elastic"
-	"github.com/gohunt/gohunt/kernel/display"
+	"github.com/gohunt/gohunt/hunt/session"
 )
 
-func (f *ESFrame) preview() (*Frame, string) {
-	note := f.Note()
-	if !f.pushable() {
-		return f.Frame(), ""
-	}
-	e, err := defaultEngine()
-	if err != nil {
-		return &Frame{err: err}, ""
-	}
-	total, err := f.Count()
-	if err != nil {
-		return errFrame(e, err), ""
-	}
-	l := f.Limit(e.rowsToShow()).Frame()
-	msg := fmt.Sprintf("%d rows in Elasticsearch (%s)", total, f.pattern)
-	if note != "" {
-		msg += "; " + note
-	}
-	return l, msg
-}
-
-// Frame runs the read (the pushed-down query, aggregation, size and _source filtering) into
-// the session's DuckDB database and applies the local operations; the result is a local
-// Frame. A long read shows its progress, stops promptly on interrupt and closes its
-// point-in-time; rows read are checked against Elasticsearch's total.
-func (f *ESFrame) Frame() *Frame {
-	e, err := defaultEngine()
-	if err != nil {
-		return &Frame{err: err}
-	}
-	if f.err != nil {
-		return errFrame(e, f.err)
-	}
-	var l *Frame
+// read runs the relation (the pushed-down query, aggregation, size and _source filtering)
+// into the session's DuckDB database; the result is a local frame. A long read shows its
+// progress unless quiet, stops promptly when ctx is cancelled and closes its point-in-time;
+// rows read are checked against Elasticsearch's total.
+func (f *esRel) read(ctx context.Context, e *engine, quiet bool) *Frame {
 	if f.group != nil {
-		l = f.readGroups(e)
-	} else {
-		l = f.read(e)
+		return f.readGroups(ctx, e)
 	}
-	for _, op := range f.tail {
-		if l.err != nil {
-			break
-		}
-		l = op(l)
-	}
-	return l
+	return f.readDocs(ctx, e, quiet)
 }
 
-func (f *ESFrame) fail(e *engine, err error) *Frame {
+func (f *esRel) fail(e *engine, err error) *Frame {
 	var he *Error
 	if errors.As(err, &he) {
 		return errFrame(e, err)
@@ -69,12 +33,14 @@ func (f *ESFrame) fail(e *engine, err error) *Frame {
 	return errFrame(e, &Error{Msg: "hunt: " + f.pattern + ": " + err.Error(), Err: err})
 }
 
-// read runs the scan into a JSON loader (the conversion Read uses for JSON lines: dotted
+// readDocs runs the scan into a JSON loader (the conversion Read uses for JSON lines: dotted
 // columns for objects, list columns for arrays, the same types).
-func (f *ESFrame) read(e *engine) *Frame {
-	ctx := f.conf.context()
+func (f *esRel) readDocs(ctx context.Context, e *engine, quiet bool) *Frame {
+	if f.conf.ctx != nil {
+		ctx = f.conf.ctx
+	}
 	var pr *esProgress
-	if !f.conf.quiet && f.limit < 0 {
+	if !quiet && !f.conf.quiet && f.limit < 0 {
 		pr = newESProgress(f.pattern)
 	}
 	var st elastic.ScanStats
@@ -149,7 +115,7 @@ func (f *ESFrame) read(e *engine) *Frame {
 	if st.Partial {
 		l.note = joinNote(l.note, fmt.Sprintf("PARTIAL RESULT: %d shard failure(s): %s", len(st.ShardFailures), strings.Join(st.ShardFailures, "; ")))
 	}
-	if n := f.Note(); n != "" {
+	if n := f.conflictNote(); n != "" {
 		l.note = joinNote(l.note, n)
 	}
 	return l
@@ -176,7 +142,7 @@ func duckTypeOf(esType string) string {
 }
 
 // nullType is the DuckDB type of a column no document held.
-func (f *ESFrame) nullType(name string) string {
+func (f *esRel) nullType(name string) string {
 	fl, ok := f.schema.Field(name)
 	if !ok {
 		return "VARCHAR[]" // a nested object: a list of JSON texts when present
@@ -185,7 +151,7 @@ func (f *ESFrame) nullType(name string) string {
 }
 
 // emptyFrame is a frame with no rows and the mapped (or selected) columns.
-func (f *ESFrame) emptyFrame(e *engine) *Frame {
+func (f *esRel) emptyFrame(e *engine) *Frame {
 	names := f.source
 	if names == nil {
 		names = f.mappedColumns()
@@ -204,7 +170,7 @@ func (f *ESFrame) emptyFrame(e *engine) *Frame {
 // project gives the read's result the schema of the mapping: the selected columns in their
 // order, or every column read followed by the mapped fields that no document held (as NULL),
 // so that a filtered read has the same columns as the full one.
-func (f *ESFrame) project(l *Frame) *Frame {
+func (f *esRel) project(l *Frame) *Frame {
 	if l.err != nil {
 		return l
 	}
@@ -240,8 +206,10 @@ func (f *ESFrame) project(l *Frame) *Frame {
 }
 
 // readGroups runs the composite aggregation and builds the grouped frame.
-func (f *ESFrame) readGroups(e *engine) *Frame {
-	ctx := f.conf.context()
+func (f *esRel) readGroups(ctx context.Context, e *engine) *Frame {
+	if f.conf.ctx != nil {
+		ctx = f.conf.ctx
+	}
 	buckets, err := f.c.c.Composite(ctx, f.pattern, f.query(), f.group.keys, f.group.metrics, 1000)
 	if err != nil {
 		return f.fail(e, err)
@@ -286,8 +254,8 @@ func (f *ESFrame) readGroups(e *engine) *Frame {
 							// A double cannot hold this long exactly: aggregate locally.
 							ld.discard()
 							g := f.clone()
-							g.group, g.tail = nil, nil
-							return f.localGroups(g.Frame())
+							g.group = nil
+							return f.localGroups(g.readDocs(ctx, e, false))
 						}
 						v = int64(*p)
 					} else {
@@ -316,7 +284,10 @@ func (f *ESFrame) readGroups(e *engine) *Frame {
 }
 
 // localGroups computes the frame's aggregation in DuckDB on l.
-func (f *ESFrame) localGroups(l *Frame) *Frame {
+func (f *esRel) localGroups(l *Frame) *Frame {
+	if l.err != nil {
+		return l
+	}
 	var keys []any
 	var aggs []Expr
 	for _, o := range f.group.outs {
@@ -351,7 +322,7 @@ type esProgress struct {
 }
 
 func newESProgress(pattern string) *esProgress {
-	return &esProgress{id: display.NewID(), pattern: pattern, start: time.Now()}
+	return &esProgress{id: session.NewID(), pattern: pattern, start: time.Now()}
 }
 
 // progressText is what the progress display shows.
@@ -376,11 +347,11 @@ func (p *esProgress) update(read, total int64) {
 	rate := float64(read) / max(now.Sub(p.start).Seconds(), 1e-9)
 	msg := progressText{fmt.Sprintf("reading %s: %d / %d rows (%.0f rows/s)", p.pattern, read, total, rate)}
 	if !p.shown {
-		display.ShowID(p.id, msg)
+		session.Show(p.id, msg)
 		p.shown = true
 		return
 	}
-	display.Update(p.id, msg)
+	session.Update(p.id, msg)
 }
 
 func (p *esProgress) done(st elastic.ScanStats, err error) {
@@ -394,5 +365,5 @@ func (p *esProgress) done(st elastic.ScanStats, err error) {
 	if err != nil {
 		msg = fmt.Sprintf("read %s stopped at %d / %d rows: %v", p.pattern, st.Read, st.Total, err)
 	}
-	display.Update(p.id, progressText{msg})
+	session.Update(p.id, progressText{msg})
 }

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/gohunt/gohunt/hunt/elastic/esfault"
-	"github.com/gohunt/gohunt/kernel/display"
+	"github.com/gohunt/gohunt/hunt/session"
 )
 
 func esURL(t testing.TB) string {
@@ -160,7 +160,7 @@ func TestESPushdownEquivalence(t *testing.T) {
 	if idx.Err() != nil {
 		t.Fatal(idx.Err())
 	}
-	local := idx.Frame()
+	local := idx.Local()
 	all := collect(t, "full read", local)
 	if len(all) != 600 {
 		t.Fatalf("full read: %d rows, want 600", len(all))
@@ -170,11 +170,11 @@ func TestESPushdownEquivalence(t *testing.T) {
 	type tc struct {
 		name   string
 		pushed bool
-		es     func(*ESFrame) *ESFrame
+		es     func(*Frame) *Frame
 		loc    func(*Frame) *Frame
 	}
 	where := func(name string, pushed bool, e Expr) tc {
-		return tc{name, pushed, func(f *ESFrame) *ESFrame { return f.Where(e) }, func(f *Frame) *Frame { return f.Where(e) }}
+		return tc{name, pushed, func(f *Frame) *Frame { return f.Where(e) }, func(f *Frame) *Frame { return f.Where(e) }}
 	}
 	cases := []tc{
 		where("term keyword", true, Col("kw").Eq("k03")),
@@ -204,38 +204,38 @@ func TestESPushdownEquivalence(t *testing.T) {
 		where("long chain ending in a SQL string runs locally", false, Col("kw").Eq("k03").And(Col("n").Eq(3)).Or(Col("kw").Eq("zz")).And(Col("n").Ge(0)).And(Col("n").Ne(99)).And(Col("n").Lt(100)).And(Col("n").IsNotNull()).And(Col("kw").IsNotNull()).And(Col("n").In(3, 4)).And(Col("kw").In("k03")).And(Col("flag").Eq(false).Or(Col("flag").Eq(true))).And(Col("n").Gt(-1)).And(Col("kw").Ne("")).And(Col("n").Le(1000)).And(Col("obj.y").IsNotNull()).And(SQLExpr("1 = 1"))),
 		where("spark sql string runs locally", false, SQLExpr("n > 3 AND kw = 'k04'")),
 		where("lower() runs locally", false, Col("host").Lower().Eq("srv-a")),
-		{"select", true, func(f *ESFrame) *ESFrame { return f.Select("kw", "n", "obj.x", "empty") },
+		{"select", true, func(f *Frame) *Frame { return f.Select("kw", "n", "obj.x", "empty") },
 			func(f *Frame) *Frame { return f.Select("kw", "n", "obj.x", "empty") }},
-		{"where then select", true, func(f *ESFrame) *ESFrame { return f.Where(Col("n").Lt(3)).Select("host", "tags") },
+		{"where then select", true, func(f *Frame) *Frame { return f.Where(Col("n").Lt(3)).Select("host", "tags") },
 			func(f *Frame) *Frame { return f.Where(Col("n").Lt(3)).Select("host", "tags") }},
-		{"groupby count", true, func(f *ESFrame) *ESFrame { return f.GroupBy("kw").Count() },
+		{"groupby count", true, func(f *Frame) *Frame { return f.GroupBy("kw").Count() },
 			func(f *Frame) *Frame { return f.GroupBy("kw").Count() }},
-		{"groupby two keys with nulls", true, func(f *ESFrame) *ESFrame { return f.GroupBy("host", "d").Count() },
+		{"groupby two keys with nulls", true, func(f *Frame) *Frame { return f.GroupBy("host", "d").Count() },
 			func(f *Frame) *Frame { return f.GroupBy("host", "d").Count() }},
-		{"groupby min max", true, func(f *ESFrame) *ESFrame { return f.GroupBy("obj.y").Agg(Count(), Min("n"), Max("d")) },
+		{"groupby min max", true, func(f *Frame) *Frame { return f.GroupBy("obj.y").Agg(Count(), Min("n"), Max("d")) },
 			func(f *Frame) *Frame { return f.GroupBy("obj.y").Agg(Count(), Min("n"), Max("d")) }},
-		{"groupby max beyond 2^53 falls back", true, func(f *ESFrame) *ESFrame { return f.GroupBy("flag").Agg(Min("big"), Max("big")) },
+		{"groupby max beyond 2^53 falls back", true, func(f *Frame) *Frame { return f.GroupBy("flag").Agg(Min("big"), Max("big")) },
 			func(f *Frame) *Frame { return f.GroupBy("flag").Agg(Min("big"), Max("big")) }},
-		{"where groupby", true, func(f *ESFrame) *ESFrame { return f.Where(Col("flag").Eq(true)).GroupBy("kw").Count() },
+		{"where groupby", true, func(f *Frame) *Frame { return f.Where(Col("flag").Eq(true)).GroupBy("kw").Count() },
 			func(f *Frame) *Frame { return f.Where(Col("flag").Eq(true)).GroupBy("kw").Count() }},
-		{"valuecounts", false, func(f *ESFrame) *ESFrame { return f.ValueCounts("host") },
+		{"valuecounts", false, func(f *Frame) *Frame { return f.ValueCounts("host") },
 			func(f *Frame) *Frame { return f.ValueCounts("host") }},
-		{"groupby on field with ignored values runs locally", false, func(f *ESFrame) *ESFrame { return f.GroupBy("msg").Count() },
+		{"groupby on field with ignored values runs locally", false, func(f *Frame) *Frame { return f.GroupBy("msg").Count() },
 			func(f *Frame) *Frame { return f.GroupBy("msg").Count() }},
-		{"sum runs locally", false, func(f *ESFrame) *ESFrame { return f.GroupBy("kw").Agg(Sum("n")) },
+		{"sum runs locally", false, func(f *Frame) *Frame { return f.GroupBy("kw").Agg(Sum("n")) },
 			func(f *Frame) *Frame { return f.GroupBy("kw").Agg(Sum("n")) }},
-		{"orderby limit runs locally", false, func(f *ESFrame) *ESFrame { return f.OrderBy(Col("n").Desc(), Col("ts")).Limit(7) },
+		{"orderby limit runs locally", false, func(f *Frame) *Frame { return f.OrderBy(Col("n").Desc(), Col("ts")).Limit(7) },
 			func(f *Frame) *Frame { return f.OrderBy(Col("n").Desc(), Col("ts")).Limit(7) }},
-		{"where after local op", false, func(f *ESFrame) *ESFrame { return f.Distinct().Where(Col("n").Eq(2)) },
+		{"where after local op", false, func(f *Frame) *Frame { return f.Distinct().Where(Col("n").Eq(2)) },
 			func(f *Frame) *Frame { return f.Distinct().Where(Col("n").Eq(2)) }},
-		{"join runs locally", false, func(f *ESFrame) *ESFrame {
+		{"join runs locally", false, func(f *Frame) *Frame {
 			return f.Select("kw", "n").Join(local.Where(Col("n").Eq(1)).Select("kw", "host"), "kw", "inner")
 		}, func(f *Frame) *Frame {
 			return f.Select("kw", "n").Join(local.Where(Col("n").Eq(1)).Select("kw", "host"), "kw", "inner")
 		}},
-		{"arrays become lists", true, func(f *ESFrame) *ESFrame { return f.Where(Col("n").Eq(6)).Select("tags", "kw") },
+		{"arrays become lists", true, func(f *Frame) *Frame { return f.Where(Col("n").Eq(6)).Select("tags", "kw") },
 			func(f *Frame) *Frame { return f.Where(Col("n").Eq(6)).Select("tags", "kw") }},
-		{"nested objects are one list column", false, func(f *ESFrame) *ESFrame { return f.Where(Col("n").Eq(10)).Select("nest", "kw") },
+		{"nested objects are one list column", false, func(f *Frame) *Frame { return f.Where(Col("n").Eq(10)).Select("nest", "kw") },
 			func(f *Frame) *Frame { return f.Where(Col("n").Eq(10)).Select("nest", "kw") }},
 	}
 	for _, c := range cases {
@@ -245,15 +245,15 @@ func TestESPushdownEquivalence(t *testing.T) {
 				t.Fatal(ef.Err())
 			}
 			if ef.Pushed() != c.pushed {
-				t.Errorf("pushed = %v, want %v (query %s)", ef.Pushed(), c.pushed, ef.Query())
+				t.Errorf("pushed = %v, want %v (query %s)", ef.Pushed(), c.pushed, ef.Plan())
 			}
-			got := canon(t, collect(t, "pushed", ef.Frame()))
+			got := canon(t, collect(t, "pushed", ef.Local()))
 			want := canon(t, collect(t, "local", c.loc(local)))
 			if len(want) == 0 && c.name != "missing" {
 				t.Fatalf("local result is empty: the case tests nothing")
 			}
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Fatalf("push-down result differs from local result\nquery: %s\ngot %d rows:\n%s\nwant %d rows:\n%s", ef.Query(), len(got), head(got), len(want), head(want))
+				t.Fatalf("push-down result differs from local result\nquery: %s\ngot %d rows:\n%s\nwant %d rows:\n%s", ef.Plan(), len(got), head(got), len(want), head(want))
 			}
 			// Count, pushed as _count where possible, equals the local count.
 			n, err := ef.Count()
@@ -267,12 +267,12 @@ func TestESPushdownEquivalence(t *testing.T) {
 	}
 }
 
-// TestESShowSampleCache: the operations an ESFrame runs after the read print and return what
+// TestESShowSampleCache: the operations an Elasticsearch frame runs on DuckDB after the read print and return what
 // the same operations print and return on the local frame.
 func TestESShowSampleCache(t *testing.T) {
 	es := testES(t)
 	idx := es.Index(testPattern)
-	local := idx.Frame()
+	local := idx.Local()
 	capture := func(show func()) string {
 		r, w, err := os.Pipe()
 		if err != nil {
@@ -297,14 +297,14 @@ func TestESShowSampleCache(t *testing.T) {
 	}
 
 	all := canon(t, collect(t, "full read", local))
-	if got := canon(t, collect(t, "Sample(1)", idx.Sample(1).Frame())); strings.Join(got, "\n") != strings.Join(all, "\n") {
+	if got := canon(t, collect(t, "Sample(1)", idx.Sample(1).Local())); strings.Join(got, "\n") != strings.Join(all, "\n") {
 		t.Errorf("Sample(1) returned %d rows, want all %d", len(got), len(all))
 	}
 	if n, err := idx.Sample(0).Count(); err != nil || n != 0 {
 		t.Errorf("Sample(0).Count() = %d, %v", n, err)
 	}
 	// Bernoulli 30% of 600 rows: mean 180, standard deviation about 11.
-	part := canon(t, collect(t, "Sample(0.3, 7)", idx.Sample(0.3, 7).Frame()))
+	part := canon(t, collect(t, "Sample(0.3, 7)", idx.Sample(0.3, 7).Local()))
 	if len(part) < 100 || len(part) > 260 {
 		t.Errorf("Sample(0.3) kept %d of 600 rows", len(part))
 	}
@@ -347,7 +347,7 @@ func TestESLimitAndCount(t *testing.T) {
 	}
 	for _, lim := range []int{0, 1, 17, 199, 200, 500} {
 		g := f.Limit(lim)
-		rows := collect(t, "limit", g.Frame())
+		rows := collect(t, "limit", g.Local())
 		if want := min(lim, 200); len(rows) != want {
 			t.Fatalf("Limit(%d): %d rows, want %d", lim, len(rows), want)
 		}
@@ -366,14 +366,14 @@ func TestESSchemaAndConflicts(t *testing.T) {
 			t.Errorf("Columns() lacks %q: %s", want, cols)
 		}
 	}
-	if got := f.Indices(); len(got) != 2 {
-		t.Errorf("Indices() = %v, want the 2 test indices", got)
+	if got := f.Plan(); !strings.Contains(got, "indices gh-test-1, gh-test-2)") {
+		t.Errorf("Plan() = %q, want the 2 test indices", got)
 	}
-	cs := f.Conflicts()
-	if len(cs) != 1 || !strings.Contains(cs[0], `"conf"`) || !strings.Contains(cs[0], "keyword in gh-test-1") || !strings.Contains(cs[0], "long in gh-test-2") {
-		t.Fatalf("Conflicts() = %q, want conf reported as keyword vs long", cs)
+	cs := f.Note()
+	if !strings.Contains(cs, `"conf"`) || !strings.Contains(cs, "keyword in gh-test-1") || !strings.Contains(cs, "long in gh-test-2") {
+		t.Fatalf("Note() = %q, want conf reported as keyword vs long", cs)
 	}
-	l := f.Frame()
+	l := f.Local()
 	if !strings.Contains(l.Note(), "mapping conflicts") {
 		t.Errorf("frame note does not report the conflict: %q", l.Note())
 	}
@@ -400,8 +400,9 @@ func TestESSchemaAndConflicts(t *testing.T) {
 	if types["obj.x"] != "BIGINT" || types["n"] != "BIGINT" {
 		t.Errorf("obj.x %s, n %s: want BIGINT", types["obj.x"], types["n"])
 	}
-	if !strings.Contains(f.HTML(), "600 rows in Elasticsearch") {
-		t.Errorf("HTML lacks the total: %.300s", f.HTML())
+	// Shown before any read: 20 rows read (a size), the total from _count.
+	if h := es.Index(testPattern).HTML(); !strings.Contains(h, "of 600 rows") || !strings.Contains(h, "in Elasticsearch gh-test-*") {
+		t.Errorf("HTML lacks the total: %s", h[max(len(h)-300, 0):])
 	}
 }
 
@@ -416,7 +417,7 @@ func TestESBadPatternAndErrors(t *testing.T) {
 		t.Fatal("chained frame lost the error")
 	}
 	// An unknown column after the read is the local frame's error, naming the column.
-	g := es.Index(testPattern).Where(Col("nope").Eq(1)).Frame()
+	g := es.Index(testPattern).Where(Col("nope").Eq(1)).Local()
 	if g.Err() == nil || !strings.Contains(g.Err().Error(), `"nope"`) {
 		t.Fatalf("unknown column: %v", g.Err())
 	}
@@ -426,7 +427,7 @@ func TestESSlicesAndBatches(t *testing.T) {
 	es := testES(t)
 	for _, s := range []int{1, 2, 3, 5} {
 		f := es.Index(testPattern, ESSlices(s), ESBatch(37))
-		rows := collect(t, "sliced read", f.Frame())
+		rows := collect(t, "sliced read", f.Local())
 		if len(rows) != 600 {
 			t.Fatalf("%d slices: %d rows, want 600", s, len(rows))
 		}
@@ -447,7 +448,7 @@ func TestESInterruptClosesPIT(t *testing.T) {
 	time.AfterFunc(150*time.Millisecond, cancel)
 	start := time.Now()
 	// Batches of 1 make the read take long enough to be interrupted.
-	l := es.Index(testPattern, ESBatch(1), ESSlices(1), ESContext(ctx)).Frame()
+	l := es.Index(testPattern, ESBatch(1), ESSlices(1), ESContext(ctx)).Local()
 	if l.Err() == nil || !strings.Contains(l.Err().Error(), "context canceled") {
 		t.Fatalf("interrupted read: err %v", l.Err())
 	}
@@ -537,7 +538,7 @@ func TestESNodeRestartMidRead(t *testing.T) {
 		}
 		restarted <- err
 	}()
-	rows := collect(t, "read across a restart", f.Frame())
+	rows := collect(t, "read across a restart", f.Local())
 	select {
 	case err := <-restarted:
 		if err != nil {
@@ -579,9 +580,9 @@ func TestESHELKSeed(t *testing.T) {
 	pc := sysmon.Where(Col("action").Eq("processcreate")).
 		Select("@timestamp", "host_name", "process_parent_name", "process_name", "user_logon_id", "process_guid")
 	if !pc.Pushed() {
-		t.Fatalf("the seed's filter and select were not pushed down: %s", pc.Query())
+		t.Fatalf("the seed's filter and select were not pushed down: %s", pc.Plan())
 	}
-	rows := collect(t, "processcreate", pc.Frame())
+	rows := collect(t, "processcreate", pc.Local())
 	if len(rows) != 2 {
 		t.Fatalf("processcreate rows: %v", rows)
 	}
@@ -608,22 +609,23 @@ type captureSink struct {
 	msgs []string
 }
 
-func (s *captureSink) Display(data, _ map[string]any, id string, update bool) {
+func (s *captureSink) add(id string, update bool, v any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.msgs = append(s.msgs, fmt.Sprintf("id=%s update=%v %v", id, update, data["text/plain"]))
+	s.msgs = append(s.msgs, fmt.Sprintf("id=%s update=%v %v", id, update, v))
 }
 
-func (s *captureSink) Clear(bool) {}
+// Show and Update make captureSink the session.Display the kernel supplies.
+func (s *captureSink) Show(id string, v any)   { s.add(id, false, v) }
+func (s *captureSink) Update(id string, v any) { s.add(id, true, v) }
 
 // TestESProgressDisplay checks that a full read shows its progress under one display id and
 // updates it in place (update_display_data) with the final count.
 func TestESProgressDisplay(t *testing.T) {
 	es := testES(t)
 	sink := &captureSink{}
-	old := display.SetSink(sink)
-	defer display.SetSink(old)
-	l := ES(esURL(t)).Index(testPattern, ESBatch(50), ESSlices(2)).Frame()
+	defer session.Begin(context.Background(), sink)()
+	l := ES(esURL(t)).Index(testPattern, ESBatch(50), ESSlices(2)).Local()
 	if l.Err() != nil {
 		t.Fatal(l.Err())
 	}

@@ -1,7 +1,6 @@
 package hunt
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -22,7 +21,9 @@ type Frame struct {
 	sql  string   // DuckDB SELECT whose result columns are the frame's column idents
 	cols []column // bound schema, in order
 	err  error
-	note string // reported with results, e.g. "skipped 3 malformed lines"
+	note string      // reported with results, e.g. "skipped 3 malformed lines"
+	refs []*tableRef // the engine's tables the query reads: they live while the frame does
+	plan *node       // non-nil: a frame whose data is on another engine, not read yet (see node)
 }
 
 // column is one column of a frame's bound schema.
@@ -63,11 +64,11 @@ func newFrame(e *engine, query string) *Frame {
 		}
 		query = "SELECT * FROM (" + query + ") AS __q(" + strings.Join(ids, ", ") + ")"
 	}
-	return &Frame{eng: e, sql: query, cols: cols}
+	return &Frame{eng: e, sql: query, cols: cols, refs: e.refs(query)}
 }
 
 func (e *engine) describe(query string) ([]column, error) {
-	rows, err := e.db.QueryContext(context.Background(), "DESCRIBE "+query)
+	rows, err := e.db.QueryContext(cellCtx(), "DESCRIBE "+query)
 	if err != nil {
 		return nil, duckErr(err)
 	}
@@ -128,15 +129,44 @@ func (f *Frame) Err() error {
 }
 
 // Note returns what the source reported with the data, such as how many malformed lines were
-// skipped (empty when there is nothing to report).
-func (f *Frame) Note() string { return f.note }
+// skipped, mapping conflicts of Elasticsearch indices, or what a join moved between engines
+// (empty when there is nothing to report). A frame on another engine reports what its read
+// found once it was read (see Local).
+func (f *Frame) Note() string {
+	if f.lazy() {
+		if l := f.plan.read(); l != nil {
+			return l.note
+		}
+	}
+	return f.note
+}
 
 // SQLText returns the DuckDB query behind the frame (internal column names of case-colliding
 // columns carry a private-use suffix). Useful to see what runs; hunt.DuckSQL accepts such queries.
-func (f *Frame) SQLText() string { return f.sql }
+// A frame on another engine has one only once read (Local); Plan shows what runs where.
+func (f *Frame) SQLText() string {
+	if f.lazy() {
+		if l := f.plan.read(); l != nil {
+			return l.sql
+		}
+		return ""
+	}
+	return f.sql
+}
 
-// Columns returns the frame's column names, in order.
+// Columns returns the frame's column names, in order. A frame on another engine knows them
+// from the source (Elasticsearch's mappings) while its plan runs there; after an operation
+// left to DuckDB they are known once it is read, so Columns reads it.
 func (f *Frame) Columns() []string {
+	if f.lazy() {
+		if f.err != nil {
+			return nil
+		}
+		if f.plan.op == "source" {
+			return f.plan.rel.columns()
+		}
+		return f.Local().Columns()
+	}
 	out := make([]string, len(f.cols))
 	for i, c := range f.cols {
 		out[i] = c.name

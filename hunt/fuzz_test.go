@@ -3,8 +3,11 @@ package hunt
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzTranslate: the Spark SQL translator never panics; what it accepts, DuckDB gets as text.
@@ -39,8 +42,15 @@ func FuzzTranslate(f *testing.F) {
 		}
 		// Every string literal of the input appears in the output as a DuckDB literal.
 		for _, tk := range toks {
-			if tk.kind == tkString && !strings.Contains(out, strings.ReplaceAll(tk.text, "'", "''")) {
-				t.Fatalf("literal %q lost in translation of %q: %q", tk.text, s, out)
+			if tk.kind != tkString {
+				continue
+			}
+			// quoteString writes NUL as chr(0) between the parts, and bytes that are not
+			// UTF-8 as U+FFFD.
+			for _, part := range strings.Split(strings.ToValidUTF8(tk.text, "\uFFFD"), "\x00") {
+				if !strings.Contains(out, strings.ReplaceAll(part, "'", "''")) {
+					t.Fatalf("literal %q lost in translation of %q: %q", tk.text, s, out)
+				}
 			}
 		}
 	})
@@ -73,6 +83,78 @@ func FuzzJSONLine(f *testing.F) {
 		}
 		if err == nil && !json.Valid(out) {
 			t.Fatalf("rewritten line is not JSON: %q -> %q", line, out)
+		}
+	})
+}
+
+// FuzzReadView: keys and values holding any bytes (NUL, quotes, backslashes, bytes that are not
+// UTF-8) never break Read or a view. A line that is valid JSON is read with its key and value
+// exactly as encoding/json decodes them, and Timeline and Histogram grouped by that column
+// draw; a line that is not valid JSON fails Read with an error naming the line, or is skipped
+// and counted under SkipBadLines. Nothing panics.
+func FuzzReadView(f *testing.F) {
+	for _, kv := range [][2]string{
+		{"Image", `C:\\Windows\\evil\u0000.exe`},
+		{"CommandLine", `C:\\Windows\\evil\u0000.exe`},
+		{`a\u0000b`, `evil\u0000.exe`},
+		{`q\"uo'te`, `it's \"quoted\"`},
+		{`back\\slash`, `\\'`},
+		{"\uE001--", "\uE00100"},
+		{"bad\xff", "bad\xfe"},
+		{"ctl\u0001\n", "x\ny"},
+		{"IMAGE", "upper case twin"},
+		{"", ""},
+	} {
+		f.Add(kv[0], kv[1])
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, key, value string) {
+		// The key and value are spliced into the line as they are: the fuzzer writes JSON escapes
+		// (\u0000) or raw bytes.
+		line := `{"ts": "2024-01-01T00:00:00Z", "Image": "x", "` + key + `": "` + value + `"}`
+		p := filepath.Join(dir, "fuzz.jsonl")
+		if err := os.WriteFile(p, []byte(line+"\n"+line+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var ev map[string]any
+		// Valid: UTF-8, JSON, and no duplicate key (the scanner refuses those, unlike encoding/json).
+		valid := utf8.ValidString(line) && json.Unmarshal([]byte(line), &ev) == nil && len(ev) == 3
+		fr := Read(p)
+		if !valid {
+			if err := fr.Err(); err == nil || !strings.Contains(err.Error(), "line 1") {
+				t.Fatalf("invalid line %q: Read gave %v, want an error naming line 1", line, err)
+			}
+			g := Read(p, SkipBadLines())
+			if err := g.Err(); err == nil || !strings.Contains(err.Error(), "no events") {
+				t.Fatalf("invalid line %q under SkipBadLines: %v", line, err)
+			}
+			return
+		}
+		if err := fr.Err(); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		var k string
+		var v any
+		for kk, vv := range ev {
+			if kk != "ts" && kk != "Image" {
+				k, v = kk, vv
+			}
+		}
+		rows, err := fr.Collect()
+		if err != nil {
+			t.Fatalf("line %q: Collect: %v", line, err)
+		}
+		if len(rows) != 2 || rows[0][k] != v {
+			t.Fatalf("line %q: rows %q, want column %q = %q", line, rows, k, v)
+		}
+		if tl := fr.Timeline("ts", k); tl.Error != nil {
+			t.Fatalf("line %q: Timeline by %q: %v", line, k, tl.Error)
+		}
+		if b := fr.Histogram(k); b.Error != nil {
+			t.Fatalf("line %q: Histogram of %q: %v", line, k, b.Error)
+		}
+		if n, err := fr.Where(Col(k).Eq(v)).Count(); err != nil || n != 2 {
+			t.Fatalf("line %q: Where(%q = %q): %d, %v", line, k, v, n, err)
 		}
 	})
 }

@@ -52,8 +52,14 @@ func (f *jfield) child(name string) *jfield {
 	}
 	c := newJField(name)
 	low := strings.ToLower(name)
+	// The key DuckDB reads is also the identifier its column gets (quoted into SQL text): a key
+	// holding NUL is renamed to its encodeIdent form, which displayName turns back into name.
+	if enc := encodeIdent(name); enc != name {
+		c.key = enc
+		f.renamed = true
+	}
 	if n := f.byLower[low]; n > 0 || strings.Contains(name, identMark) {
-		c.key = strings.ReplaceAll(name, identMark, "") + identMark + strconv.Itoa(n)
+		c.key = encodeIdent(strings.ReplaceAll(name, identMark, "")) + identMark + strconv.Itoa(n)
 		f.renamed = true
 	}
 	f.byLower[low]++
@@ -306,7 +312,7 @@ func (s *lineScanner) object(i int, f *jfield, top bool) (int, error) {
 			c.seenAt = obj
 			if c.key != c.name {
 				s.out = append(s.out, b[s.copyd:kstart]...)
-				s.out = strconv.AppendQuote(s.out, c.key)
+				s.out = appendJSONString(s.out, c.key)
 				s.copyd = end
 				s.dirty = true
 			}

@@ -14,6 +14,26 @@ type readConfig struct {
 	skipBad     bool   // skip malformed lines and count them, instead of failing
 	keepStructs bool   // keep nested objects as STRUCT columns instead of dotted columns
 	format      string // force a format: json, csv, parquet ("" = by file name)
+	maxLine     int    // longest line (JSON object) read, in bytes; 0 = DefaultMaxLineBytes
+}
+
+// DefaultMaxLineBytes is the longest line (one JSON object, or one element of a JSON array) Read
+// accepts unless MaxLineBytes says otherwise: 64 MiB, far above any event, and a bound on what a
+// hostile file (a zip member of gigabytes without a newline) can make Read hold in memory.
+const DefaultMaxLineBytes = 64 << 20
+
+// MaxLineBytes sets the longest line (one JSON object, or one element of a JSON array) Read
+// accepts, in bytes; a longer one fails Read with an error naming the file, archive member and
+// line (SkipBadLines does not skip it: the bound protects memory). n < 1 means the default,
+// DefaultMaxLineBytes.
+func MaxLineBytes(n int) ReadOption { return func(c *readConfig) { c.maxLine = n } }
+
+// maxLineBytes returns the line bound in effect.
+func (c readConfig) maxLineBytes() int {
+	if c.maxLine < 1 {
+		return DefaultMaxLineBytes
+	}
+	return c.maxLine
 }
 
 // ReadOption changes how Read reads.
@@ -126,7 +146,10 @@ func (l *jsonLoader) duckType(f *jfield, top bool) string {
 // frame materializes the loaded objects as a table and returns its frame.
 func (l *jsonLoader) frame() (*Frame, error) {
 	defer l.discard()
-	if l.file == nil {
+	if l.rows == 0 && l.skipped > 0 {
+		return nil, errorf("hunt: no events to read: all %d line(s) were malformed and skipped; first: %s", l.skipped, l.firstBad)
+	}
+	if l.file == nil || l.rows == 0 {
 		return nil, errorf("hunt: no events to read")
 	}
 	if err := l.w.Flush(); err != nil {
@@ -160,7 +183,7 @@ func (l *jsonLoader) frame() (*Frame, error) {
 	}
 	q := fmt.Sprintf("CREATE TABLE %s AS SELECT %s FROM read_json(%s, format='newline_delimited', records=true, columns={%s}, maximum_object_size=%d)",
 		table, strings.Join(proj, ", "), quoteString(l.path), strings.Join(spec, ", "), max(l.maxLine+1, 4<<20))
-	if err := exec(context.Background(), q); err != nil {
+	if err := exec(cellCtx(), q); err != nil {
 		return nil, fmt.Errorf("hunt: loading events into DuckDB: %w", err)
 	}
 	f := newFrame(l.e, "SELECT * FROM "+table)

@@ -8,6 +8,6 @@ import (
 // TestMain closes the session database after the tests, which deletes its directory.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	Close()
+	closeSession()
 	os.Exit(code)
 }

@@ -15,12 +15,13 @@ import (
 // DuckDB result column name maps back to its display name without a side table.
 const identMark = "\uE000"
 
-// displayName returns the user-visible name of an internal column identifier.
+// displayName returns the user-visible name of an internal column identifier: the part before
+// identMark, with the bytes encodeIdent escaped restored.
 func displayName(ident string) string {
 	if i := strings.Index(ident, identMark); i >= 0 {
-		return ident[:i]
+		ident = ident[:i]
 	}
-	return ident
+	return decodeIdent(ident)
 }
 
 // cleanMessage removes internal identifier suffixes from a DuckDB error message.
@@ -48,13 +49,14 @@ func newIdentAllocator() *identAllocator { return &identAllocator{used: map[stri
 // reserve marks an existing ident as used.
 func (a *identAllocator) reserve(ident string) { a.used[strings.ToLower(ident)] = true }
 
-// ident returns a fresh identifier for name.
+// ident returns a fresh identifier for name (encoded by encodeIdent, so that any name, even one
+// holding NUL or bytes that are not UTF-8, is a valid DuckDB identifier).
 func (a *identAllocator) ident(name string) string {
-	if !a.used[strings.ToLower(name)] && !strings.Contains(name, identMark) {
-		a.reserve(name)
-		return name
+	if enc := encodeIdent(name); !a.used[strings.ToLower(enc)] && !strings.Contains(name, identMark) {
+		a.reserve(enc)
+		return enc
 	}
-	base := strings.ReplaceAll(name, identMark, "")
+	base := encodeIdent(strings.ReplaceAll(name, identMark, ""))
 	for n := 1; ; n++ {
 		id := base + identMark + strconv.Itoa(n)
 		if !a.used[strings.ToLower(id)] {
@@ -63,12 +65,6 @@ func (a *identAllocator) ident(name string) string {
 		}
 	}
 }
-
-// quoteIdent quotes an identifier for DuckDB.
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-// quoteString quotes a string literal for DuckDB (which keeps backslashes as they are).
-func quoteString(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
 
 // nearNames lists up to five names close to want: same name in another case first, then by edit
 // distance, then by shared prefix.

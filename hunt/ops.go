@@ -1,7 +1,6 @@
 package hunt
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,6 +12,9 @@ import (
 func (f *Frame) Where(cond any) *Frame {
 	if f.err != nil {
 		return f
+	}
+	if f.lazy() {
+		return f.then(&node{op: "filter", args: opArgs{cond: cond}})
 	}
 	e, err := condExpr(cond, "Where")
 	if err != nil {
@@ -117,6 +119,9 @@ func (f *Frame) Select(cols ...any) *Frame {
 	if f.err != nil {
 		return f
 	}
+	if f.lazy() {
+		return f.then(&node{op: "project", args: opArgs{cols: cols}})
+	}
 	es, err := exprsOf("Select", cols)
 	if err != nil {
 		return errFrame(f.eng, err)
@@ -132,6 +137,9 @@ func (f *Frame) Select(cols ...any) *Frame {
 func (f *Frame) Drop(cols ...string) *Frame {
 	if f.err != nil {
 		return f
+	}
+	if f.lazy() {
+		return f.then(&node{op: "drop", args: opArgs{names: cols}})
 	}
 	drop := map[string]bool{}
 	for _, n := range cols {
@@ -158,6 +166,9 @@ func (f *Frame) Rename(old, new string) *Frame {
 	if f.err != nil {
 		return f
 	}
+	if f.lazy() {
+		return f.then(&node{op: "rename", args: opArgs{old: old, name: new}})
+	}
 	c, err := f.resolve(old)
 	if err != nil {
 		return errFrame(f.eng, err)
@@ -181,6 +192,9 @@ func (f *Frame) Rename(old, new string) *Frame {
 func (f *Frame) WithColumn(name string, e any) *Frame {
 	if f.err != nil {
 		return f
+	}
+	if f.lazy() {
+		return f.then(&node{op: "with", args: opArgs{name: name, val: e}})
 	}
 	var ex Expr
 	switch v := e.(type) {
@@ -218,6 +232,9 @@ func (f *Frame) OrderBy(cols ...any) *Frame {
 	}
 	if len(cols) == 0 {
 		return f
+	}
+	if f.lazy() {
+		return f.then(&node{op: "sort", args: opArgs{cols: cols}})
 	}
 	var keys []string
 	for _, it := range cols {
@@ -267,6 +284,9 @@ func (f *Frame) Limit(n int) *Frame {
 	if n < 0 {
 		return errFrame(f.eng, errorf("hunt: Limit(%d): negative", n))
 	}
+	if f.lazy() {
+		return f.then(&node{op: "limit", args: opArgs{n: n}})
+	}
 	return f.derive("SELECT * FROM " + f.from() + " LIMIT " + strconv.Itoa(n))
 }
 
@@ -278,6 +298,9 @@ func (f *Frame) Head(n int) *Frame { return f.Limit(n) }
 func (f *Frame) Distinct() *Frame {
 	if f.err != nil {
 		return f
+	}
+	if f.lazy() {
+		return f.then(&node{op: "distinct"})
 	}
 	return f.derive("SELECT DISTINCT * FROM " + f.from())
 }
@@ -291,6 +314,9 @@ func (f *Frame) Sample(fraction float64, seed ...int64) *Frame {
 	if !(fraction >= 0 && fraction <= 1) {
 		return errFrame(f.eng, errorf("hunt: Sample(%v): fraction must be between 0 and 1", fraction))
 	}
+	if f.lazy() {
+		return f.then(&node{op: "sample", args: opArgs{frac: fraction, seed: seed}})
+	}
 	q := fmt.Sprintf("SELECT * FROM %s USING SAMPLE %s%% (bernoulli", f.from(), strconv.FormatFloat(fraction*100, 'f', -1, 64))
 	if len(seed) > 0 {
 		q += fmt.Sprintf(", %d", seed[0])
@@ -303,6 +329,17 @@ func (f *Frame) Sample(fraction float64, seed ...int64) *Frame {
 func (f *Frame) Union(others ...*Frame) *Frame {
 	if f.err != nil {
 		return f
+	}
+	for _, o := range others {
+		if o == nil {
+			return errFrame(f.eng, errorf("hunt: Union: nil frame"))
+		}
+		if o.lazy() {
+			return f.then(&node{op: "union", in: others})
+		}
+	}
+	if f.lazy() {
+		return f.then(&node{op: "union", in: others})
 	}
 	parts := []string{"SELECT * FROM " + f.from()}
 	for _, o := range others {
@@ -346,6 +383,9 @@ func (f *Frame) Describe() *Frame {
 	if f.err != nil {
 		return f
 	}
+	if f.lazy() {
+		return f.then(&node{op: "describe"})
+	}
 	return f.derive(`SELECT split_part(column_name, '` + identMark + `', 1) AS column_name, * EXCLUDE (column_name) FROM (SUMMARIZE ` + f.sql + `)`)
 }
 
@@ -375,6 +415,9 @@ func (g *Grouped) Agg(aggs ...Expr) *Frame {
 	}
 	if len(aggs) == 0 {
 		aggs = []Expr{Count()}
+	}
+	if f.lazy() {
+		return f.then(&node{op: "aggregate", args: opArgs{keys: g.keys, aggs: aggs}})
 	}
 	s := frameScope(f)
 	keys, err := f.outCols(s, g.keys)
@@ -414,6 +457,11 @@ func (f *Frame) Join(other *Frame, on any, how string) *Frame {
 	}
 	if other.err != nil {
 		return other
+	}
+	if f.lazy() || other.lazy() {
+		// One side is on another engine: it is read into DuckDB (its pushed-down part
+		// running there) and joined here; the result's Note says how many rows moved.
+		return f.then(&node{op: "join", in: []*Frame{other}, args: opArgs{on: on, how: how}})
 	}
 	kind, ok := map[string]string{"": "INNER", "inner": "INNER", "left": "LEFT", "left_outer": "LEFT", "leftouter": "LEFT",
 		"right": "RIGHT", "right_outer": "RIGHT", "rightouter": "RIGHT", "full": "FULL", "outer": "FULL", "full_outer": "FULL", "fullouter": "FULL",
@@ -497,8 +545,11 @@ func (f *Frame) Cache() *Frame {
 	if f.err != nil {
 		return f
 	}
+	if f.lazy() {
+		return f.Local().Cache()
+	}
 	table := f.eng.tableName("cache")
-	if err := f.eng.exec(context.Background(), "CREATE TABLE "+quoteIdent(table)+" AS "+f.sql); err != nil {
+	if err := f.eng.exec(cellCtx(), "CREATE TABLE "+quoteIdent(table)+" AS "+f.sql); err != nil {
 		return errFrame(f.eng, fmt.Errorf("hunt: Cache: %w", err))
 	}
 	g := newFrame(f.eng, "SELECT * FROM "+quoteIdent(table))

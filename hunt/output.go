@@ -13,10 +13,14 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 )
 
-// query runs a DuckDB query (built on f.sql) and returns its rows.
+// query runs a DuckDB query (built on f.sql) and returns its rows. A query asked for under
+// context.Background() runs under the running cell's context, so that an interrupt stops it.
 func (f *Frame) query(ctx context.Context, q string) (*sql.Rows, error) {
 	if f.err != nil {
 		return nil, f.err
+	}
+	if ctx == context.Background() {
+		ctx = cellCtx()
 	}
 	rows, err := f.eng.db.QueryContext(ctx, q)
 	if err != nil {
@@ -33,8 +37,15 @@ func (f *Frame) Count() (int64, error) {
 	if f.err != nil {
 		return 0, f.err
 	}
+	if f.lazy() {
+		if f.plan.op == "source" {
+			// The engine counts (an Elasticsearch _count): nothing is read.
+			return f.plan.rel.count(cellCtx())
+		}
+		return f.Local().Count()
+	}
 	var n int64
-	if err := f.eng.db.QueryRowContext(context.Background(), "SELECT count(*) FROM "+f.from()).Scan(&n); err != nil {
+	if err := f.eng.db.QueryRowContext(cellCtx(), "SELECT count(*) FROM "+f.from()).Scan(&n); err != nil {
 		return 0, duckErr(err)
 	}
 	return n, nil
@@ -59,13 +70,17 @@ func (s Schema) String() string {
 	return b.String()
 }
 
-// Schema returns the frame's columns and their types (known without running the frame).
+// Schema returns the frame's columns and their types (known without running a DuckDB frame;
+// a frame on another engine is read first, since its types are those of the read).
 func (f *Frame) Schema() (Schema, error) {
 	if f == nil {
 		return nil, errorf("hunt: nil frame")
 	}
 	if f.err != nil {
 		return nil, f.err
+	}
+	if f.lazy() {
+		return f.Local().Schema()
 	}
 	s := make(Schema, len(f.cols))
 	for i, c := range f.cols {
@@ -77,6 +92,7 @@ func (f *Frame) Schema() (Schema, error) {
 // RowIter iterates over a frame's rows: for it.Next() { it.Row() }; then check it.Err() and
 // Close it (Close is safe to call twice; Next returning false closes it).
 type RowIter struct {
+	f     *Frame // keeps the tables the query reads while it runs
 	rows  *sql.Rows
 	names []string
 	vals  []any
@@ -86,11 +102,14 @@ type RowIter struct {
 
 // Rows runs the frame and returns an iterator over its rows, streaming them from DuckDB.
 func (f *Frame) Rows() (*RowIter, error) {
-	rows, err := f.query(context.Background(), "SELECT * FROM "+f.from())
+	if f.lazy() && f.err == nil {
+		return f.Local().Rows()
+	}
+	rows, err := f.query(cellCtx(), "SELECT * FROM "+f.from())
 	if err != nil {
 		return nil, err
 	}
-	it := &RowIter{rows: rows, names: f.Columns()}
+	it := &RowIter{f: f, rows: rows, names: f.Columns()}
 	it.vals = make([]any, len(it.names))
 	it.ptrs = make([]any, len(it.names))
 	for i := range it.vals {
@@ -218,11 +237,14 @@ func (f *Frame) Column(name string) (any, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
+	if f.lazy() {
+		return f.Local().Column(name)
+	}
 	c, err := f.resolve(name)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := f.query(context.Background(), "SELECT "+quoteIdent(c.ident)+" FROM "+f.from())
+	rows, err := f.query(cellCtx(), "SELECT "+quoteIdent(c.ident)+" FROM "+f.from())
 	if err != nil {
 		return nil, err
 	}
@@ -322,6 +344,9 @@ func (f *Frame) Strings(name string) ([]string, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
+	if f.lazy() {
+		return f.Local().Strings(name)
+	}
 	c, err := f.resolve(name)
 	if err != nil {
 		return nil, err
@@ -363,13 +388,16 @@ func (f *Frame) copyTo(path, opts string) error {
 	if path == "" {
 		return errorf("hunt: empty output path")
 	}
+	if f.lazy() {
+		return f.Local().copyTo(path, opts)
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if _, err := os.Stat(dir); err != nil {
 			return &Error{Msg: fmt.Sprintf("hunt: writing %s: %v", path, err), Err: err}
 		}
 	}
 	q := "COPY (" + f.outputSelect() + ") TO " + quoteString(path) + " (" + opts + ")"
-	if err := f.eng.exec(context.Background(), q); err != nil {
+	if err := f.eng.exec(cellCtx(), q); err != nil {
 		return fmt.Errorf("hunt: writing %s: %w", path, err)
 	}
 	return nil

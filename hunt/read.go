@@ -249,8 +249,12 @@ func (l *jsonLoader) addStream(r io.Reader, origin string) error {
 	}
 	var line []byte
 	lineNo := 0
+	limit := l.cfg.maxLineBytes()
 	for {
 		chunk, err := br.ReadSlice('\n')
+		if len(line)+len(chunk) > limit+2 { // +2: the line's own \r\n
+			return tooLong(origin, "line", lineNo+1, limit)
+		}
 		if err == bufio.ErrBufferFull {
 			line = append(line, chunk...)
 			continue
@@ -280,15 +284,21 @@ func (l *jsonLoader) addStream(r io.Reader, origin string) error {
 
 // addArray reads one JSON array of objects.
 func (l *jsonLoader) addArray(r io.Reader, origin string) error {
-	dec := json.NewDecoder(r)
+	br := &boundedReader{r: r, limit: int64(l.cfg.maxLineBytes())}
+	dec := json.NewDecoder(br)
+	br.dec = dec
 	dec.UseNumber()
 	if _, err := dec.Token(); err != nil {
 		return errorf("hunt.Read: %s: %v", origin, err)
 	}
 	var buf bytes.Buffer
+	n := 0
 	for i := 1; dec.More(); i++ {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
+			if errors.Is(err, errTooLong) {
+				return tooLong(origin, "element", i, l.cfg.maxLineBytes())
+			}
 			var se *json.SyntaxError
 			if errors.As(err, &se) {
 				return errorf("hunt.Read: %s: element %d: malformed JSON at byte %d: %v", origin, i, se.Offset, err)
@@ -302,6 +312,41 @@ func (l *jsonLoader) addArray(r io.Reader, origin string) error {
 		if err := l.addLine(buf.Bytes(), origin+" element "+strconv.Itoa(i)); err != nil {
 			return err
 		}
+		n = i
+	}
+	// More stops at ']' and at any read error: the closing bracket tells them apart.
+	if _, err := dec.Token(); err != nil {
+		if errors.Is(err, errTooLong) {
+			return tooLong(origin, "element", n+1, l.cfg.maxLineBytes())
+		}
+		return errorf("hunt.Read: %s: after element %d: %v", origin, n, err)
 	}
 	return nil
+}
+
+// errTooLong is boundedReader's error for an element longer than the limit.
+var errTooLong = errors.New("element too long")
+
+// tooLong is the error for a line (or array element) longer than the MaxLineBytes limit.
+func tooLong(origin, what string, n, limit int) error {
+	return errorf("hunt.Read: %s %s %d: longer than %d bytes, the limit (hunt.MaxLineBytes(n) raises it)", origin, what, n, limit)
+}
+
+// boundedReader feeds a json.Decoder and fails once the decoder holds more than limit bytes it
+// has not yet consumed, so that one huge array element cannot grow the decoder's buffer without
+// bound.
+type boundedReader struct {
+	r     io.Reader
+	dec   *json.Decoder
+	read  int64
+	limit int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.read-b.dec.InputOffset() > b.limit {
+		return 0, errTooLong
+	}
+	n, err := b.r.Read(p)
+	b.read += int64(n)
+	return n, err
 }

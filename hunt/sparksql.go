@@ -19,6 +19,9 @@ import (
 //   - a string column compared with a number literal is cast as Spark casts it (spark_long /
 //     spark_double: NULL, not an error, when the string is not a number), and a string literal
 //     compared with a numeric column likewise;
+//   - reverse, size, cardinality, concat and concat_ws take their list or string form from their
+//     arguments (sparksql_arrays.go); concat is NULL when an argument is (Spark's, not DuckDB's);
+//   - a LIKE pattern literal whose backslash escape Spark rejects gives Spark's error;
 //   - == -> =, <=> -> IS NOT DISTINCT FROM, number suffixes 10L / 1.5D dropped, STRING/LONG types;
 //   - registered frames are prepended as WITH common table expressions.
 
@@ -28,6 +31,9 @@ CREATE OR REPLACE MACRO spark_long(s) AS CASE WHEN regexp_full_match(trim(CAST(s
   THEN TRY_CAST(CASE WHEN split_part(trim(CAST(s AS VARCHAR)), '.', 1) IN ('', '+', '-') THEN '0' ELSE split_part(trim(CAST(s AS VARCHAR)), '.', 1) END AS BIGINT) END;
 CREATE OR REPLACE MACRO spark_double(s) AS CASE WHEN regexp_full_match(trim(CAST(s AS VARCHAR)), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(Infinity|NaN)')
   THEN TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE) END;
+CREATE OR REPLACE MACRO spark_collect_list(x) AS list(x) FILTER (WHERE x IS NOT NULL);
+CREATE OR REPLACE MACRO spark_collect_set(x) AS list(DISTINCT x) FILTER (WHERE x IS NOT NULL);
+CREATE OR REPLACE MACRO spark_unix_timestamp(s) AS CAST(floor(epoch(TRY_CAST(s AS TIMESTAMP))) AS BIGINT);
 `
 
 type tokKind int
@@ -49,14 +55,28 @@ type token struct {
 	pos  int // byte offset in the source
 }
 
-// SQLError is a Spark SQL text the translator cannot read; Pos is the byte offset.
+// SQLError is a Spark SQL text the translator cannot read; Pos is the byte offset in the query,
+// Line and Column (1-based, in characters) the same position as the user sees it, and Source the
+// query's line there with a caret under the position (empty when unknown).
 type SQLError struct {
-	Pos int
-	Msg string
+	Pos    int
+	Msg    string
+	Line   int
+	Column int
+	Source string
 }
 
-// Error returns the message with the offset.
-func (e *SQLError) Error() string { return fmt.Sprintf("hunt: SQL at offset %d: %s", e.Pos, e.Msg) }
+// Error returns the message with the line and column, and the line of the query it is on.
+func (e *SQLError) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("hunt: SQL at offset %d: %s", e.Pos, e.Msg)
+	}
+	msg := fmt.Sprintf("hunt: SQL line %d, column %d: %s", e.Line, e.Column, e.Msg)
+	if e.Source != "" {
+		msg += "\n\n" + e.Source
+	}
+	return msg
+}
 
 // tokenize splits Spark SQL into tokens, decoding string literals with Spark's escape rules.
 func tokenize(src string) ([]token, error) {
@@ -79,14 +99,14 @@ func tokenize(src string) ([]token, error) {
 		case c == '/' && i+1 < len(src) && src[i+1] == '*':
 			end := strings.Index(src[i+2:], "*/")
 			if end < 0 {
-				return nil, &SQLError{start, "unterminated /* comment"}
+				return nil, &SQLError{Pos: start, Msg: "unterminated /* comment"}
 			}
 			i += end + 4
 			out = append(out, token{tkComment, src[start:i], start})
 		case c == '\'' || c == '"':
 			s, n, err := readSparkString(src[i:])
 			if err != nil {
-				return nil, &SQLError{start, err.Error()}
+				return nil, &SQLError{Pos: start, Msg: err.Error()}
 			}
 			i += n
 			out = append(out, token{tkString, s, start})
@@ -95,7 +115,7 @@ func tokenize(src string) ([]token, error) {
 			i++
 			for {
 				if i >= len(src) {
-					return nil, &SQLError{start, "unterminated `identifier`"}
+					return nil, &SQLError{Pos: start, Msg: "unterminated `identifier`"}
 				}
 				if src[i] == '`' {
 					if i+1 < len(src) && src[i+1] == '`' {
@@ -270,6 +290,7 @@ type colInfo struct {
 type translator struct {
 	cols   map[string]colInfo // display name -> info
 	tables map[string]string  // lower-cased registered name -> name
+	spans  []span             // where the output tokens of the last translate came from
 }
 
 func (t *translator) addFrame(f *Frame) {
@@ -292,6 +313,7 @@ type outTok struct {
 	typ  string // column type for a column reference
 	col  bool   // a column reference (possibly the last part of a qualified one)
 	qual bool   // a qualifier (followed by '.')
+	src  int    // byte offset in the Spark SQL of the token it came from
 }
 
 func significant(toks []token, i int) int {
@@ -306,7 +328,8 @@ var sparkTypes = map[string]string{"STRING": "VARCHAR", "LONG": "BIGINT", "INT":
 // translate turns Spark SQL tokens into DuckDB SQL text.
 func (t *translator) translate(toks []token) (string, error) {
 	var out []outTok
-	emit := func(o outTok) { out = append(out, o) }
+	srcPos := 0
+	emit := func(o outTok) { o.src = srcPos; out = append(out, o) }
 	lastSig := func() int {
 		for j := len(out) - 1; j >= 0; j-- {
 			if out[j].kind != tkSpace && out[j].kind != tkComment {
@@ -317,15 +340,19 @@ func (t *translator) translate(toks []token) (string, error) {
 	}
 	for i := 0; i < len(toks); i++ {
 		tk := toks[i]
+		srcPos = tk.pos
 		switch tk.kind {
 		case tkSpace, tkComment:
 			emit(outTok{text: tk.text, kind: tk.kind})
 		case tkString:
 			emit(outTok{text: quoteString(tk.text), kind: tkString, typ: "VARCHAR"})
-			// LIKE 'p' -> LIKE 'p' ESCAPE '\'
+			// LIKE 'p' -> LIKE 'p' ESCAPE '\', and Spark's error for an escape it rejects
 			if p := lastSigBefore(out); p >= 0 && isLikeKw(out[p].text) {
 				n := significant(toks, i+1)
 				if n >= len(toks) || !strings.EqualFold(toks[n].text, "ESCAPE") {
+					if msg := likeEscapeError(tk.text); msg != "" {
+						return "", &SQLError{Pos: tk.pos, Msg: msg}
+					}
 					emit(outTok{text: ` ESCAPE '\'`, kind: tkOp})
 				}
 			}
@@ -343,10 +370,8 @@ func (t *translator) translate(toks []token) (string, error) {
 				up := strings.ToUpper(tk.text)
 				if nextText == "(" && !afterDot {
 					if strings.EqualFold(tk.text, "collect_set") {
-						// collect_set(x) -> list(DISTINCT x)
-						emit(outTok{text: "list", kind: tkIdent})
-						i = next
-						emit(outTok{text: "(DISTINCT ", kind: tkOp})
+						// collect_set(x) -> spark_collect_set(x): distinct values, NULLs left out
+						emit(outTok{text: "spark_collect_set", kind: tkIdent})
 						continue
 					}
 					emit(outTok{text: sparkFunc(tk.text), kind: tkIdent})
@@ -356,7 +381,7 @@ func (t *translator) translate(toks []token) (string, error) {
 					emit(outTok{text: "SIMILAR TO", kind: tkIdent})
 					n := significant(toks, i+1)
 					if n >= len(toks) || toks[n].kind != tkString {
-						return "", &SQLError{tk.pos, tk.text + " needs a string literal pattern here (use regexp_matches(x, pattern) otherwise)"}
+						return "", &SQLError{Pos: tk.pos, Msg: tk.text + " needs a string literal pattern here (use regexp_matches(x, pattern) otherwise)"}
 					}
 					continue
 				}
@@ -427,19 +452,22 @@ func (t *translator) translate(toks []token) (string, error) {
 			case ";":
 				n := significant(toks, i+1)
 				if n < len(toks) {
-					return "", &SQLError{tk.pos, "one statement at a time, please (found ';' before more SQL)"}
+					return "", &SQLError{Pos: tk.pos, Msg: "one statement at a time, please (found ';' before more SQL)"}
 				}
 			default:
 				emit(outTok{text: tk.text, kind: tkOp})
 			}
 		}
 	}
+	rewriteArrayFuncs(out)
 	coerceComparisons(out)
 	coerceInLists(out)
 	shiftSubscripts(out)
 	wrapRLike(out)
 	var b strings.Builder
+	t.spans = t.spans[:0]
 	for _, o := range out {
+		t.spans = append(t.spans, span{out: b.Len(), src: o.src})
 		b.WriteString(o.text)
 	}
 	return b.String(), nil
@@ -467,15 +495,13 @@ func numberType(s string) string {
 func sparkFunc(name string) string {
 	switch strings.ToLower(name) {
 	case "collect_list":
-		return "list"
-	case "size":
-		return "len"
+		return "spark_collect_list"
 	case "nvl":
 		return "coalesce"
 	case "rlike":
 		return "regexp_matches"
 	case "unix_timestamp":
-		return "epoch"
+		return "spark_unix_timestamp"
 	case "split":
 		return "regexp_split_to_array" // Spark's split takes a regular expression
 	}

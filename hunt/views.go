@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,6 +74,9 @@ func (f *Frame) Timeline(timeCol, by string) *Timeline {
 		t.Error = err
 		return t
 	}
+	if f.lazy() {
+		return f.lazyTimeline(timeCol, by)
+	}
 	tc, err := f.resolve(timeCol)
 	if err != nil {
 		t.Error = err
@@ -91,6 +95,13 @@ func (f *Frame) Timeline(timeCol, by string) *Timeline {
 	base := "SELECT " + timeExpr(tc) + " AS ts, " + lane + " AS lane, " + raw + " AS raw FROM " + f.from()
 	if err := f.fillTimeline(viewCtx(), t, base); err != nil {
 		t.Error = fmt.Errorf("hunt: timeline of %q: %w", timeCol, err)
+		return t
+	}
+	if by != "" {
+		bc, _ := f.resolve(by)
+		if err := f.nameEventLanes(viewCtx(), t, bc); err != nil {
+			t.Error = fmt.Errorf("hunt: timeline of %q: naming the events: %w", timeCol, err)
+		}
 	}
 	return t
 }
@@ -142,20 +153,21 @@ func (f *Frame) fillTimeline(ctx context.Context, t *view.Timeline, base string)
 		// More values than lanes: the last one goes to "other" with all the rest.
 		names = names[:TimelineLanes]
 	}
+	// The lane values are event data: they are bound as parameters, never written into the SQL.
 	values := make([]string, len(names))
+	args := make([]any, len(names))
 	for i, n := range names {
-		lit := "NULL"
+		values[i] = fmt.Sprintf("(%d, CAST(? AS VARCHAR))", i+1)
 		if n.Valid {
-			lit = quoteString(n.String)
+			args[i] = n.String
 		}
-		values[i] = fmt.Sprintf("(%d, %s)", i+1, lit)
 	}
 	stepUS := t.Step.Microseconds()
 	startUS := t.Start.UnixMicro()
 	q = fmt.Sprintf(`SELECT coalesce(k.r, 0) AS r, CAST(floor((epoch_us(b.ts) - %d) / %d) AS BIGINT) AS bucket, count(*) AS n
 FROM (%s) AS b LEFT JOIN (VALUES %s) AS k(r, lane) ON b.lane IS NOT DISTINCT FROM k.lane
 WHERE b.ts IS NOT NULL GROUP BY ALL`, startUS, stepUS, base, strings.Join(values, ", "))
-	rows, err = db.QueryContext(ctx, q)
+	rows, err = db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return duckErr(err)
 	}
@@ -210,6 +222,9 @@ func (f *Frame) Bar() *Bars {
 	if err := f.Err(); err != nil {
 		b.Error = err
 		return b
+	}
+	if f.lazy() {
+		return f.Local().Bar()
 	}
 	vi := -1
 	for i := len(f.cols) - 1; i >= 0; i-- {
@@ -277,6 +292,7 @@ func (f *Frame) Bar() *Bars {
 		b.Error = duckErr(err)
 	}
 	b.Order = barOrder(b.Bars)
+	b.Note = f.note
 	if b.Order == "least frequent first" && f.isValueCounts() {
 		b.Title = "rare values of " + b.Label + ": " + b.Value + ", least first"
 	}
@@ -318,13 +334,35 @@ func labelsNull(labels []string) []string {
 
 // RareValues counts the rows per value of col, least frequent first (ties by value): the
 // stack counting hunters do to find the odd one out. Columns col and "count", as ValueCounts;
-// f.RareValues("Image").Bar() draws it.
-func (f *Frame) RareValues(col string) *Frame {
+// f.RareValues("Image").Bar() draws it. Rows whose value is NULL are left out (the frame's note
+// says so), since a missing field is rarely the odd one out; RareValues(col, hunt.WithNull())
+// counts them too.
+func (f *Frame) RareValues(col string, opts ...ValueOption) *Frame {
 	if f.err != nil {
 		return f
 	}
-	return f.GroupBy(col).Agg(Count()).OrderBy(Col("count").Asc(), Col(col))
+	var o ValueOption
+	for _, x := range opts {
+		o.null = o.null || x.null
+	}
+	g := f.GroupBy(col).Agg(Count())
+	if g.err != nil || o.null {
+		return g.OrderBy(Col("count").Asc(), Col(col))
+	}
+	g = g.Where(Col(col).IsNotNull()).OrderBy(Col("count").Asc(), Col(col))
+	if g.err == nil {
+		h := *g
+		h.note = strings.TrimPrefix(g.note+"; NULL values of "+strconv.Quote(col)+" left out (RareValues(col, hunt.WithNull()) counts them)", "; ")
+		g = &h
+	}
+	return g
 }
+
+// ValueOption changes what RareValues counts.
+type ValueOption struct{ null bool }
+
+// WithNull makes RareValues count the rows whose value is NULL too.
+func WithNull() ValueOption { return ValueOption{null: true} }
 
 // Histogram draws how the values of col are distributed, as horizontal bars with counts. A
 // numeric column is cut into about 20 bins of a round width (NULLs counted in the caption); any
@@ -335,6 +373,9 @@ func (f *Frame) Histogram(col string) *Bars {
 	if err := f.Err(); err != nil {
 		b.Error = err
 		return b
+	}
+	if f.lazy() {
+		return f.lazyHistogram(col)
 	}
 	c, err := f.resolve(col)
 	if err != nil {
@@ -372,8 +413,9 @@ func (f *Frame) Histogram(col string) *Bars {
 	width, start := binWidth(lo.Float64, hi.Float64, 20, integer)
 	bins := int(math.Floor((hi.Float64-start)/width)) + 1
 	b.Rows = int64(bins)
-	q := fmt.Sprintf("SELECT CAST(floor((%s - %v) / %v) AS BIGINT) AS k, count(*) FROM %s WHERE %s IS NOT NULL GROUP BY k", x, start, width, f.from(), x)
-	rows, err := db.QueryContext(ctx, q)
+	// start and width come from the data: bound as parameters.
+	q := fmt.Sprintf("SELECT CAST(floor((%s - CAST($1 AS DOUBLE)) / CAST($2 AS DOUBLE)) AS BIGINT) AS k, count(*) FROM %s WHERE %s IS NOT NULL GROUP BY k", x, f.from(), x)
+	rows, err := db.QueryContext(ctx, q, start, width)
 	if err != nil {
 		b.Error = duckErr(err)
 		return b

@@ -11,39 +11,38 @@ import (
 	"github.com/gohunt/gohunt/hunt/view"
 )
 
-// Timeline is Frame.Timeline for Elasticsearch. When every operation so far runs in
+// lazyTimeline is Timeline for a frame on another engine. When the whole plan runs in
 // Elasticsearch, timeCol is a date field and by a field with exact values (keyword, number,
 // boolean), the counting runs there: min/max and a date_histogram per lane (a terms
 // aggregation of the TimelineLanes most frequent values, the rest counted as "other"), so
 // nothing but the counts leaves the cluster. Otherwise the frame is read (only the two columns
 // when possible) and counted in DuckDB. The caption says which happened.
-func (f *ESFrame) Timeline(timeCol, by string) *Timeline {
-	if f.err != nil {
-		return &view.Timeline{TimeColumn: timeCol, By: by, Error: f.err}
+func (f *Frame) lazyTimeline(timeCol, by string) *Timeline {
+	es, ok := f.plan.rel.(*esRel)
+	if f.plan.op != "source" || !ok {
+		t := f.Local().Timeline(timeCol, by)
+		t.Source = "DuckDB after reading from " + f.plan.engine()
+		return t
 	}
-	tf, okT := f.field(timeCol)
+	tf, okT := es.field(timeCol)
 	okT = okT && (tf.Type == "date" || tf.Type == "date_nanos")
 	var bf elastic.Field
 	okB := true
 	if by != "" {
-		bf, okB = f.exactField(by)
+		bf, okB = es.exactField(by)
 	}
-	if !f.pushable() || f.limit >= 0 || !okT || !okB {
-		g := f
-		if f.pushable() {
-			cols := []any{timeCol}
-			if by != "" && by != timeCol {
-				cols = append(cols, by)
-			}
-			g = f.Select(cols...)
+	if es.group != nil || es.limit >= 0 || !okT || !okB {
+		cols := []any{timeCol}
+		if by != "" && by != timeCol {
+			cols = append(cols, by)
 		}
-		t := g.Frame().Timeline(timeCol, by)
+		t := f.Select(cols...).Local().Timeline(timeCol, by)
 		t.Source = "DuckDB after reading from Elasticsearch"
 		return t
 	}
 	t := &view.Timeline{TimeColumn: timeCol, By: by, Source: "Elasticsearch date_histogram"}
-	if err := f.esTimeline(t, tf, bf); err != nil {
-		t.Error = fmt.Errorf("hunt: timeline of %q in %s: %w", timeCol, f.pattern, err)
+	if err := es.esTimeline(t, tf, bf); err != nil {
+		t.Error = fmt.Errorf("hunt: timeline of %q in %s: %w", timeCol, es.pattern, err)
 	}
 	return t
 }
@@ -67,7 +66,7 @@ type esHistogram struct {
 	} `json:"buckets"`
 }
 
-func (f *ESFrame) esSearch(body map[string]any, extra ...map[string]any) (*esSearchResult, error) {
+func (f *esRel) esSearch(body map[string]any, extra ...map[string]any) (*esSearchResult, error) {
 	var clauses []any
 	if q := f.query(); q != nil {
 		clauses = append(clauses, q)
@@ -93,7 +92,7 @@ func (f *ESFrame) esSearch(body map[string]any, extra ...map[string]any) (*esSea
 }
 
 // esTimeline fills t from two searches: the time range and count, then the histograms.
-func (f *ESFrame) esTimeline(t *view.Timeline, tf, bf elastic.Field) error {
+func (f *esRel) esTimeline(t *view.Timeline, tf, bf elastic.Field) error {
 	r, err := f.esSearch(map[string]any{
 		"size": 0, "track_total_hits": true,
 		"aggs": map[string]any{
@@ -238,35 +237,28 @@ func (f *ESFrame) esTimeline(t *view.Timeline, tf, bf elastic.Field) error {
 	return nil
 }
 
-// Bar is Frame.Bar over the frame's result (f.ValueCounts(col).Bar() counts in Elasticsearch).
-func (f *ESFrame) Bar() *Bars { return f.Frame().Bar() }
-
-// RareValues is Frame.RareValues: the counting runs in Elasticsearch (as ValueCounts), the
-// ordering, least frequent first, locally.
-func (f *ESFrame) RareValues(col string) *ESFrame {
-	return f.ValueCounts(col).OrderBy(Col("count").Asc(), Col(col))
-}
-
-// Histogram is Frame.Histogram, reading only col from Elasticsearch when it can.
-func (f *ESFrame) Histogram(col string) *Bars {
+// lazyHistogram is Histogram for a frame on another engine, reading only col when the whole
+// plan runs there.
+func (f *Frame) lazyHistogram(col string) *Bars {
 	g := f
-	if f.pushable() {
+	if f.Pushed() {
 		g = f.Select(col)
 	}
-	return g.Frame().Histogram(col)
+	return g.Local().Histogram(col)
 }
 
-// ProcessTree is Frame.ProcessTree, reading only the process creation events (EventID 1 and
-// 4688) from Elasticsearch when the frame has an EventID field it can filter on.
-func (f *ESFrame) ProcessTree() *ProcessTree {
+// lazyProcessTree is ProcessTree for a frame on another engine, reading only the process
+// creation events (EventID 1 and 4688) when the whole plan runs there and the frame has an
+// EventID field the engine can filter on.
+func (f *Frame) lazyProcessTree() *ProcessTree {
 	g := f
-	if f.pushable() {
+	if es, ok := f.plan.rel.(*esRel); ok && f.Pushed() {
 		for _, id := range []string{"EventID", "event_id"} {
-			if _, ok := f.field(id); ok {
+			if _, ok := es.field(id); ok {
 				g = f.Where(Col(id).In(1, 4688))
 				break
 			}
 		}
 	}
-	return g.Frame().ProcessTree()
+	return g.Local().ProcessTree()
 }

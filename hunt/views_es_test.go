@@ -79,7 +79,7 @@ func TestESViews(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := es.Index(index)
-	local := f.Frame()
+	local := f.Local()
 	for _, by := range []string{"Hostname", "EventID", ""} {
 		remote := f.Timeline("@timestamp", by)
 		if err := remote.Err(); err != nil {
@@ -101,7 +101,7 @@ func TestESViews(t *testing.T) {
 	if b := f.ValueCounts("EventID").Bar(); b.Err() != nil || len(b.Bars) != 5 || b.Bars[0].Label != "10" {
 		t.Errorf("ValueCounts bar: %v %+v", b.Err(), b.Bars)
 	}
-	if b := f.RareValues("EventID").Frame().Bar(); b.Err() != nil || b.Order != "least frequent first" {
+	if b := f.RareValues("EventID").Local().Bar(); b.Err() != nil || b.Order != "least frequent first" {
 		t.Errorf("RareValues bar: %v %q", b.Err(), b.Order)
 	}
 	// (The loader gives identical documents one id, so the index holds fewer than 3000.)

@@ -35,6 +35,9 @@ func (f *Frame) ProcessTree() *ProcessTree {
 	if err := f.Err(); err != nil {
 		return fail(err)
 	}
+	if f.lazy() {
+		return f.lazyProcessTree()
+	}
 	eid, ok := f.pick("EventID", "event_id")
 	if !ok {
 		return fail(errorf("hunt: ProcessTree needs an EventID (or event_id) column to find Sysmon 1 and Security 4688 events; the frame has %s", strings.Join(quoteAll(f.Columns()), ", ")))

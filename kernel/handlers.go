@@ -2,12 +2,14 @@ package kernel
 
 import (
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gohunt/gohunt/kernel/ipc"
+	"github.com/gohunt/gohunt/messaging"
 )
 
 // Version is the gohunt kernel's implementation version, reported in kernel_info_reply.
@@ -66,17 +68,39 @@ type completeRequest struct {
 	DetailLevel int    `json:"detail_level"`
 }
 
-// cursor returns the cursor position in code points, defaulting to the end of the code.
+// maxCompleteCode is the longest code complete, inspect and is_complete accept, in bytes
+// (a cell is sent whole on every Tab; no real cell comes near it).
+const maxCompleteCode = 4 << 20
+
+// cursor returns the cursor position in code points, defaulting to the end of the code and
+// clamped to it, so the worker never sees a position outside the code.
 func (c completeRequest) cursor() int {
+	n := utf8.RuneCountInString(c.Code)
 	if c.CursorPos == nil {
-		return utf8.RuneCountInString(c.Code)
+		return n
 	}
-	return *c.CursorPos
+	return min(max(*c.CursorPos, 0), n)
+}
+
+// decodeCompleteRequest decodes the content of complete, inspect and is_complete requests,
+// refusing code above maxCompleteCode.
+func decodeCompleteRequest(m *messaging.Message) (completeRequest, error) {
+	var c completeRequest
+	if err := m.DecodeContent(&c); err != nil {
+		return c, fmt.Errorf("%s content: %w", m.Header.MsgType, err)
+	}
+	if len(c.Code) > maxCompleteCode {
+		return c, fmt.Errorf("%s: field code: %d bytes, above the limit of %d", m.Header.MsgType, len(c.Code), maxCompleteCode)
+	}
+	return c, nil
 }
 
 func (k *Kernel) complete(r *request) {
-	var c completeRequest
-	r.msg.DecodeContent(&c)
+	c, err := decodeCompleteRequest(r.msg)
+	if err != nil {
+		k.replyError(r, "complete_reply", err)
+		return
+	}
 	pos := c.cursor()
 	content, err := k.callWorker(ipc.Request{Op: ipc.OpComplete, Code: c.Code, CursorPos: pos})
 	if err != nil {
@@ -89,8 +113,11 @@ func (k *Kernel) complete(r *request) {
 }
 
 func (k *Kernel) inspect(r *request) {
-	var c completeRequest
-	r.msg.DecodeContent(&c)
+	c, err := decodeCompleteRequest(r.msg)
+	if err != nil {
+		k.replyError(r, "inspect_reply", err)
+		return
+	}
 	content, err := k.callWorker(ipc.Request{Op: ipc.OpInspect, Code: c.Code, CursorPos: c.cursor(), DetailLevel: c.DetailLevel})
 	if err != nil {
 		k.log.Printf("inspect: %v", err)
@@ -101,8 +128,12 @@ func (k *Kernel) inspect(r *request) {
 }
 
 func (k *Kernel) isComplete(r *request) {
-	var c completeRequest
-	r.msg.DecodeContent(&c)
+	c, err := decodeCompleteRequest(r.msg)
+	if err != nil {
+		k.log.Printf("%s: %v", r.ch.Name, err)
+		k.reply(r, "is_complete_reply", map[string]any{"status": "unknown"})
+		return
+	}
 	content, err := k.callWorker(ipc.Request{Op: ipc.OpIsComplete, Code: c.Code})
 	if err != nil {
 		k.log.Printf("is_complete: %v", err)
@@ -114,8 +145,22 @@ func (k *Kernel) isComplete(r *request) {
 
 func (k *Kernel) historyRequest(r *request) {
 	var h historyRequest
-	r.msg.DecodeContent(&h)
-	k.reply(r, "history_reply", map[string]any{"status": "ok", "history": k.history.query(h)})
+	if err := r.msg.DecodeContent(&h); err != nil {
+		k.replyError(r, "history_reply", fmt.Errorf("history_request content: %w", err))
+		return
+	}
+	hist, err := k.history.query(h)
+	if err != nil {
+		k.replyError(r, "history_reply", fmt.Errorf("history_request: %w", err))
+		return
+	}
+	k.reply(r, "history_reply", map[string]any{"status": "ok", "history": hist})
+}
+
+// replyError answers r with an error reply of msgType (ename BadRequest) and logs it.
+func (k *Kernel) replyError(r *request, msgType string, err error) {
+	k.log.Printf("%s: %v", r.ch.Name, err)
+	k.reply(r, msgType, map[string]any{"status": "error", "ename": "BadRequest", "evalue": err.Error(), "traceback": []string{}})
 }
 
 func (k *Kernel) commInfo(r *request) {

@@ -137,14 +137,29 @@ type historyRequest struct {
 	Unique         bool   `json:"unique"`
 }
 
+// maxHistoryPattern is the longest history search pattern accepted, in bytes: far above any
+// glob a person types, and small enough that compiling it is cheap and matching it stays
+// linear in the history's size (Go's regexp never backtracks).
+const maxHistoryPattern = 1024
+
 // query answers a history_request: a list of (session, line, input) or, with Output,
-// (session, line, [input, output]) tuples, oldest first.
-func (h *history) query(r historyRequest) []any {
+// (session, line, [input, output]) tuples, oldest first. A search pattern that is too long
+// or does not compile is an error naming the field.
+func (h *history) query(r historyRequest) ([]any, error) {
+	var re *regexp.Regexp
+	if r.HistAccessType == "search" {
+		var err error
+		if re, err = globRegexp(r.Pattern); err != nil {
+			return nil, err
+		}
+	}
 	h.mu.Lock()
 	entries := append([]historyEntry(nil), h.entries...)
 	h.mu.Unlock()
 	var sel []historyEntry
 	switch r.HistAccessType {
+	default:
+		return nil, fmt.Errorf("field hist_access_type: %q is not tail, range or search", r.HistAccessType)
 	case "tail":
 		n := 10
 		if r.N != nil {
@@ -165,7 +180,6 @@ func (h *history) query(r historyRequest) []any {
 			}
 		}
 	case "search":
-		re := globRegexp(r.Pattern)
 		seen := map[string]bool{}
 		for i := len(entries) - 1; i >= 0; i-- { // newest first, so unique keeps the newest
 			e := entries[i]
@@ -194,21 +208,29 @@ func (h *history) query(r historyRequest) []any {
 			out = append(out, []any{e.Session, e.Line, e.Input})
 		}
 	}
-	return out
+	return out, nil
 }
 
 // globRegexp compiles an IPython history pattern (a glob over the whole input: * any text,
-// ? one character) into a regexp.
-func globRegexp(pattern string) *regexp.Regexp {
+// ? one character) into a regexp. Patterns above maxHistoryPattern bytes are refused.
+func globRegexp(pattern string) (*regexp.Regexp, error) {
+	if len(pattern) > maxHistoryPattern {
+		return nil, fmt.Errorf("field pattern: %d bytes, above the limit of %d", len(pattern), maxHistoryPattern)
+	}
 	if pattern == "" {
 		pattern = "*"
 	}
 	var b strings.Builder
 	b.WriteString(`(?s)^`)
+	prev := rune(0)
 	for _, r := range pattern {
+		star := prev == '*'
+		prev = r
 		switch r {
 		case '*':
-			b.WriteString(".*")
+			if !star { // ** matches what * does
+				b.WriteString(".*")
+			}
 		case '?':
 			b.WriteString(".")
 		default:
@@ -216,5 +238,9 @@ func globRegexp(pattern string) *regexp.Regexp {
 		}
 	}
 	b.WriteString("$")
-	return regexp.MustCompile(b.String())
+	re, err := regexp.Compile(b.String())
+	if err != nil {
+		return nil, fmt.Errorf("field pattern: %w", err)
+	}
+	return re, nil
 }

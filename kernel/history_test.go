@@ -25,7 +25,11 @@ func TestHistoryPersistsAcrossSessions(t *testing.T) {
 	h2.add(1, "1+2", &out)
 	n := 10
 	q := func(r historyRequest) string {
-		b, _ := json.Marshal(h2.query(r))
+		got, err := h2.query(r)
+		if err != nil {
+			t.Fatalf("%+v: %v", r, err)
+		}
+		b, _ := json.Marshal(got)
 		return string(b)
 	}
 	cases := []struct {
@@ -38,6 +42,7 @@ func TestHistoryPersistsAcrossSessions(t *testing.T) {
 		{historyRequest{HistAccessType: "search", Pattern: "1?2"}, `[[1,2,"1+2"],[2,1,"1+2"]]`},
 		{historyRequest{HistAccessType: "search", Pattern: "1?2", Unique: true}, `[[2,1,"1+2"]]`},
 		{historyRequest{HistAccessType: "search", Pattern: "x*", Output: true}, `[[1,1,["x := 1",null]]]`},
+		{historyRequest{HistAccessType: "search", Pattern: "x**", Output: true}, `[[1,1,["x := 1",null]]]`},
 	}
 	for _, c := range cases {
 		if got := q(c.r); got != c.want {

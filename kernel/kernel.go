@@ -25,7 +25,9 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -48,6 +50,10 @@ type Config struct {
 	InterruptGrace time.Duration
 	// Log receives the kernel's diagnostics (dropped messages, worker deaths); default stderr.
 	Log *log.Logger
+	// MaxMessageSize bounds every message a peer may send to any of the kernel's sockets, in
+	// bytes; a peer that sends or announces more is disconnected (default
+	// messaging.DefaultMaxMessageSize, 256 MiB).
+	MaxMessageSize int64
 }
 
 // Kernel is one running gohunt kernel: its sockets, session state and worker.
@@ -104,7 +110,13 @@ func New(ctx context.Context, ci messaging.ConnectionInfo, cfg Config) (*Kernel,
 	if err != nil {
 		cfg.Log.Printf("%v (continuing with what could be read)", err)
 	}
-	socks, err := messaging.Bind(ctx, ci, cfg.Log)
+	session := uuid.NewString()
+	// Each IOPub subscription is greeted with iopub_welcome (JEP 65), before anything else
+	// published after it, so a frontend knows its subscription is live. No parent.
+	welcome := func(topic string) (*messaging.Message, error) {
+		return messaging.NewMessage(session, "iopub_welcome", nil, map[string]any{"subscription": topic})
+	}
+	socks, err := messaging.Bind(ctx, ci, messaging.Options{Log: cfg.Log, MaxMessageSize: cfg.MaxMessageSize, Welcome: welcome})
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +124,7 @@ func New(ctx context.Context, ci messaging.ConnectionInfo, cfg Config) (*Kernel,
 		cfg:      cfg,
 		socks:    socks,
 		log:      cfg.Log,
-		session:  uuid.NewString(),
+		session:  session,
 		handlers: handlers,
 		history:  hist,
 		shellQ:   make(chan *messaging.Message, 4096),
@@ -213,8 +225,25 @@ func (k *Kernel) dispatch(r *request) {
 		return
 	}
 	k.publish(r.msg, "status", map[string]any{"execution_state": "busy"})
-	h(k, r)
+	k.run(h, r)
 	k.publish(r.msg, "status", map[string]any{"execution_state": "idle"})
+}
+
+// run calls h for r. A panic in a handler is a bug, not a reason for the kernel to exit with
+// every variable of the session: it is logged with its stack and answered with an error reply.
+func (k *Kernel) run(h handler, r *request) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		k.log.Printf("%s: handler for %s panicked: %v\n%s", r.ch.Name, r.msg.Header.MsgType, p, debug.Stack())
+		if t, ok := strings.CutSuffix(r.msg.Header.MsgType, "_request"); ok {
+			k.reply(r, t+"_reply", map[string]any{"status": "error", "ename": "InternalError",
+				"evalue": fmt.Sprintf("the kernel failed to answer %s: %v", r.msg.Header.MsgType, p), "traceback": []string{}})
+		}
+	}()
+	h(k, r)
 }
 
 // reply sends msgType with content back to r's sender on r's channel.

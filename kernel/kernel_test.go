@@ -45,8 +45,9 @@ type testKernel struct {
 	done chan error
 }
 
-// startKernel runs a front with the fake worker in this process and connects a client.
-func startKernel(t *testing.T, ci *messaging.ConnectionInfo) *testKernel {
+// startKernel runs a front with the fake worker in this process and connects a client;
+// tune, if given, adjusts the Config first.
+func startKernel(t *testing.T, ci *messaging.ConnectionInfo, tune ...func(*Config)) *testKernel {
 	t.Helper()
 	if ci == nil {
 		c, err := messaging.NewLocalConnectionInfo()
@@ -65,6 +66,9 @@ func startKernel(t *testing.T, ci *messaging.ConnectionInfo) *testKernel {
 		HistoryPath:    filepath.Join(t.TempDir(), "history.jsonl"),
 		InterruptGrace: 500 * time.Millisecond,
 		Log:            log.New(logs, "", 0),
+	}
+	for _, f := range tune {
+		f(&cfg)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	k, err := New(ctx, *ci, cfg)

@@ -21,6 +21,9 @@ var (
 // Codec turns Messages into signed multipart frames and back.
 type Codec struct {
 	Signer Signer
+	// Replay, if not nil, refuses a signed message whose signature it already holds
+	// (ErrReplay). The kernel shares one among its sockets; nil means no replay check.
+	Replay *DigestHistory
 }
 
 // Encode returns the frames of m: identities, delimiter, signature, header, parent header,
@@ -54,8 +57,9 @@ func (c Codec) Encode(m *Message) ([][]byte, error) {
 }
 
 // Decode parses the frames of one message. It checks the signature before looking at any
-// content and returns an error wrapping ErrBadSignature when it is missing or wrong, and one
-// wrapping ErrMalformed when the frames are not a Jupyter message.
+// content and returns an error wrapping ErrBadSignature when it is missing or wrong, ErrReplay
+// when c.Replay already holds it, and one wrapping ErrMalformed when the frames are not a
+// Jupyter message.
 func (c Codec) Decode(frames [][]byte) (*Message, error) {
 	delim := -1
 	for i, f := range frames {
@@ -74,6 +78,9 @@ func (c Codec) Decode(frames [][]byte) (*Message, error) {
 	sig, header, parent, meta, content := rest[0], rest[1], rest[2], rest[3], rest[4]
 	if c.Signer.Enabled() && !c.Signer.Verify(sig, header, parent, meta, content) {
 		return nil, ErrBadSignature
+	}
+	if c.Replay != nil && c.Signer.Enabled() && !c.Replay.Add(sig) {
+		return nil, ErrReplay
 	}
 	m := &Message{Identities: copyFrames(frames[:delim])}
 	if err := json.Unmarshal(header, &m.Header); err != nil {

@@ -65,3 +65,27 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReplay checks that whatever a replay-checking codec accepts once, it refuses the second
+// time, and that it classifies every failure.
+func FuzzReplay(f *testing.F) {
+	c := Codec{Signer: NewSigner([]byte("fuzz-key"))}
+	m, _ := NewMessage("s", "execute_request", nil, map[string]any{"code": "x := 1"})
+	good, _ := c.Encode(m)
+	f.Add(joinFrames(good))
+	f.Add(bytes.ToUpper(joinFrames(good)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rc := Codec{Signer: c.Signer, Replay: NewDigestHistory(4)}
+		frames := splitFrames(data)
+		_, err := rc.Decode(frames)
+		if err != nil {
+			if !errors.Is(err, ErrBadSignature) && !errors.Is(err, ErrMalformed) {
+				t.Fatalf("unclassified error: %v", err)
+			}
+			return
+		}
+		if _, err := rc.Decode(frames); !errors.Is(err, ErrReplay) {
+			t.Fatalf("accepted message decoded again: %v, want ErrReplay", err)
+		}
+	})
+}

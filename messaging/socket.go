@@ -62,6 +62,34 @@ func (ch *Channel) logf(format string, args ...any) {
 	l.Printf(format, args...)
 }
 
+// DefaultMaxMessageSize is the largest message a socket accepts unless configured otherwise:
+// 256 MiB, far above what Jupyter frontends send (a notebook's largest outputs travel from the
+// kernel, not to it).
+const DefaultMaxMessageSize = 256 << 20
+
+// MaxMessageOption returns the zmq4 option that bounds inbound messages to n bytes (n <= 0:
+// DefaultMaxMessageSize): a peer that sends or announces a larger frame or message is
+// disconnected, and no frame is allocated ahead of its bytes.
+func MaxMessageOption(n int64) zmq4.Option {
+	if n <= 0 {
+		n = DefaultMaxMessageSize
+	}
+	return zmq4.WithMaxMsgSize(n)
+}
+
+// Options configures Bind. The zero value has sensible defaults.
+type Options struct {
+	// Log receives dropped-message reports and zmq4's own log lines; nil means log.Default().
+	Log *log.Logger
+	// MaxMessageSize bounds every inbound message on every socket, in bytes (frames, and 64
+	// bytes per frame); 0 means DefaultMaxMessageSize.
+	MaxMessageSize int64
+	// Welcome, if not nil, returns the message that greets an IOPub subscription to topic (""
+	// for all): Jupyter's iopub_welcome (JEP 65). It is signed, sent on topic (or on
+	// "iopub_welcome" for ""), and reaches the subscriber before anything published after.
+	Welcome func(topic string) (*Message, error)
+}
+
 // Sockets are the kernel's sockets, bound to the endpoints of a connection file.
 type Sockets struct {
 	Shell, Control, Stdin, IOPub *Channel
@@ -71,14 +99,17 @@ type Sockets struct {
 }
 
 // Bind opens the kernel's five sockets on exactly the transport, ip and ports of ci (shell,
-// control and stdin are ROUTER, iopub is PUB, heartbeat is REP) and starts echoing heartbeats.
-// Messages are signed and verified with ci.Key; logger receives dropped-message reports.
-func Bind(ctx context.Context, ci ConnectionInfo, logger *log.Logger) (*Sockets, error) {
+// control and stdin are ROUTER, iopub is XPUB, heartbeat is REP), starts echoing heartbeats
+// and greeting IOPub subscriptions with o.Welcome. Messages are signed and verified with
+// ci.Key, and a message whose signature was already received on any of the sockets is dropped
+// as a replay.
+func Bind(ctx context.Context, ci ConnectionInfo, o Options) (*Sockets, error) {
 	if err := ci.normalize(); err != nil {
 		return nil, err
 	}
+	logger := o.Log
 	ctx, cancel := context.WithCancel(ctx)
-	codec := Codec{Signer: NewSigner([]byte(ci.Key))}
+	codec := Codec{Signer: NewSigner([]byte(ci.Key)), Replay: NewDigestHistory(0)}
 	zlog := log.New(logWriter{logger}, "zmq4: ", 0)
 	s := &Sockets{ctx: ctx, cancel: cancel}
 	var opened []zmq4.Socket
@@ -98,7 +129,7 @@ func Bind(ctx context.Context, ci ConnectionInfo, logger *log.Logger) (*Sockets,
 		opened = append(opened, z)
 		return nil
 	}
-	opt := zmq4.WithLogger(zlog)
+	opt := []zmq4.Option{zmq4.WithLogger(zlog), MaxMessageOption(o.MaxMessageSize)}
 	mk := func(name string, z zmq4.Socket, port int) (*Channel, error) {
 		if err := open(name, z, port); err != nil {
 			return nil, err
@@ -106,24 +137,57 @@ func Bind(ctx context.Context, ci ConnectionInfo, logger *log.Logger) (*Sockets,
 		return &Channel{Name: name, Sock: z, Codec: codec, Log: logger}, nil
 	}
 	var err error
-	if s.Shell, err = mk("shell", zmq4.NewRouter(ctx, opt), ci.ShellPort); err != nil {
+	if s.Shell, err = mk("shell", zmq4.NewRouter(ctx, opt...), ci.ShellPort); err != nil {
 		return fail(err)
 	}
-	if s.Control, err = mk("control", zmq4.NewRouter(ctx, opt), ci.ControlPort); err != nil {
+	if s.Control, err = mk("control", zmq4.NewRouter(ctx, opt...), ci.ControlPort); err != nil {
 		return fail(err)
 	}
-	if s.Stdin, err = mk("stdin", zmq4.NewRouter(ctx, opt), ci.StdinPort); err != nil {
+	if s.Stdin, err = mk("stdin", zmq4.NewRouter(ctx, opt...), ci.StdinPort); err != nil {
 		return fail(err)
 	}
-	if s.IOPub, err = mk("iopub", zmq4.NewPub(ctx, opt), ci.IOPubPort); err != nil {
+	iopubOpt := opt
+	if o.Welcome != nil {
+		iopubOpt = append(iopubOpt[:len(opt):len(opt)], zmq4.WithXPubWelcome(welcomer(codec, o.Welcome, logger)))
+	}
+	if s.IOPub, err = mk("iopub", zmq4.NewXPub(ctx, iopubOpt...), ci.IOPubPort); err != nil {
 		return fail(err)
 	}
-	s.HB = zmq4.NewRep(ctx, opt)
+	s.HB = zmq4.NewRep(ctx, opt...)
 	if err := open("heartbeat", s.HB, ci.HBPort); err != nil {
 		return fail(err)
 	}
 	go s.heartbeat()
+	go s.drainIOPub()
 	return s, nil
+}
+
+// welcomer adapts welcome to zmq4's XPUB hook: the message is encoded and signed with codec,
+// its topic frame first.
+func welcomer(codec Codec, welcome func(string) (*Message, error), logger *log.Logger) func([]byte) (zmq4.Msg, bool) {
+	return func(topic []byte) (zmq4.Msg, bool) {
+		m, err := welcome(string(topic))
+		if err == nil {
+			m.Identities = [][]byte{topic}
+			if len(topic) == 0 {
+				m.Identities = [][]byte{[]byte(m.Header.MsgType)}
+			}
+			var frames [][]byte
+			if frames, err = codec.Encode(m); err == nil {
+				return zmq4.NewMsgFrom(frames...), true
+			}
+		}
+		logWriter{logger}.Write([]byte(fmt.Sprintf("iopub: welcoming subscription %q: %v", topic, err)))
+		return zmq4.Msg{}, false
+	}
+}
+
+// drainIOPub reads and discards what IOPub subscribers send ((un)subscriptions, which the XPUB
+// socket has already applied and welcomed), so that their connections never stall.
+func (s *Sockets) drainIOPub() {
+	for s.ctx.Err() == nil {
+		s.IOPub.Sock.Recv()
+	}
 }
 
 // heartbeat echoes every ping back until the socket closes.
@@ -139,11 +203,11 @@ func (s *Sockets) heartbeat() {
 
 // Close closes all sockets.
 func (s *Sockets) Close() error {
+	s.cancel() // first, so the heartbeat and subscription loops see the end, not errors
 	var errs []error
 	for _, ch := range []*Channel{s.Shell, s.Control, s.Stdin, s.IOPub} {
 		errs = append(errs, ch.Sock.Close())
 	}
-	s.cancel()
 	errs = append(errs, s.HB.Close())
 	return errors.Join(errs...)
 }

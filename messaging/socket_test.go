@@ -26,7 +26,7 @@ func TestBindHeartbeatAndRouting(t *testing.T) {
 		t.Run(ci.Transport, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			s, err := Bind(ctx, ci, log.New(os.Stderr, "", 0))
+			s, err := Bind(ctx, ci, Options{Log: log.New(os.Stderr, "", 0)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,4 +109,53 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// TestIOPubWelcomesEachSubscriber: every subscriber's first IOPub message is its signed
+// welcome, also when messages are being published as it subscribes.
+func TestIOPubWelcomesEachSubscriber(t *testing.T) {
+	ci, err := NewLocalConnectionInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	welcome := func(topic string) (*Message, error) {
+		return NewMessage("k", "iopub_welcome", nil, map[string]any{"subscription": topic})
+	}
+	s, err := Bind(ctx, ci, Options{Log: log.New(os.Stderr, "", 0), Welcome: welcome})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	go func() {
+		for ctx.Err() == nil {
+			m, _ := NewMessage("k", "stream", nil, map[string]any{"name": "stdout", "text": "x"})
+			m.Identities = [][]byte{[]byte("stream")}
+			s.IOPub.Send(m)
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	for i, topic := range []string{"", "", "stream"} {
+		sub := zmq4.NewSub(ctx)
+		defer sub.Close()
+		if err := sub.Dial(ci.Endpoint(ci.IOPubPort)); err != nil {
+			t.Fatal(err)
+		}
+		if err := sub.SetOption(zmq4.OptionSubscribe, topic); err != nil {
+			t.Fatal(err)
+		}
+		ch := &Channel{Name: "sub", Sock: sub, Codec: s.IOPub.Codec}
+		m, err := ch.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c struct {
+			Subscription *string `json:"subscription"`
+		}
+		m.DecodeContent(&c)
+		if m.Header.MsgType != "iopub_welcome" || c.Subscription == nil || *c.Subscription != topic || m.Parent.MsgID != "" {
+			t.Fatalf("subscriber %d (%q): first message %s %s", i, topic, m.Header.MsgType, m.Content)
+		}
+	}
 }

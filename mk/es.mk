@@ -6,7 +6,7 @@
 #   make bench-es   1M synthetic Sysmon-like events: ingest and full read vs elasticsearch-py, eland, raw HTTP;
 #                   then the full read again with the node pinned to CPU 0 and the reader to the others
 
-.PHONY: test-es es-start es-stop bench-es
+.PHONY: test-es test-es-anywhere es-start es-stop bench-es
 
 es-start:
 	@bash scripts/es.sh start
@@ -22,6 +22,32 @@ test-es: build
 	ES_URL=$$url ES_SCRIPT=$(ROOT)/scripts/es.sh $(GO) test -tags es -count=1 -timeout 15m -run '^TestES' ./hunt/
 
 TEST_STEPS += test-es
+
+# test-es-anywhere: the Makefile's Elasticsearch starts work wherever the repository is cloned.
+# A clone under a mode-700 parent (as a clone in root's home is), with this checkout's Makefile,
+# mk/ and scripts/ so that what is tested is what is here, starts the node test-playbooks-es
+# uses (its own ES_RUN_DIR) and the default one (test-es, bench-es, es-start), each answers
+# health, and both are stopped and removed.
+test-es-anywhere:
+	@set -e; tmp=$$(mktemp -d); chmod 700 "$$tmp"; clone="$$tmp/gohunt"; \
+	cleanup() { for d in "$$clone/build/es-playbooks" ""; do \
+		ES_RUN_DIR=$$d bash "$$clone/scripts/es.sh" stop >/dev/null 2>&1 || true; \
+		r=$$(ES_RUN_DIR=$$d bash "$$clone/scripts/es.sh" rundir 2>/dev/null) && case "$$r" in "$$tmp"/*) ;; *) rm -rf "$$r";; esac; \
+	done; rm -rf "$$tmp"; }; \
+	trap cleanup EXIT; \
+	git clone -q "$(ROOT)" "$$clone"; cp -r "$(ROOT)/Makefile" "$(ROOT)/mk" "$(ROOT)/scripts" "$$clone/"; \
+	echo "test-es-anywhere: clone at $$clone (parent mode $$(stat -c %a "$$tmp"), user $$(id -un))"; \
+	url=$$($(MAKE) -s --no-print-directory -C "$$clone" playbooks-es-start) || { echo "test-es-anywhere: FAIL: the test-playbooks-es node did not start in $$clone"; exit 1; }; \
+	curl -fsS --max-time 10 "$$url/_cluster/health" >/dev/null || { echo "test-es-anywhere: FAIL: no health from $$url"; exit 1; }; \
+	echo "test-es-anywhere: test-playbooks-es node: $$url, run directory $$(ES_RUN_DIR=$$clone/build/es-playbooks bash "$$clone/scripts/es.sh" rundir)"; \
+	$(MAKE) -s --no-print-directory -C "$$clone" playbooks-es-stop; \
+	url=$$($(MAKE) -s --no-print-directory -C "$$clone" es-start) || { echo "test-es-anywhere: FAIL: the default node did not start in $$clone"; exit 1; }; \
+	curl -fsS --max-time 10 "$$url/_cluster/health" >/dev/null || { echo "test-es-anywhere: FAIL: no health from $$url"; exit 1; }; \
+	echo "test-es-anywhere: default node: $$url, run directory $$(bash "$$clone/scripts/es.sh" rundir)"; \
+	$(MAKE) -s --no-print-directory -C "$$clone" es-stop; \
+	echo "test-es-anywhere: 2 passed, 0 failed"
+
+TEST_STEPS += test-es-anywhere
 
 bench-es: build venv
 	@url=$$(bash scripts/es.sh start) || { echo "bench-es: Elasticsearch could not start"; exit 1; }; \

@@ -2,6 +2,7 @@
 #
 # Tests over ../shared/datasets (the Threat Hunter Playbook samples) run when HUNT_SHARED_DATA
 # names the datasets directory; it defaults to ../shared/datasets when that exists (as in CI).
+# With HUNT_REQUIRE_SHARED set (.ci/run sets it) a missing dataset fails the step and the tests.
 # The Elasticsearch tests that live in package hunt (TestES*) belong to test-es, which starts ES.
 
 HUNT_SHARED_DATA ?= $(wildcard $(abspath $(ROOT)/../shared/datasets))
@@ -11,8 +12,9 @@ export HUNT_SHARED_DATA
 
 test-hunt:
 	@if [ -n "$(HUNT_SHARED_DATA)" ]; then echo "test-hunt: shared datasets at $(HUNT_SHARED_DATA)"; \
-	else echo "test-hunt: no ../shared/datasets: the shared-data tests say they are skipped (under CI they fail)"; fi
-	$(GO) test -race -count=1 -skip '^TestES' ./hunt/
+	elif [ -n "$$HUNT_REQUIRE_SHARED" ]; then echo "test-hunt: FAIL: HUNT_REQUIRE_SHARED is set (.ci/run) and ../shared/datasets is missing"; exit 1; \
+	else echo "test-hunt: no ../shared/datasets: the shared-data tests say they are skipped (with HUNT_REQUIRE_SHARED, as .ci/run sets, they fail)"; fi
+	$(GO) test -race -count=1 -skip '^TestES' ./hunt/ ./hunt/internal/... ./bench/hunt/
 
 # fuzz-hunt: a short run of each fuzz target (the committed corpora run in test-hunt anyway).
 fuzz-hunt:

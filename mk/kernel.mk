@@ -7,7 +7,7 @@ test-kernel: test-kernel-go test-kernel-fuzz test-kernel-py
 
 # Unit tests with the race detector (the front's dispatch runs against a fake worker).
 test-kernel-go:
-	$(GO) test -race -count=1 ./messaging/... ./kernel/ ./kernel/client/
+	$(GO) test -race -count=1 ./messaging/... ./kernel/ ./kernel/client/ ./internal/...
 
 # A short fuzzing pass over the envelope parser and the signature check, on top of the
 # committed seed corpus in messaging/testdata/fuzz (which plain `go test` always replays).

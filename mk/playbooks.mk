@@ -37,9 +37,11 @@ notebooks: build
 	done
 
 # The translator package is installed (editable) by scripts/venv.sh when the venv is made; an
-# existing venv made before python/ existed gets it here.
+# existing venv made before python/ existed gets it here. (papermill is imported first: it loads
+# papermill_gohunt as one of its engine entry points, so importing the package alone first is
+# circular.)
 papermill-gohunt: venv
-	@$(PY) -c 'import papermill_gohunt' 2>/dev/null || \
+	@$(PY) -c 'import papermill, papermill_gohunt' 2>/dev/null || \
 		$(PY) -m pip install --quiet --disable-pip-version-check -e $(ROOT)/python
 
 test-translator: papermill-gohunt
@@ -53,11 +55,22 @@ test-playbooks: papermill-gohunt build
 
 # test-playbooks-es: the HELK seed walkthrough against a real Elasticsearch node of its own
 # (fresh data dir, so other tests' indices cannot change its answer), stopped afterwards.
+# playbooks-es-start / playbooks-es-stop start and stop that node alone (test-es-anywhere in
+# mk/es.mk starts it from a clone under a private directory).
 PLAYBOOKS_ES_DIR := $(ROOT)/build/es-playbooks
+PLAYBOOKS_ES := ES_RUN_DIR=$(PLAYBOOKS_ES_DIR) bash $(ROOT)/scripts/es.sh
+
+.PHONY: playbooks-es-start playbooks-es-stop
+
+playbooks-es-start:
+	@$(PLAYBOOKS_ES) wipe >/dev/null 2>&1 || true; $(PLAYBOOKS_ES) start
+
+playbooks-es-stop:
+	@$(PLAYBOOKS_ES) stop
+
 test-playbooks-es: papermill-gohunt build
-	@export ES_RUN_DIR=$(PLAYBOOKS_ES_DIR); bash scripts/es.sh wipe >/dev/null 2>&1 || true; \
-	url=$$(bash scripts/es.sh start) || { echo "test-playbooks-es: FAIL: Elasticsearch could not start"; exit 1; }; \
-	trap 'ES_RUN_DIR=$(PLAYBOOKS_ES_DIR) bash scripts/es.sh stop' EXIT; \
+	@url=$$($(MAKE) -s --no-print-directory playbooks-es-start) || { echo "test-playbooks-es: FAIL: Elasticsearch could not start"; exit 1; }; \
+	trap '$(PLAYBOOKS_ES) stop' EXIT; \
 	ES_URL=$$url $(PY) -m pytest -q -p no:cacheprovider tests/notebooks/test_es_mode.py
 
 test-console: setup

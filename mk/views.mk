@@ -15,7 +15,8 @@ VIEWS_SHARED ?= $(or $(HUNT_SHARED_DATA),$(wildcard $(abspath $(ROOT)/../shared/
 # browser-deps (mk/playbooks.mk) installs Debian chromium and playwright-core for tests/browser,
 # whose harness (tests/browser/lib.mjs) the views test uses.
 test-views: browser-deps
-	@if [ -z "$(VIEWS_SHARED)" ]; then echo "test-views: ../shared/datasets not found (set HUNT_SHARED_DATA): the shared-data view tests say they are skipped (under CI they fail)"; fi
+	@if [ -z "$(VIEWS_SHARED)" ] && [ -n "$$HUNT_REQUIRE_SHARED" ]; then echo "test-views: FAIL: HUNT_REQUIRE_SHARED is set (.ci/run) and ../shared/datasets is missing"; exit 1; fi
+	@if [ -z "$(VIEWS_SHARED)" ]; then echo "test-views: ../shared/datasets not found (set HUNT_SHARED_DATA): the shared-data view tests say they are skipped (with HUNT_REQUIRE_SHARED, as .ci/run sets, they fail)"; fi
 	HUNT_SHARED_DATA=$(VIEWS_SHARED) $(GO) test -count=1 ./hunt/view/
 	HUNT_SHARED_DATA=$(VIEWS_SHARED) $(GO) test -count=1 -run '^TestFrame(Timeline|Bars|ProcessTree|Views)' ./hunt/
 	cd tests/views && CHROMIUM=$(CHROMIUM) HUNT_SHARED_DATA=$(VIEWS_SHARED) node --test --test-concurrency=1 --test-reporter=spec views.test.mjs

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 	"golang.org/x/net/html"
@@ -34,9 +35,12 @@ const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-
 	"form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 // RenderHTML writes a standalone, static HTML report of nb: Markdown cells rendered (raw HTML in
-// them dropped), code and text outputs escaped, HTML outputs sanitized (no scripts, event
-// handlers, frames, forms, meta or base elements, javascript: URLs) and images inlined as data
-// URLs. A Content-Security-Policy forbids scripts and remote requests on top of that.
+// them dropped), code and text outputs escaped, HTML and Markdown outputs passed through an
+// allow-list sanitizer (reportPolicy) and serialized again one by one, so that no output can run
+// anything or swallow the outputs after it, and images inlined as data URLs. Style sheets in
+// outputs are dropped; the report's own style sheet styles hunt's tables and process trees. A
+// Content-Security-Policy forbids scripts and remote requests on top of that, but the report does
+// not rely on it.
 func RenderHTML(w io.Writer, nb *Notebook, info ReportInfo) error {
 	md := goldmark.New(goldmark.WithExtensions(extension.GFM))
 	view := reportView{Title: info.Title, Kernel: info.Kernel, CSP: csp}
@@ -168,94 +172,97 @@ func renderData(data map[string]any, md goldmark.Markdown) outputView {
 	return outputView{Class: "unknown", Text: "(no static representation: " + strings.Join(mimes, ", ") + ")"}
 }
 
-// Elements removed with everything inside them.
-var dropElements = map[atom.Atom]bool{
-	atom.Script: true, atom.Iframe: true, atom.Frame: true, atom.Frameset: true, atom.Object: true,
-	atom.Embed: true, atom.Applet: true, atom.Meta: true, atom.Link: true, atom.Base: true,
-	atom.Form: true, atom.Input: true, atom.Button: true, atom.Textarea: true, atom.Select: true,
-	atom.Noscript: true, atom.Template: true,
-}
+// reportPolicy is the allow-list every HTML and Markdown output passes before it enters the
+// report: text structure, lists, tables, details/summary, figures and images; the attributes
+// title, class, dir, lang, details' open, table alignment and a short list of inline style
+// properties (no positioning); links to http(s), mailto and relative URLs only; images from
+// http(s), relative or base64 data: URLs (an SVG shown as an <img> runs no script and fetches
+// nothing, so hunt's pictures stay). Everything else goes: no script, style or foreign (SVG,
+// MathML) elements, no event handlers, no forms, frames, meta or base, no id (an output cannot
+// take over the report's anchors). Elements not allowed keep their text, escaped; the content of
+// script, style, frames, noscript and the like is dropped.
+var reportPolicy = func() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowStandardURLs() // http, https, mailto and relative URLs, parseable
+	p.AllowDataURIImages()
+	p.AllowElements("article", "aside", "section", "figure", "figcaption", "summary",
+		"h1", "h2", "h3", "h4", "h5", "h6", "hgroup", "br", "div", "hr", "p", "span", "wbr",
+		"abbr", "acronym", "cite", "code", "dfn", "em", "kbd", "mark", "s", "samp", "strong",
+		"sub", "sup", "var", "b", "i", "pre", "small", "strike", "tt", "u", "del", "ins", "blockquote")
+	p.AllowAttrs("open").Matching(regexp.MustCompile(`(?i)^(|open)$`)).OnElements("details")
+	p.AllowElements("details")
+	p.AllowLists()
+	p.AllowTables()
+	p.AllowImages()
+	p.AllowAttrs("title").Globally()
+	p.AllowAttrs("class").Matching(bluemonday.SpaceSeparatedTokens).Globally()
+	p.AllowAttrs("dir").Matching(bluemonday.Direction).Globally()
+	p.AllowAttrs("lang").Matching(regexp.MustCompile(`^[a-zA-Z]{2,20}(-[a-zA-Z0-9]{1,8})*$`)).Globally()
+	// A link goes to the web, a mail address or a relative place; never a data: or script URL.
+	p.AllowAttrs("href").Matching(regexp.MustCompile(`^(?i)(\s*(https?|mailto):|[^:]*$)`)).OnElements("a")
+	p.AllowStyles("color", "background-color", "font", "font-family", "font-size", "font-style",
+		"font-weight", "opacity", "margin", "margin-top", "margin-bottom", "margin-left", "margin-right",
+		"padding", "padding-top", "padding-bottom", "padding-left", "padding-right",
+		"border", "border-left", "border-right", "border-top", "border-bottom", "border-collapse",
+		"border-radius", "outline", "text-align", "vertical-align", "white-space", "word-break",
+		"max-width", "width", "height", "list-style", "text-decoration").Globally()
+	return p
+}()
 
-// sanitize parses s as an HTML fragment (inside a <div>) and re-renders it without active
-// content: dropElements, SVG <script>/<foreignObject>, on* event attributes, and URL
-// attributes whose scheme is not http(s), mailto or a data: image. The result is well formed,
-// so an unclosed tag in one output cannot swallow the rest of the report.
+// sanitize returns s, an HTML output, as markup that is safe and self-contained: it passes
+// reportPolicy, then is parsed as a fragment inside a <div> and serialized again, so every
+// element it opens is closed and it cannot swallow or restyle what follows it in the report
+// (an unclosed <table>, a </div>, <plaintext>). The parsed tree is checked once more (HTML
+// elements only, none of raw text, no event handler or style element); should anything slip
+// through the policy, the whole output is shown as escaped text instead.
 func sanitize(s string) string {
+	cleaned := reportPolicy.Sanitize(s)
 	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-	nodes, err := html.ParseFragment(strings.NewReader(s), ctx)
+	nodes, err := html.ParseFragment(strings.NewReader(cleaned), ctx)
 	if err != nil {
-		return template.HTMLEscapeString(s)
+		return "<pre>" + template.HTMLEscapeString(s) + "</pre>"
 	}
 	var buf bytes.Buffer
 	for _, n := range nodes {
-		clean(n)
-		if n.Parent == nil && !dropped(n) {
-			html.Render(&buf, n)
+		if !inert(n) {
+			return "<pre>" + template.HTMLEscapeString(s) + "</pre>"
+		}
+		if err := html.Render(&buf, n); err != nil {
+			return "<pre>" + template.HTMLEscapeString(s) + "</pre>"
 		}
 	}
 	return buf.String()
 }
 
-func dropped(n *html.Node) bool {
-	if n.Type != html.ElementNode {
-		return n.Type == html.DoctypeNode
-	}
-	switch name := strings.ToLower(n.Data); name {
-	case "script", "foreignobject":
-		return true
-	case "set", "animate":
-		// SVG animation can rewrite an href to a javascript: URL.
+// rawText are the elements whose content a browser does not parse as markup, or which take
+// over parsing or the page: none of them may reach the report.
+var rawText = map[string]bool{
+	"script": true, "style": true, "plaintext": true, "xmp": true, "iframe": true, "noembed": true,
+	"noframes": true, "noscript": true, "textarea": true, "title": true, "template": true,
+	"object": true, "embed": true, "form": true, "base": true, "meta": true, "link": true,
+}
+
+// inert reports whether the tree under n holds only HTML-namespace elements that are not raw
+// text and carry no event handler, style sheet or script URL.
+func inert(n *html.Node) bool {
+	if n.Type == html.ElementNode {
+		if n.Namespace != "" || rawText[strings.ToLower(n.Data)] {
+			return false
+		}
 		for _, a := range n.Attr {
-			if strings.EqualFold(a.Key, "attributename") && strings.Contains(strings.ToLower(a.Val), "href") {
-				return true
+			k := strings.ToLower(a.Key)
+			if a.Namespace != "" || strings.HasPrefix(k, "on") || k == "srcdoc" || k == "srcset" ||
+				((k == "href" || k == "src") && !safeURL(a.Val)) {
+				return false
 			}
 		}
 	}
-	return dropElements[n.DataAtom]
-}
-
-var urlAttrs = map[string]bool{
-	"href": true, "src": true, "action": true, "formaction": true, "xlink:href": true,
-	"background": true, "poster": true, "srcset": true, "data": true, "codebase": true,
-	"cite": true, "longdesc": true, "usemap": true, "ping": true, "lowsrc": true, "dynsrc": true,
-}
-
-func clean(n *html.Node) {
-	for c := n.FirstChild; c != nil; {
-		next := c.NextSibling
-		if dropped(c) {
-			n.RemoveChild(c)
-		} else {
-			clean(c)
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if !inert(c) {
+			return false
 		}
-		c = next
 	}
-	if n.Type != html.ElementNode {
-		return
-	}
-	attrs := n.Attr[:0]
-	for _, a := range n.Attr {
-		key := strings.ToLower(a.Key)
-		if a.Namespace != "" {
-			key = strings.ToLower(a.Namespace) + ":" + key
-		}
-		if strings.HasPrefix(key, "on") || key == "http-equiv" || key == "srcdoc" {
-			continue
-		}
-		if urlAttrs[key] || strings.HasSuffix(key, ":href") {
-			// An SVG shown through <img> runs no script and loads nothing, so hunt's views
-			// (<img src="data:image/svg+xml;base64,...">) keep their pictures.
-			svgImage := n.DataAtom == atom.Img && key == "src" && strings.HasPrefix(strings.ToLower(strings.TrimSpace(a.Val)), "data:image/svg+xml;base64,")
-			if !svgImage && !safeURL(a.Val) {
-				continue
-			}
-		}
-		if key == "style" && strings.Contains(strings.ToLower(a.Val), "url(") {
-			continue
-		}
-		attrs = append(attrs, a)
-	}
-	n.Attr = attrs
+	return true
 }
 
 func safeURL(u string) bool {
@@ -273,7 +280,7 @@ func safeURL(u string) bool {
 	case "http", "https", "mailto":
 		return true
 	case "data":
-		return strings.HasPrefix(v, "data:image/png") || strings.HasPrefix(v, "data:image/jpeg") || strings.HasPrefix(v, "data:image/gif")
+		return strings.HasPrefix(v, "data:image/")
 	}
 	return false
 }
@@ -311,6 +318,13 @@ pre.source { background: #f6f8fa; padding: 6px 8px; border-radius: 4px; }
 .output img { max-width: 100%; }
 .markdown table { border-collapse: collapse; } .markdown th, .markdown td { border: 1px solid #d0d7de; padding: 2px 6px; }
 code { font-family: ui-monospace, monospace; background: #eff1f3; padding: 0 3px; border-radius: 3px; }
+.output .hunt-frame td.null { color: #aaa; font-style: italic; } .output .hunt-frame th small { color: #888; font-weight: normal; }
+.output .gohunt-ptree ul { list-style: none; margin: 0; padding: 0 0 0 1.4em; border-left: 1px dotted #bbb; }
+.output .gohunt-ptree ul.gh-tree { padding-left: 0; border-left: none; } .output .gohunt-ptree li { list-style: none; }
+.output .gohunt-ptree li.gh-leaf { padding-left: 1.05em; } .output .gohunt-ptree .gh-img { font-weight: bold; }
+.output .gohunt-ptree .gh-meta { opacity: .72; font-size: 12px; } .output .gohunt-ptree .gh-unseen .gh-img { font-style: italic; opacity: .75; }
+.output .gohunt-ptree .gh-cmd { display: block; font: 12px monospace; background: rgba(127,127,127,.1); white-space: pre-wrap; word-break: break-all; margin-left: 1.05em; }
+.output .gohunt-ptree .gh-hl { background: rgba(214,39,40,.1); outline: 2px solid #d62728; outline-offset: -2px; border-radius: 3px; } .output .gohunt-ptree .gh-mark { color: #d62728; font-weight: bold; }
 </style>
 </head>
 <body>

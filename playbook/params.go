@@ -235,16 +235,7 @@ func ParametersSource(params []Param) (string, error) {
 // tagged "parameters", or, when there is none, first in the notebook (and the returned warning
 // says so). A later parameter with the same name replaces an earlier one in place.
 func InjectParameters(nb *Notebook, params []Param) (warning string, err error) {
-	merged := []Param{}
-	index := map[string]int{}
-	for _, p := range params {
-		if i, ok := index[p.Name]; ok {
-			merged[i].Value = p.Value
-			continue
-		}
-		index[p.Name] = len(merged)
-		merged = append(merged, p)
-	}
+	merged := mergeParams(params)
 	src, err := ParametersSource(merged)
 	if err != nil {
 		return "", err
@@ -274,6 +265,13 @@ func InjectParameters(nb *Notebook, params []Param) (warning string, err error) 
 		nb.Cells = append([]*Cell{cell}, nb.Cells...)
 		warning = "the notebook has no cell tagged \"parameters\": parameters injected at the top"
 	}
+	recordParams(nb, merged)
+	return warning, nil
+}
+
+// recordParams stores the parameters in the notebook metadata (gohunt.parameters), as papermill
+// records its own.
+func recordParams(nb *Notebook, merged []Param) {
 	values := map[string]any{}
 	for _, p := range merged {
 		v := p.Value
@@ -287,6 +285,24 @@ func InjectParameters(nb *Notebook, params []Param) (warning string, err error) 
 		gh = map[string]any{}
 	}
 	gh["parameters"] = values
+	if nb.Metadata == nil {
+		nb.Metadata = map[string]any{}
+	}
 	nb.Metadata["gohunt"] = gh
-	return warning, nil
+}
+
+// mergeParams keeps one parameter per name, in first-seen order, with its last value (a later
+// -p overrides an earlier one, as in papermill).
+func mergeParams(params []Param) []Param {
+	merged := []Param{}
+	index := map[string]int{}
+	for _, p := range params {
+		if i, ok := index[p.Name]; ok {
+			merged[i].Value = p.Value
+			continue
+		}
+		index[p.Name] = len(merged)
+		merged = append(merged, p)
+	}
+	return merged
 }

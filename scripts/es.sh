@@ -8,11 +8,13 @@
 #   scripts/es.sh url       print the URL of the running node (fails when none runs)
 #   scripts/es.sh status    print "running URL (pid N)" or "stopped"; exit 0 only when running
 #   scripts/es.sh wipe      stop and delete the node's data
+#   scripts/es.sh rundir    print the run directory in use (see ES_RUN_DIR)
 #
 # Environment:
 #   ES_VERSION   distribution version (default below; recorded in docs/es.md)
 #   ES_HEAP      JVM heap (default 512m)
-#   ES_RUN_DIR   where the install, data, logs and state live (default build/es in the repo)
+#   ES_RUN_DIR   where the install, data, logs and state live (default build/es in the repo; as
+#                root, a directory user gohunt-es cannot reach is replaced by one under /var/tmp)
 #   ES_PORT      HTTP port for start (default: a random free port)
 #   ES_JAVA_HOME Java for the node (default: Java 17 for 8.x, temurin 25 for 9.x)
 #
@@ -28,13 +30,24 @@ ES_HEAP="${ES_HEAP:-512m}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ES_USER_NAME=gohunt-es
 RUN_DIR="${ES_RUN_DIR:-$ROOT/build/es}"
-if [[ -z "${ES_RUN_DIR:-}" && $EUID -eq 0 ]]; then
-	# The node runs as gohunt-es, which must reach the run directory. When the repository
-	# sits under a directory closed to other users (root's home), run from /var/tmp instead.
+
+# reachable DIR: whether user gohunt-es can reach DIR, or the deepest part of it that exists
+# (what start creates below it is made by root with mode 755, which the user can reach).
+reachable() {
+	local d="$1"
+	while [[ ! -e "$d" && "$d" != / ]]; do d="$(dirname "$d")"; done
+	runuser -u "$ES_USER_NAME" -- test -x "$d" 2>/dev/null
+}
+
+if [[ $EUID -eq 0 ]]; then
+	# The node runs as gohunt-es, which must reach the run directory. When that directory (the
+	# default under the repository, or ES_RUN_DIR) sits under a directory closed to other users
+	# (root's home, a mode-700 parent), run from /var/tmp instead: one directory per requested
+	# run directory, so nodes asked to live apart still do.
 	id -u "$ES_USER_NAME" >/dev/null 2>&1 ||
 		useradd --system --no-create-home --shell /usr/sbin/nologin "$ES_USER_NAME" 2>/dev/null || true
-	if id -u "$ES_USER_NAME" >/dev/null 2>&1 && ! runuser -u "$ES_USER_NAME" -- test -x "$ROOT" 2>/dev/null; then
-		RUN_DIR="/var/tmp/gohunt-es-$(printf %s "$ROOT" | cksum | cut -d' ' -f1)"
+	if id -u "$ES_USER_NAME" >/dev/null 2>&1 && ! reachable "$RUN_DIR"; then
+		RUN_DIR="/var/tmp/gohunt-es-$(printf %s "$RUN_DIR" | cksum | cut -d' ' -f1)"
 	fi
 fi
 DIST="$RUN_DIR/dist"
@@ -230,8 +243,9 @@ status)
 	fi
 	;;
 wipe) stop && rm -rf "$DATA_DIR" "$LOG_DIR" "$PORT_FILE" ;;
+rundir) echo "$RUN_DIR" ;;
 *)
-	sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac

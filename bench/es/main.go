@@ -2,7 +2,7 @@
 // Sysmon-like events against its peers, in one run, and prints the ratios:
 //
 //   - ingest: gohunt's BulkIndexer load vs elasticsearch-py helpers.parallel_bulk;
-//   - full read into a table: hunt.ES(...).Index(...).Frame() (PIT, parallel slices, into
+//   - full read into a table: hunt.ES(...).Index(...).Local() (PIT, parallel slices, into
 //     DuckDB) vs elasticsearch-py helpers.scan, vs eland to_pandas, and vs a raw HTTP loop
 //     that only fetches the same point-in-time pages (the limit of the cluster and network).
 //
@@ -216,7 +216,7 @@ func run() error {
 // huntRead times gohunt's full read of index into a DuckDB frame, counted.
 func huntRead(es *hunt.ESClient, index string) (result, error) {
 	t0 := time.Now()
-	f := es.Index(index).Frame()
+	f := es.Index(index).Local()
 	if f.Err() != nil {
 		return result{}, f.Err()
 	}
@@ -224,7 +224,7 @@ func huntRead(es *hunt.ESClient, index string) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	return result{"gohunt Index().Frame() into DuckDB", time.Since(t0).Seconds(), rows}, nil
+	return result{"gohunt Index().Local() into DuckDB", time.Since(t0).Seconds(), rows}, nil
 }
 
 func verdict(ok bool) string {

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/gohunt/gohunt/hunt"
+	"github.com/gohunt/gohunt/hunt/session"
 )
 
 var (
@@ -41,7 +42,7 @@ func main() {
 	flag.Parse()
 	if *memChild != "" {
 		memoryChild(*memChild)
-		hunt.Close()
+		session.Close()
 		return
 	}
 	if *cpuProf != "" {
@@ -56,7 +57,7 @@ func main() {
 	if *cpuProf != "" {
 		pprof.StopCPUProfile()
 	}
-	hunt.Close() // deletes the session database and staged files
+	session.Close() // deletes the session database and staged files
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/hunt:", err)
 		os.Exit(1)
@@ -132,6 +133,9 @@ func benchTHP(md, data, peers string) error {
 		return err
 	}
 	fmt.Printf("pandas  %8.3f s   rows per query %v   ratio %.1fx   (%s)\n", pd.Time, pd.Counts, pd.Time/gTHP, pd.Version)
+	if err := sameRows("THP samples", "pandas", gCounts, pd.Counts); err != nil {
+		return err
+	}
 	if !*skipSpk {
 		var sp struct {
 			Startup, Time float64
@@ -142,7 +146,10 @@ func benchTHP(md, data, peers string) error {
 			return err
 		}
 		fmt.Printf("pyspark %8.3f s   rows per query %v   ratio %.1fx (session start %.1f s not counted)   (%s)\n", sp.Time, sp.Counts, sp.Time/gTHP, sp.Startup, sp.Version)
-		fmt.Printf("rows equal to PySpark's: %v\n", fmt.Sprint(sp.Counts) == fmt.Sprint(gCounts))
+		if err := sameRows("THP samples", "PySpark", gCounts, sp.Counts); err != nil {
+			return err
+		}
+		fmt.Println("rows per query equal to pandas' and PySpark's")
 	}
 
 	return nil
@@ -154,7 +161,7 @@ func benchFG(dir, peers string) error {
 	if err := synth(big, *events); err != nil {
 		return err
 	}
-	gE2E, gQuery, groups := 0.0, 0.0, 0
+	gE2E, gQuery, groups := 0.0, 0.0, []int(nil)
 	for i := 0; i < 3; i++ {
 		e, q, g, err := huntFG(big)
 		if err != nil {
@@ -167,18 +174,30 @@ func benchFG(dir, peers string) error {
 			gQuery = q
 		}
 	}
-	fmt.Printf("gohunt  %8.3f s end to end (%d groups); in memory %.3f s\n", gE2E, groups, gQuery)
-	var pf struct{ Load, Query, Time float64 }
+	fmt.Printf("gohunt  %8.3f s end to end (%d groups, %d events); in memory %.3f s\n", gE2E, groups[0], groups[1], gQuery)
+	var pf struct {
+		Load, Query, Time float64
+		Groups, Events    int
+	}
 	if err := peer(&pf, *py, peers, "fg-pandas", big); err != nil {
 		return err
 	}
 	fmt.Printf("pandas  %8.3f s end to end (load %.3f + query %.3f)   ratio %.1fx end to end, %.1fx in memory\n", pf.Time, pf.Load, pf.Query, pf.Time/gE2E, pf.Query/gQuery)
+	if err := sameRows("filter + group-by (groups, events)", "pandas", groups, []int{pf.Groups, pf.Events}); err != nil {
+		return err
+	}
 	if !*skipSpk {
-		var sf struct{ Time float64 }
+		var sf struct {
+			Time           float64
+			Groups, Events int
+		}
 		if err := peer(&sf, *py, peers, "fg-spark", big); err != nil {
 			return err
 		}
 		fmt.Printf("pyspark %8.3f s end to end   ratio %.1fx\n", sf.Time, sf.Time/gE2E)
+		if err := sameRows("filter + group-by (groups, events)", "PySpark", groups, []int{sf.Groups, sf.Events}); err != nil {
+			return err
+		}
 	}
 
 	return nil
@@ -316,11 +335,22 @@ FROM range(` + strconv.Itoa(n) + `) t(i)`
 }
 
 // huntFG runs the filter + group-by from the Parquet file, then on a cached in-memory frame.
-func huntFG(path string) (e2e, inMem float64, groups int, err error) {
-	query := func(f *hunt.Frame) (int, error) {
+func huntFG(path string) (e2e, inMem float64, groups []int, err error) {
+	query := func(f *hunt.Frame) ([]int, error) {
 		rows, err := f.Where(hunt.Col("EventID").In(1, 10).And(hunt.Col("Image").Lower().EndsWith("powershell.exe"))).
 			GroupBy("Hostname", "User").Agg(hunt.Count().As("n"), hunt.CountDistinct("ProcessGuid").As("procs")).Collect()
-		return len(rows), err
+		if err != nil {
+			return nil, err
+		}
+		events := 0
+		for _, r := range rows {
+			n, ok := r["n"].(int64)
+			if !ok {
+				return nil, fmt.Errorf("group count n is %T, not int64", r["n"])
+			}
+			events += int(n)
+		}
+		return []int{len(rows), events}, nil
 	}
 	t0 := time.Now()
 	groups, err = query(hunt.Read(path))
@@ -335,6 +365,15 @@ func huntFG(path string) (e2e, inMem float64, groups int, err error) {
 	}
 	inMem = time.Since(t1).Seconds()
 	return
+}
+
+// sameRows fails a comparison whose peer returned other rows than gohunt: a ratio between
+// runs that did different work means nothing, so the benchmark stops with an error.
+func sameRows(what, peer string, gohunt, other []int) error {
+	if fmt.Sprint(gohunt) != fmt.Sprint(other) {
+		return fmt.Errorf("%s: %s returned %v, gohunt %v: the rows differ, so the timings compare different work", what, peer, other, gohunt)
+	}
+	return nil
 }
 
 func rssKB(field string) int64 {
@@ -355,7 +394,7 @@ func memoryChild(path string) {
 	f := hunt.Read(path).Cache()
 	if n, err := f.Count(); err != nil || n == 0 {
 		fmt.Fprintln(os.Stderr, "memory child:", n, err)
-		hunt.Close()
+		session.Close()
 		os.Exit(1)
 	}
 	after := rssKB("VmRSS")

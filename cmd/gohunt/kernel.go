@@ -18,6 +18,7 @@ func runKernel(args []string) error {
 	fs := flag.NewFlagSet("kernel", flag.ContinueOnError)
 	file := fs.String("f", "", "Jupyter connection file (required)")
 	history := fs.String("history", "", `history file (default: gohunt/history.jsonl in the Jupyter data dir; "-" for none)`)
+	maxMsg := fs.Int64("max-message-size", messaging.DefaultMaxMessageSize, "largest message a peer may send to any kernel socket, in bytes; a peer that sends more is disconnected")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -29,7 +30,7 @@ func runKernel(args []string) error {
 		return err
 	}
 	ctx := context.Background()
-	k, err := kernel.New(ctx, ci, kernel.Config{HistoryPath: *history})
+	k, err := kernel.New(ctx, ci, kernel.Config{HistoryPath: *history, MaxMessageSize: *maxMsg})
 	if err != nil {
 		return err
 	}

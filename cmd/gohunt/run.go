@@ -146,15 +146,24 @@ func runNotebook(args []string) error {
 			}
 		},
 	})
+	// Credentials never reach what is saved: URL userinfo and values named like credentials
+	// are masked in the outputs, the injected parameters, the report and the failure message.
+	nb.RedactOutputs()
+	if len(params) > 0 {
+		if err := nb.RedactParameters(params); err != nil {
+			return err
+		}
+	}
 	info := playbook.ReportInfo{
 		Title:    strings.TrimSuffix(filepath.Base(in), filepath.Ext(in)),
 		Kernel:   "gohunt",
-		Params:   params,
+		Params:   playbook.RedactParams(params),
 		Started:  started,
 		Duration: time.Since(started),
 	}
 	var cellErr *playbook.CellError
 	if errors.As(runErr, &cellErr) {
+		cellErr.Redact()
 		info.Failure = cellErr
 	} else if runErr != nil {
 		return runErr // the kernel never ran: nothing worth writing

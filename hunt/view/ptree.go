@@ -487,8 +487,8 @@ func (t *ProcessTree) maxNodes() int {
 	return 2000
 }
 
-// caption says what the tree shows in one sentence.
-func (t *ProcessTree) caption() string {
+// caption says what the tree shows in one sentence; drawn, when set, says what the HTML draws.
+func (t *ProcessTree) caption(drawn string) string {
 	var b strings.Builder
 	seen := len(t.nodes) - t.Unparented
 	fmt.Fprintf(&b, "Process tree of %s processes", group(int64(seen)))
@@ -512,6 +512,9 @@ func (t *ProcessTree) caption() string {
 	if n := len(t.nodes); n > t.maxNodes() {
 		fmt.Fprintf(&b, "; first %s of %s nodes shown (filter the frame to see the rest)", group(int64(t.maxNodes())), group(int64(n)))
 	}
+	if drawn != "" {
+		b.WriteString("; " + drawn)
+	}
 	if t.Note != "" {
 		b.WriteString("; " + clean(t.Note))
 	}
@@ -525,7 +528,7 @@ func (t *ProcessTree) String() string {
 		return "process tree not built: " + err.Error()
 	}
 	var b strings.Builder
-	b.WriteString(t.caption())
+	b.WriteString(t.caption(""))
 	budget := t.maxNodes()
 	var walk func(n *Process, depth int)
 	walk = func(n *Process, depth int) {
@@ -590,7 +593,8 @@ const treeStyle = `<style>
 .gohunt-ptree .gh-meta{opacity:.72;font-size:12px}
 .gohunt-ptree .gh-unseen .gh-img{font-style:italic;opacity:.75}
 .gohunt-ptree .gh-cmd{display:block;font:12px monospace;background:rgba(127,127,127,.1);white-space:pre-wrap;word-break:break-all;margin-left:1.05em}
-.gohunt-ptree .gh-hl{background:rgba(214,39,40,.1);outline:2px solid #d62728;border-radius:3px}
+.gohunt-ptree .gh-hl{background:rgba(214,39,40,.1);outline:2px solid #d62728;outline-offset:-2px;border-radius:3px;padding-left:3px!important;padding-right:3px!important}
+.gohunt-ptree .gh-rare-mark{font-size:11px;color:#8a5a00;border:1px solid #c9a227;border-radius:3px;padding:0 3px}
 .gohunt-ptree .gh-mark{color:#d62728;font-weight:bold}
 </style>`
 
@@ -598,9 +602,10 @@ const treeStyle = `<style>
 // where a sanitizer drops the styles) whose branches are details/summary
 // elements: each process with its image, pid, time, host, user, the logs
 // that recorded it and its command line; made-up parents in italics;
-// highlighted processes outlined and marked "MATCH". Branches are open to
-// depth 2, or, when something is highlighted, along the paths to the
-// highlighted processes.
+// highlighted processes outlined and marked "MATCH", leaves whose image
+// no other process has marked "rare". Branches are open down to the
+// highlighted processes and the rare leaves (and to depth 2 when nothing is
+// highlighted); the caption counts what is drawn.
 func (t *ProcessTree) HTML() string {
 	if err := t.Err(); err != nil {
 		return errorHTML("process tree not built", err)
@@ -608,20 +613,11 @@ func (t *ProcessTree) HTML() string {
 	var b strings.Builder
 	b.WriteString(`<div class="gohunt-ptree">`)
 	b.WriteString(treeStyle)
+	open, drawn := t.openBranches()
 	b.WriteString(`<div style="font-size:12px;opacity:.8;margin-bottom:4px">`)
-	b.WriteString(esc(t.caption()))
+	b.WriteString(esc(t.caption(drawn)))
 	b.WriteString(`</div>`)
-	open := map[*Process]bool{}
-	if t.marks > 0 {
-		for _, n := range t.nodes {
-			if n.Highlighted {
-				open[n] = true
-				for q := n.Parent; q != nil; q = q.Parent {
-					open[q] = true
-				}
-			}
-		}
-	}
+	rare := t.rareLeaves()
 	budget := t.maxNodes()
 	var walk func(n *Process, depth int)
 	walk = func(n *Process, depth int) {
@@ -636,19 +632,22 @@ func (t *ProcessTree) HTML() string {
 		if n.Highlighted {
 			cls += " gh-hl"
 		}
+		if rare[n] {
+			cls += " gh-rare"
+		}
 		if len(n.Children) == 0 {
 			b.WriteString(`<li class="gh-leaf` + cls + `">`)
-			t.nodeHTML(&b, n)
+			t.nodeHTML(&b, n, rare[n])
 			fullCommand(&b, n)
 			b.WriteString(`</li>`)
 			return
 		}
 		b.WriteString(`<li><details`)
-		if open[n] || (t.marks == 0 && depth < 2) {
+		if open[n] {
 			b.WriteString(` open`)
 		}
 		b.WriteString(`><summary class="` + strings.TrimSpace(cls) + `">`)
-		t.nodeHTML(&b, n)
+		t.nodeHTML(&b, n, rare[n])
 		b.WriteString(`</summary>`)
 		fullCommand(&b, n)
 		b.WriteString(`<ul>`)
@@ -665,9 +664,12 @@ func (t *ProcessTree) HTML() string {
 	return b.String()
 }
 
-func (t *ProcessTree) nodeHTML(b *strings.Builder, n *Process) {
+func (t *ProcessTree) nodeHTML(b *strings.Builder, n *Process, rare bool) {
 	if n.Highlighted {
 		b.WriteString(`<span class="gh-mark">&#9873; MATCH</span> `)
+	}
+	if rare {
+		b.WriteString(`<span class="gh-rare-mark" title="no other process in the tree has this image">rare</span> `)
 	}
 	name := n.Name()
 	if name == "" {
@@ -722,4 +724,97 @@ func fullCommand(b *strings.Builder, n *Process) {
 		return
 	}
 	b.WriteString(`<details class="gh-full"><summary class="gh-meta">full command line</summary><code class="gh-cmd">` + esc(cmd) + `</code></details>`)
+}
+
+// rareLeaves returns the seen leaves whose image name (case-insensitive) no other process in
+// the tree has: the odd ones out that stack counting looks for. A tree with a single image
+// has none.
+func (t *ProcessTree) rareLeaves() map[*Process]bool {
+	count := map[string]int{}
+	for _, n := range t.nodes {
+		if n.Seen {
+			count[strings.ToLower(n.Name())]++
+		}
+	}
+	rare := map[*Process]bool{}
+	if len(count) < 2 {
+		return rare
+	}
+	for _, n := range t.nodes {
+		if n.Seen && len(n.Children) == 0 && n.Name() != "" && count[strings.ToLower(n.Name())] == 1 {
+			rare[n] = true
+		}
+	}
+	return rare
+}
+
+// openBranches returns the branches the HTML opens (the ancestors of highlighted processes
+// and rare leaves, and every branch above depth 2 when nothing is highlighted) and a phrase
+// counting what is drawn.
+func (t *ProcessTree) openBranches() (map[*Process]bool, string) {
+	open := map[*Process]bool{}
+	rare := t.rareLeaves()
+	for _, n := range t.nodes {
+		if n.Highlighted || rare[n] {
+			for q := n.Parent; q != nil; q = q.Parent {
+				open[q] = true
+			}
+		}
+	}
+	if t.marks == 0 {
+		var walk func(n *Process, depth int)
+		walk = func(n *Process, depth int) {
+			if depth >= 2 || len(n.Children) == 0 {
+				return
+			}
+			open[n] = true
+			for _, c := range n.Children {
+				walk(c, depth+1)
+			}
+		}
+		for _, r := range t.Roots {
+			walk(r, 0)
+		}
+	}
+	// Count within the drawing budget, in drawing order.
+	budget := t.maxNodes()
+	var drawn, branches, opened, hl, rr int
+	var count func(n *Process)
+	count = func(n *Process) {
+		if budget <= 0 {
+			return
+		}
+		budget--
+		drawn++
+		if n.Highlighted {
+			hl++
+		}
+		if rare[n] {
+			rr++
+		}
+		if len(n.Children) > 0 {
+			branches++
+			if open[n] {
+				opened++
+			}
+		}
+		for _, c := range n.Children {
+			count(c)
+		}
+	}
+	for _, r := range t.Roots {
+		count(r)
+	}
+	phrase := fmt.Sprintf("drawn: %s processes, %d of %d branches open", group(int64(drawn)), opened, branches)
+	var why []string
+	if hl > 0 {
+		why = append(why, fmt.Sprintf("%d highlighted", hl))
+	}
+	if rr > 0 {
+		why = append(why, fmt.Sprintf("%d rare (image seen once)", rr))
+	}
+	if len(why) > 0 {
+		phrase += " down to " + strings.Join(why, " and ")
+	}
+	return open, phrase
 }

@@ -97,15 +97,33 @@ func errorHTML(what string, err error) string {
 	return `<div style="color:#b00020"><b>` + html.EscapeString(what) + `:</b> ` + esc(err.Error()) + `</div>`
 }
 
-// clean makes a data string safe to show: invalid UTF-8 becomes U+FFFD and
-// control characters (other than space) are written as Go escapes, so that
-// they are visible and cannot break XML, which forbids most of them even
-// when escaped.
+// Visible makes a data string safe to show: invalid UTF-8 becomes U+FFFD, and control
+// characters (other than space), bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE and
+// the others that reorder text, as code hosts flag them) and the line and paragraph
+// separators are written as Go escapes (\n, \x01, \u202e), so that they are visible, cannot
+// disguise the text around them and cannot break XML, which forbids most of them even when
+// escaped. Tables, trees and charts show data through it.
+func Visible(s string) string { return clean(s) }
+
+// hidden reports whether r is shown as an escape by clean.
+func hidden(r rune) bool {
+	switch r {
+	case utf8.RuneError, 0xFFFE, 0xFFFF,
+		0x061C, 0x200E, 0x200F, // Arabic letter mark, LRM, RLM
+		0x202A, 0x202B, 0x202C, 0x202D, 0x202E, // LRE, RLE, PDF, LRO, RLO
+		0x2066, 0x2067, 0x2068, 0x2069, // LRI, RLI, FSI, PDI
+		0x2028, 0x2029: // line and paragraph separators
+		return true
+	}
+	return unicode.IsControl(r)
+}
+
+// clean is Visible.
 func clean(s string) string {
 	ok := utf8.ValidString(s)
 	if ok {
 		for _, r := range s {
-			if unicode.IsControl(r) || r == utf8.RuneError || r == 0xFFFE || r == 0xFFFF {
+			if hidden(r) {
 				ok = false
 				break
 			}
@@ -123,7 +141,7 @@ func clean(s string) string {
 			b.WriteString(`\n`)
 		case r == '\r':
 			b.WriteString(`\r`)
-		case unicode.IsControl(r) || r == 0xFFFE || r == 0xFFFF:
+		case r != utf8.RuneError && hidden(r):
 			if r < 0x100 {
 				fmt.Fprintf(&b, `\x%02x`, r)
 			} else {

@@ -20,6 +20,9 @@ import (
 type Lane struct {
 	// Name is the grouping value (for example an EventID or a host name).
 	Name string
+	// Label, when set, names the lane instead of Name, for example
+	// "10 ProcessAccess" for the Sysmon events of EventID 10.
+	Label string
 	// Other marks the lane that gathers every value beyond the lanes shown.
 	Other bool
 	// Counts[i] is the number of events in bucket i, that is in
@@ -166,10 +169,18 @@ func (t *Timeline) laneLabel(l Lane) string {
 	if l.Other {
 		return "(other values)"
 	}
+	if l.Label != "" {
+		return l.Label
+	}
 	if l.Name == "" {
 		return "(empty)"
 	}
 	return l.Name
+}
+
+// legendEntry is a lane's legend text: "10 ProcessAccess (1,493)".
+func (t *Timeline) legendEntry(l Lane, n int) string {
+	return fmt.Sprintf("%s (%s)", shortenMiddle(clean(t.laneLabel(l)), n), group(l.Total()))
 }
 
 // caption says what the picture shows in one sentence.
@@ -272,7 +283,7 @@ func (t *Timeline) render() (string, error) {
 		if l.Other {
 			c = otherColor
 		}
-		leg.Add(fmt.Sprintf("%s  %s", shortenMiddle(clean(t.laneLabel(l)), legendLabel), group(l.Total())), swatch{c})
+		leg.Add(t.legendEntry(l, legendLabel), swatch{c})
 	}
 	legW := vg.Length(0)
 	if len(t.Lanes) > 0 {
@@ -306,8 +317,7 @@ func byText(by string) string {
 func legendWidth(sty text.Style, t *Timeline, n int) vg.Length {
 	var w vg.Length
 	for _, l := range t.Lanes {
-		s := fmt.Sprintf("%s  %s", shortenMiddle(clean(t.laneLabel(l)), n), group(l.Total()))
-		w = max(w, sty.Width(s))
+		w = max(w, sty.Width(t.legendEntry(l, n)))
 	}
 	return w + 20
 }

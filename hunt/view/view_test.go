@@ -239,7 +239,10 @@ func sampleTimeline() *Timeline {
 	nb := int(last.Sub(start)/step) + 1
 	tl := &Timeline{TimeColumn: "UtcTime", By: "EventID", Start: start, Step: step, Buckets: nb, First: first, Last: last, Untimed: 3}
 	for i, name := range []string{"10", "4688", hostile1} {
-		l := Lane{Name: name, Counts: make([]int64, nb)}
+		l := Lane{Name: name, Label: EventLabel("Microsoft-Windows-Sysmon/Operational", name), Counts: make([]int64, nb)}
+		if name == "4688" {
+			l.Label = EventLabel("Security", name)
+		}
 		for k := i; k < nb; k += 3 + i {
 			l.Counts[k] = int64(1 + k*k*(i+1))
 		}
@@ -263,6 +266,10 @@ func nonZero(c []int64) int {
 
 func TestTimelineSVGStructure(t *testing.T) {
 	tl := sampleTimeline()
+	// Lanes of event ids are named from the table of event names.
+	if tl.laneLabel(tl.Lanes[0]) != "10 ProcessAccess" || tl.laneLabel(tl.Lanes[1]) != "4688 ProcessCreate" || tl.laneLabel(tl.Lanes[2]) != hostile1 {
+		t.Errorf("lane labels %q, %q, %q", tl.laneLabel(tl.Lanes[0]), tl.laneLabel(tl.Lanes[1]), tl.laneLabel(tl.Lanes[2]))
+	}
 	if err := tl.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +288,7 @@ func TestTimelineSVGStructure(t *testing.T) {
 		if !d.has(shortenMiddle(label, 28)) {
 			t.Errorf("no lane label %q among %q", label, d.texts)
 		}
-		if entry := shortenMiddle(label, legendLabel) + "  " + group(l.Total()); !d.has(entry) {
+		if entry := shortenMiddle(label, legendLabel) + " (" + group(l.Total()) + ")"; !d.has(entry) {
 			t.Errorf("no legend entry %q", entry)
 		}
 	}
@@ -356,8 +363,8 @@ func TestTimelineHTMLAndText(t *testing.T) {
 
 func TestTimelineHostileLaneNames(t *testing.T) {
 	tl := sampleTimeline()
-	tl.Lanes[0].Name = hostile2
-	tl.Lanes[1].Name = "ctl\x01\x1b[31m\xffend"
+	tl.Lanes[0].Name, tl.Lanes[0].Label = "10", hostile2
+	tl.Lanes[1].Name, tl.Lanes[1].Label = "ctl\x01\x1b[31m\xffend", ""
 	d := parseSVG(t, tl.SVG())
 	if !d.has(hostile2) {
 		t.Errorf("lane %q not shown as text: %q", hostile2, d.texts)

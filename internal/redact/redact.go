@@ -30,6 +30,9 @@ func URLs(s string) string {
 		if hasPass {
 			return sm[1] + user + ":" + Mask + "@"
 		}
+		if sm[2] == Mask {
+			return m
+		}
 		return sm[1] + Mask + "@"
 	})
 }
@@ -101,22 +104,31 @@ func Value(name, value string) string {
 	return URLs(value)
 }
 
-// assignRE matches NAME=VALUE (no spaces around '=', as in an environment listing or a query
-// string); VALUE runs to the end of the word, quotes included.
-var assignRE = regexp.MustCompile(`\b([A-Za-z_][A-Za-z0-9_.\-]*)(=)("[^"\n]*"|'[^'\n]*'|[^\s,;&"']+)`)
+// assignREs match NAME=VALUE, then NAME: VALUE, as environment listings, `%env`, query strings
+// and configuration dumps print them; VALUE runs to the end of the word, quotes included. The
+// two forms are separate passes so that "failed: ES_PASSWORD=x" is not taken whole as one
+// NAME: VALUE pair. A value never starts with '/', so that a URL's scheme ("http:" + "//host")
+// is not taken for a name and its value.
+var assignREs = []*regexp.Regexp{
+	regexp.MustCompile(`\b([A-Za-z_][A-Za-z0-9_.\-]*)(=)("[^"\n]*"|'[^'\n]*'|[^\s,;&"'</][^\s,;&"'<]*)`),
+	regexp.MustCompile(`\b([A-Za-z_][A-Za-z0-9_.\-]*)(: ?)("[^"\n]*"|'[^'\n]*'|[^\s,;&"'</][^\s,;&"'<]*)`),
+}
 
 // Text masks credentials in free text, such as an error message: URL credentials, and the
-// value of every NAME=VALUE whose NAME looks like a credential.
+// value of every NAME=VALUE (or NAME: VALUE) whose NAME looks like a credential.
 func Text(s string) string {
 	s = URLs(s)
-	if !strings.Contains(s, "=") {
+	if !strings.ContainsAny(s, "=:") {
 		return s
 	}
-	return assignRE.ReplaceAllStringFunc(s, func(m string) string {
-		sm := assignRE.FindStringSubmatch(m)
-		if !SecretName(sm[1]) || sm[3] == Mask {
-			return m
-		}
-		return sm[1] + sm[2] + Mask
-	})
+	for _, re := range assignREs {
+		s = re.ReplaceAllStringFunc(s, func(m string) string {
+			sm := re.FindStringSubmatch(m)
+			if !SecretName(sm[1]) || sm[3] == Mask {
+				return m
+			}
+			return sm[1] + sm[2] + Mask
+		})
+	}
+	return s
 }

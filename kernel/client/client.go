@@ -74,7 +74,8 @@ func Dial(ctx context.Context, ci messaging.ConnectionInfo) (*Client, error) {
 	cctx, cancel := context.WithCancel(context.Background())
 	c := &Client{Info: ci, session: uuid.NewString(), ctx: cctx, cancel: cancel, waiters: map[string]*waiter{}}
 	codec := messaging.Codec{Signer: messaging.NewSigner([]byte(ci.Key))}
-	opts := []zmq4.Option{zmq4.WithID(zmq4.SocketIdentity(c.session)), zmq4.WithDialerRetry(20 * time.Millisecond), zmq4.WithDialerMaxRetries(250)}
+	opts := []zmq4.Option{zmq4.WithID(zmq4.SocketIdentity(c.session)), zmq4.WithDialerRetry(20 * time.Millisecond), zmq4.WithDialerMaxRetries(250),
+		messaging.MaxMessageOption(0)} // a kernel that sends more than the limit is dropped
 	type sock struct {
 		ch   **messaging.Channel
 		name string

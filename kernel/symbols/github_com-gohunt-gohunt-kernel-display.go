@@ -12,6 +12,7 @@ import (
 func init() {
 	Symbols["github.com/gohunt/gohunt/kernel/display/display"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"Active":       reflect.ValueOf(display.Active),
 		"Bundle":       reflect.ValueOf(display.Bundle),
 		"Clear":        reflect.ValueOf(display.Clear),
 		"Data":         reflect.ValueOf(display.Data),

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	huntsession "github.com/gohunt/gohunt/hunt/session"
 )
 
 // decls is what the session's cells defined, learned from each chunk (learn, snapshot) and
@@ -325,6 +327,18 @@ func (s *Session) isIntGlobal(name string) bool {
 		return true
 	}
 	return false
+}
+
+// sweep tells the hunt library what the session's variables hold, so that it frees what
+// none of them reaches (yaegi keeps values it no longer names).
+func (s *Session) sweep() {
+	defer func() { _ = recover() }()
+	g := s.interp.Globals()
+	roots := make([]reflect.Value, 0, len(g))
+	for _, v := range g {
+		roots = append(roots, v)
+	}
+	huntsession.Sweep(roots)
 }
 
 // snapshot records the session's globals and their types, for completion and rewrites.

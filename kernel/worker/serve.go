@@ -12,7 +12,7 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/gohunt/gohunt/hunt"
+	huntsession "github.com/gohunt/gohunt/hunt/session"
 	"github.com/gohunt/gohunt/kernel/ipc"
 )
 
@@ -174,7 +174,7 @@ func Main() error {
 	}()
 	// The session's DuckDB database and its spill files go with the worker. (A worker that is
 	// killed leaves them; the next session start removes them.)
-	defer func() { _ = hunt.Close() }()
+	defer func() { _ = huntsession.Close() }()
 	return Serve(s, reqs, w.send)
 }
 

@@ -29,7 +29,7 @@ import (
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 
-	"github.com/gohunt/gohunt/hunt"
+	huntsession "github.com/gohunt/gohunt/hunt/session"
 	"github.com/gohunt/gohunt/internal/redact"
 	"github.com/gohunt/gohunt/kernel/display"
 	"github.com/gohunt/gohunt/kernel/ipc"
@@ -211,6 +211,12 @@ func (s *Session) Display(data, metadata map[string]any, id string, update bool)
 	s.emit(kind, map[string]any{"data": data, "metadata": metadata, "transient": transient})
 }
 
+// progressDisplay shows the hunt library's progress through kernel/display.
+type progressDisplay struct{}
+
+func (progressDisplay) Show(id string, v any)   { display.ShowID(id, v) }
+func (progressDisplay) Update(id string, v any) { display.Update(id, v) }
+
 // Clear implements display.Sink.
 func (s *Session) Clear(wait bool) {
 	s.syncOutput()
@@ -271,9 +277,9 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 	defer s.runMu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	// Library work the cell starts (Elasticsearch reads) stops with the cell on interrupt.
-	hunt.SetCellContext(ctx)
-	defer hunt.SetCellContext(nil)
+	// Library work the cell starts (queries, reads) runs under its context and stops with the
+	// cell on interrupt; their progress goes to the cell's output.
+	defer huntsession.Begin(ctx, progressDisplay{})()
 	s.emitMu.Lock()
 	s.curID = req.ID
 	s.emitMu.Unlock()
@@ -286,6 +292,11 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 
 	res := &cellResult{payload: []any{}}
 	err := s.runCellSafe(ctx, req.Code, res)
+	if err == nil && ctx.Err() != nil {
+		// Interrupted inside a library call that stopped and returned (a query cancelled
+		// through the cell's context): the cell did not finish what it was asked.
+		err = s.interrupted()
+	}
 
 	s.stdin.stop()
 	s.mu.Lock()
@@ -329,6 +340,7 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 		// After an interrupt the abandoned evaluation may still be stopping: leave the
 		// interpreter's globals alone until the next cell.
 		s.snapshot()
+		s.sweep()
 	}
 	if ee != nil {
 		if len(ee.Traceback) == 0 {

@@ -30,12 +30,26 @@ test('gohunt run report of the getting-started playbook', async () => {
       status: document.querySelector('.status')?.textContent,
       pictures: [...document.querySelectorAll('.output img')].map((i) => [i.src.slice(0, 22), i.naturalWidth]),
       cells: [...document.querySelectorAll('td')].map((td) => td.textContent),
+      // Each highlighted process's outline (its box grown by outline width + offset) must lie
+      // inside the visible area of its scrolling .output, or the report clips it.
+      outlines: [...document.querySelectorAll('.output .gh-hl')].map((el) => {
+        const out = el.closest('.output');
+        const o = out.getBoundingClientRect();
+        const r = el.getBoundingClientRect();
+        const cs = getComputedStyle(el);
+        const grow = parseFloat(cs.outlineWidth) + parseFloat(cs.outlineOffset);
+        const left = o.left + out.clientLeft;
+        const right = left + out.clientWidth;
+        return { inside: r.left - grow >= left - 0.5 && r.right + grow <= right + 0.5, r: [r.left, r.right], box: [left, right], grow };
+      }),
     }));
     assert.equal(info.scripts, 0);
     assert.ok(info.tables >= 6, `tables: ${info.tables}`);
     assert.match(info.status, /Every cell ran without error/);
     assert.ok(info.pictures.length >= 2 && info.pictures.every(([, w]) => w > 0), `pictures: ${JSON.stringify(info.pictures)}`);
     assert.ok(info.cells.some((t) => t.includes('<script>alert(4)</script>')), 'hostile text shown as text');
+    assert.ok(info.outlines.length > 0, 'the report shows a highlighted process');
+    for (const o of info.outlines) assert.ok(o.inside, `highlight outline clipped: ${JSON.stringify(o)}`);
     assert.deepEqual(dialogs, []);
     assert.deepEqual(requests, [], 'the report fetches nothing');
     await page.screenshot({ path: path.join(L.artifacts, 'report-getting-started.png'), fullPage: false });

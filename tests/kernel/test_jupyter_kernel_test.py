@@ -45,5 +45,12 @@ class GohuntKernelTests(jkt.KernelTests):
     code_clear_output = "display.Clear(false)"
 
 
+class GohuntIopubWelcomeTests(jkt.IopubWelcomeTests):
+    """JEP 65: a fresh IOPub subscriber's first message is iopub_welcome."""
+
+    kernel_name = "gohunt"
+    support_iopub_welcome = True
+
+
 if __name__ == "__main__":
     unittest.main()

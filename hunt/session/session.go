@@ -1,0 +1,126 @@
+// Package session connects the hunt library to the process that runs it: the context of the
+// running cell, under which every query, request and read of the library runs (so that an
+// interrupt stops them), the display where long operations show their progress, and the end of
+// the library's session state. The kernel worker sets the cell when one starts and closes the
+// session when it shuts down; a program using hunt directly (a benchmark, a command) calls
+// Close when it is done.
+//
+// Cells do not see this package: it is not among the packages the kernel preloads into the
+// interpreter, so a cell can neither replace its own context nor close the database under the
+// frames of later cells.
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"reflect"
+	"sync"
+	"sync/atomic"
+)
+
+// Display is where the library shows progress, supplied by the kernel: Show shows v (a value
+// with String and HTML methods) as a new output with display ID id, Update replaces what is
+// shown under id. Both must be safe to call from any goroutine.
+type Display interface {
+	Show(id string, v any)
+	Update(id string, v any)
+}
+
+type cell struct {
+	ctx  context.Context
+	disp Display
+}
+
+var (
+	current atomic.Pointer[cell]
+
+	closeMu  sync.Mutex
+	closers  []func() error
+	sweepers []func(roots []reflect.Value)
+)
+
+// Begin makes ctx the running cell's context and d (nil for none) its display until the
+// returned end function is called. The kernel runs one cell at a time.
+func Begin(ctx context.Context, d Display) (end func()) {
+	c := &cell{ctx: ctx, disp: d}
+	current.Store(c)
+	return func() { current.CompareAndSwap(c, nil) }
+}
+
+// Context returns the running cell's context, or context.Background() outside a cell.
+func Context() context.Context {
+	if c := current.Load(); c != nil && c.ctx != nil {
+		return c.ctx
+	}
+	return context.Background()
+}
+
+// Show shows v under display ID id on the running cell's display; nothing without one.
+func Show(id string, v any) {
+	if c := current.Load(); c != nil && c.disp != nil {
+		c.disp.Show(id, v)
+	}
+}
+
+// Update replaces what is shown under id; nothing without a display.
+func Update(id string, v any) {
+	if c := current.Load(); c != nil && c.disp != nil {
+		c.disp.Update(id, v)
+	}
+}
+
+// NewID returns a fresh random display ID.
+func NewID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "gohunt-" + hex.EncodeToString(b[:])
+}
+
+// OnClose registers fn to run at Close (the library registers the closing of its database).
+func OnClose(fn func() error) {
+	closeMu.Lock()
+	closers = append(closers, fn)
+	closeMu.Unlock()
+}
+
+// Close ends the session's state: it runs every function registered with OnClose (the
+// database is closed and its temporary files deleted) and returns their errors joined. Frames
+// made before fail afterwards; the next library call starts a fresh session.
+func Close() error {
+	closeMu.Lock()
+	fns := append([]func() error(nil), closers...)
+	closeMu.Unlock()
+	var errs []error
+	for _, fn := range fns {
+		if err := fn(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// OnSweep registers fn to run at Sweep (the library registers the dropping of the tables that
+// no frame reachable from the roots reads).
+func OnSweep(fn func(roots []reflect.Value)) {
+	closeMu.Lock()
+	sweepers = append(sweepers, fn)
+	closeMu.Unlock()
+}
+
+// Sweep tells the library which values the session's variables hold after a cell: state that
+// none of them reaches (the table a frame read, when every variable holding that frame was
+// reassigned) is freed. An interpreter may keep values it no longer names (yaegi keeps the
+// slot of a variable declared again with :=, and the temporaries of every top-level
+// statement), so the garbage collector alone cannot tell. Values held only inside closures or
+// goroutines are not seen: a frame kept that way fails once its table is freed.
+func Sweep(roots []reflect.Value) {
+	closeMu.Lock()
+	fns := make([]func([]reflect.Value), len(sweepers))
+	copy(fns, sweepers)
+	closeMu.Unlock()
+	for _, fn := range fns {
+		fn(roots)
+	}
+}

@@ -1,0 +1,246 @@
+package hunt
+
+import "strings"
+
+// Spark functions that take arrays as well as strings, and LIKE escapes.
+//
+// DuckDB names the list and string forms apart (reverse / list_reverse, len / cardinality) and
+// its concat skips NULLs where Spark's gives NULL, so the translator decides, per call, whether
+// the first argument is a list, a map or a string: from the type of a column reference, or from
+// the function that makes the argument. What it cannot tell keeps the string form.
+
+// exprKind is what the translator can tell of the value of out[s..e]: "list", "map", "string",
+// "number" or "" (unknown).
+func exprKind(out []outTok, s, e int) string {
+	for s <= e && (out[s].kind == tkSpace || out[s].kind == tkComment) {
+		s++
+	}
+	for e >= s && (out[e].kind == tkSpace || out[e].kind == tkComment) {
+		e--
+	}
+	if s > e {
+		return ""
+	}
+	if s == e || (e == s+2 && out[s].qual && out[s+1].text == ".") {
+		o := out[e]
+		switch {
+		case o.col:
+			return kindOfType(o.typ)
+		case o.kind == tkString:
+			return "string"
+		case o.kind == tkNumber:
+			return "number"
+		}
+		return ""
+	}
+	if isOpenParen(out[s]) && matchParen(out, s) == e {
+		return exprKind(out, s+1, e-1)
+	}
+	if out[s].kind != tkIdent {
+		return ""
+	}
+	o := nextSig(out, s+1)
+	if o > e || !isOpenParen(out[o]) || matchParen(out, o) != e {
+		return ""
+	}
+	name := strings.ToLower(out[s].text)
+	switch {
+	case listFuncs[name] || strings.HasPrefix(name, "list_") || strings.HasPrefix(name, "array_") && !arrayScalarFuncs[name]:
+		return "list"
+	case mapFuncs[name]:
+		return "map"
+	case stringFuncs[name]:
+		return "string"
+	case name == "concat" || name == "reverse" || name == "coalesce" || name == "nvl" || name == "ifnull":
+		for _, a := range callArgs(out, o) {
+			if k := exprKind(out, a[0], a[1]); k != "" {
+				return k
+			}
+		}
+	}
+	return ""
+}
+
+var listFuncs = map[string]bool{"list": true, "array": true, "regexp_split_to_array": true, "split": true, "sort_array": true,
+	"slice": true, "flatten": true, "map_keys": true, "map_values": true, "sequence": true, "shuffle": true, "collect_list": true,
+	"collect_set": true, "array_agg": true}
+
+// arrayScalarFuncs are array_* functions whose result is not an array.
+var arrayScalarFuncs = map[string]bool{"array_contains": true, "array_position": true, "array_size": true, "array_join": true,
+	"array_max": true, "array_min": true, "array_to_string": true, "array_length": true}
+
+var mapFuncs = map[string]bool{"map": true, "map_from_arrays": true, "map_from_entries": true, "str_to_map": true, "map_concat": true}
+
+var stringFuncs = map[string]bool{"lower": true, "upper": true, "lcase": true, "ucase": true, "substr": true, "substring": true,
+	"trim": true, "ltrim": true, "rtrim": true, "concat_ws": true, "regexp_replace": true, "regexp_extract": true,
+	"format_string": true, "lpad": true, "rpad": true, "replace": true, "initcap": true, "array_join": true,
+	"array_to_string": true, "split_part": true, "substring_index": true, "translate": true, "repeat": true}
+
+func kindOfType(typ string) string {
+	switch {
+	case strings.HasSuffix(typ, "]"):
+		return "list"
+	case strings.HasPrefix(typ, "MAP("):
+		return "map"
+	case typ == "VARCHAR":
+		return "string"
+	case isIntegerType(typ) || isFloatType(typ):
+		return "number"
+	}
+	return ""
+}
+
+func isOpenParen(o outTok) bool { return o.kind == tkOp && strings.HasPrefix(o.text, "(") }
+
+func nextSig(out []outTok, j int) int {
+	for j < len(out) && (out[j].kind == tkSpace || out[j].kind == tkComment) {
+		j++
+	}
+	return j
+}
+
+// matchParen returns the index of the ")" closing the parenthesis at out[open], or -1.
+func matchParen(out []outTok, open int) int {
+	depth := 0
+	for j := open; j < len(out); j++ {
+		switch {
+		case isOpenParen(out[j]):
+			depth++
+		case out[j].kind == tkOp && out[j].text == ")":
+			depth--
+			if depth == 0 {
+				return j
+			}
+		}
+	}
+	return -1
+}
+
+// callArgs returns the [first, last] token spans of the top-level arguments of the call whose
+// "(" is out[open] (none for an empty list).
+func callArgs(out []outTok, open int) [][2]int {
+	end := matchParen(out, open)
+	if end < 0 {
+		return nil
+	}
+	var spans [][2]int
+	start, depth := open+1, 0
+	for j := open + 1; j < end; j++ {
+		switch {
+		case isOpenParen(out[j]):
+			depth++
+		case out[j].kind == tkOp && out[j].text == ")":
+			depth--
+		case depth == 0 && out[j].kind == tkOp && out[j].text == ",":
+			spans = append(spans, [2]int{start, j - 1})
+			start = j + 1
+		}
+	}
+	if nextSig(out, start) < end || len(spans) > 0 {
+		spans = append(spans, [2]int{start, end - 1})
+	}
+	return spans
+}
+
+// rewriteArrayFuncs gives reverse, size, cardinality, concat and concat_ws the form that fits
+// their arguments (see above).
+func rewriteArrayFuncs(out []outTok) {
+	for i := range out {
+		if out[i].kind != tkIdent || out[i].col || out[i].qual {
+			continue
+		}
+		name := strings.ToLower(out[i].text)
+		if name != "reverse" && name != "size" && name != "cardinality" && name != "concat" && name != "concat_ws" {
+			continue
+		}
+		if p := prevSig(out, i-1); p >= 0 && out[p].text == "." {
+			continue
+		}
+		o := nextSig(out, i+1)
+		if o >= len(out) || !isOpenParen(out[o]) || out[o].text != "(" || matchParen(out, o) < 0 {
+			continue
+		}
+		args := callArgs(out, o)
+		switch name {
+		case "reverse":
+			if len(args) == 1 && exprKind(out, args[0][0], args[0][1]) == "list" {
+				out[i].text = "list_reverse"
+			}
+		case "size", "cardinality":
+			if len(args) == 1 && exprKind(out, args[0][0], args[0][1]) == "map" {
+				out[i].text = "cardinality"
+			} else {
+				out[i].text = "len"
+			}
+		case "concat":
+			if len(args) == 0 {
+				continue
+			}
+			// Spark's concat is NULL when an argument is NULL; DuckDB's || is too (for strings
+			// and lists), its concat is not. Numbers are cast as Spark casts them.
+			list := false
+			for _, a := range args {
+				list = list || exprKind(out, a[0], a[1]) == "list"
+			}
+			out[i].text = ""
+			for k, a := range args {
+				if k > 0 {
+					out[a[0]-1].text = " ||"
+				}
+				if !list && exprKind(out, a[0], a[1]) == "number" {
+					s, e := nextSig(out, a[0]), prevSig(out, a[1])
+					out[s].text = "CAST(" + out[s].text
+					out[e].text += " AS VARCHAR)"
+				}
+			}
+		case "concat_ws":
+			// An array argument is joined with the separator, its NULLs skipped (as Spark does).
+			if len(args) < 2 {
+				continue
+			}
+			var sep strings.Builder
+			for j := args[0][0]; j <= args[0][1]; j++ {
+				sep.WriteString(out[j].text)
+			}
+			for _, a := range args[1:] {
+				if exprKind(out, a[0], a[1]) == "list" {
+					s, e := nextSig(out, a[0]), prevSig(out, a[1])
+					out[s].text = "array_to_string(" + out[s].text
+					out[e].text += ", " + strings.TrimSpace(sep.String()) + ")"
+				}
+			}
+		}
+	}
+}
+
+func prevSig(out []outTok, j int) int {
+	for j >= 0 && (out[j].kind == tkSpace || out[j].kind == tkComment) {
+		j--
+	}
+	return j
+}
+
+// likeEscapeError returns Spark's error for a LIKE pattern (with the default escape, backslash)
+// whose backslash precedes a character other than _, % or backslash, or ends it; "" when the
+// pattern is valid.
+func likeEscapeError(p string) string {
+	shown := "'" + strings.ReplaceAll(p, `\`, `\\`) + "'"
+	for i := 0; i < len(p); i++ {
+		if p[i] != '\\' {
+			continue
+		}
+		if i+1 == len(p) {
+			return "[INVALID_FORMAT.ESC_AT_THE_END] The format is invalid: " + shown + ". The escape character is not allowed to end with."
+		}
+		c := p[i+1]
+		if c != '_' && c != '%' && c != '\\' {
+			r := string(c)
+			if c >= 0x80 {
+				r = string([]rune(p[i+1:])[0])
+			}
+			return "[INVALID_FORMAT.ESC_IN_THE_MIDDLE] The format is invalid: " + shown + ". The escape character is not allowed to precede '" + r + "'."
+		}
+		i++
+	}
+	return ""
+}
