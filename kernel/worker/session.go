@@ -533,7 +533,7 @@ func (s *Session) runChunks(ctx context.Context, code string, chs []chunk, displ
 		s.d.mu.Lock()
 		renames := maps.Clone(s.d.renames)
 		s.d.mu.Unlock()
-		src, err := rewriteChunk(code, c, p, session{intVar: s.isIntGlobal, renames: renames, imported: s.imported,
+		src, err := rewriteChunk(code, c, p, rewriteEnv{intVar: s.isIntGlobal, renames: renames, imported: s.imported,
 			cellType: s.cellTypeOf, methods: s.methodsOf})
 		if err != nil {
 			return compileError(err)
