@@ -73,7 +73,7 @@ type Kernel struct {
 	closing   atomic.Bool
 
 	mu      sync.Mutex
-	w       *workerProc            // the current worker; nil before the first start
+	w       *workerProc        // the current worker; nil before the first start
 	running *runningCell       // the execute in progress, if any
 	orphanP *messaging.Message // parent for output of goroutines that outlive their cell
 	notice  string             // news of a worker death no cell has reported yet
