@@ -272,7 +272,7 @@ func (s *Session) park() {
 
 // Execute runs one cell and returns the execute_reply content (without execution_count, which
 // the front adds). Outputs are emitted as events before it returns.
-func (s *Session) Execute(req ipc.Request) map[string]any {
+func (s *Session) Execute(req ipc.Request) ipc.ExecuteReply {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -352,8 +352,8 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 			ee.Traceback[i] = redact.Text(l)
 		}
 		s.emit(ipc.EvError, map[string]any{"ename": ee.Ename, "evalue": ee.Evalue, "traceback": ee.Traceback})
-		return map[string]any{"status": "error", "ename": ee.Ename, "evalue": ee.Evalue, "traceback": ee.Traceback,
-			"payload": []any{}, "user_expressions": map[string]any{}}
+		return ipc.ExecuteReply{Status: "error", Ename: ee.Ename, Evalue: ee.Evalue, Traceback: ee.Traceback,
+			Payload: []any{}, UserExpressions: map[string]any{}}
 	}
 	if t, ok := res.data[display.MIMEText].(string); ok && len(t) > maxResultText {
 		res.data[display.MIMEText] = fmt.Sprintf("%s\n... (%s more)", strings.ToValidUTF8(t[:maxResultText], ""), byteSize(len(t)-maxResultText))
@@ -368,7 +368,7 @@ func (s *Session) Execute(req ipc.Request) map[string]any {
 	for name, expr := range req.UserExpressions {
 		ue[name] = s.userExpression(ctx, expr)
 	}
-	return map[string]any{"status": "ok", "payload": res.payload, "user_expressions": ue}
+	return ipc.ExecuteReply{Status: "ok", Payload: res.payload, UserExpressions: ue}
 }
 
 // dropped says how much of the cell's output was read and dropped past the output limit, or "".
