@@ -32,7 +32,7 @@ func orTrue(b *bool) bool { return b == nil || *b }
 
 // runningCell is the execute request the worker is running; interrupt uses it.
 type runningCell struct {
-	w           *worker
+	w           *workerProc
 	finished    chan struct{}
 	interrupted sync.Once
 }
@@ -213,7 +213,7 @@ func errorContent(ename, evalue string, detail []string) map[string]any {
 // askInput forwards the worker's input_request to the frontend on the stdin socket and the
 // answer back to the worker. Without allow_stdin, or when the cell ends first, the worker
 // gets an empty answer.
-func (k *Kernel) askInput(parent *messaging.Message, w *worker, content json.RawMessage, allowed bool, finished <-chan struct{}) {
+func (k *Kernel) askInput(parent *messaging.Message, w *workerProc, content json.RawMessage, allowed bool, finished <-chan struct{}) {
 	if !allowed {
 		w.send(ipc.Request{Op: ipc.OpInputReply})
 		return

@@ -36,7 +36,7 @@ func KernelInfo() map[string]any {
 	goVersion := strings.TrimPrefix(runtime.Version(), "go")
 	return map[string]any{
 		"status":                 "ok",
-		"protocol_version":       "5.3",
+		"protocol_version":       messaging.ProtocolVersion,
 		"implementation":         "gohunt",
 		"implementation_version": Version,
 		"language_info": map[string]any{

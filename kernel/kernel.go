@@ -73,7 +73,7 @@ type Kernel struct {
 	closing   atomic.Bool
 
 	mu      sync.Mutex
-	w       *worker            // the current worker; nil before the first start
+	w       *workerProc        // the current worker; nil before the first start
 	running *runningCell       // the execute in progress, if any
 	orphanP *messaging.Message // parent for output of goroutines that outlive their cell
 	notice  string             // news of a worker death no cell has reported yet
@@ -270,7 +270,7 @@ func (k *Kernel) publish(parent *messaging.Message, msgType string, content any)
 }
 
 // currentWorker returns the running worker, starting one if there is none or it died.
-func (k *Kernel) currentWorker() (*worker, error) {
+func (k *Kernel) currentWorker() (*workerProc, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.w != nil && k.w.alive() {

@@ -30,8 +30,8 @@ const eventPipeGrace = 2 * time.Second
 // pipeClosedReason is the death reason of a worker ended because its event pipe closed.
 const pipeClosedReason = "the interpreter's event pipe (fd 4) was closed while the process kept running (did a cell close fd 4?), so no reply could reach the kernel and the process was ended"
 
-// worker is one running `gohunt worker` process and the pipes of the ipc contract.
-type worker struct {
+// workerProc is one running `gohunt worker` process and the pipes of the ipc contract.
+type workerProc struct {
 	cmd  *exec.Cmd
 	log  *log.Logger
 	reqs *os.File // fd 3 of the worker: Requests, one JSON object per line
@@ -55,7 +55,7 @@ type worker struct {
 
 // startWorker starts the worker process cmd with the ipc pipes on fds 3, 4 and 5. Events whose
 // request is no longer open (output of goroutines that outlive their cell) go to orphan.
-func startWorker(cmd *exec.Cmd, logger *log.Logger, orphan func(ipc.Event)) (*worker, error) {
+func startWorker(cmd *exec.Cmd, logger *log.Logger, orphan func(ipc.Event)) (*workerProc, error) {
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("worker request pipe: %w", err)
@@ -94,7 +94,7 @@ func startWorker(cmd *exec.Cmd, logger *log.Logger, orphan func(ipc.Event)) (*wo
 		crR.Close()
 		return nil, fmt.Errorf("starting worker %s: %w", cmd.Path, err)
 	}
-	w := &worker{cmd: cmd, log: logger, reqs: reqW, pending: map[uint64]chan ipc.Event{}, orphan: orphan, done: make(chan struct{})}
+	w := &workerProc{cmd: cmd, log: logger, reqs: reqW, pending: map[uint64]chan ipc.Event{}, orphan: orphan, done: make(chan struct{})}
 	crashDone := make(chan struct{})
 	go func() {
 		defer close(crashDone)
@@ -137,7 +137,7 @@ func startWorker(cmd *exec.Cmd, logger *log.Logger, orphan func(ipc.Event)) (*wo
 }
 
 // readEvents routes each Event from fd 4 to its request until the pipe closes.
-func (w *worker) readEvents(r io.Reader) {
+func (w *workerProc) readEvents(r io.Reader) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	for {
 		line, err := br.ReadBytes('\n')
@@ -158,7 +158,7 @@ func (w *worker) readEvents(r io.Reader) {
 	}
 }
 
-func (w *worker) route(ev ipc.Event) {
+func (w *workerProc) route(ev ipc.Event) {
 	w.mu.Lock()
 	ch, ok := w.pending[ev.ID]
 	if ok && ev.Kind == ipc.EvReply {
@@ -179,7 +179,7 @@ func (w *worker) route(ev ipc.Event) {
 
 // call sends req with a fresh ID and returns the channel of its Events. The channel ends with
 // the reply Event; it is closed without one if the worker dies first.
-func (w *worker) call(req ipc.Request) (<-chan ipc.Event, error) {
+func (w *workerProc) call(req ipc.Request) (<-chan ipc.Event, error) {
 	ch := make(chan ipc.Event, 64)
 	w.mu.Lock()
 	select {
@@ -204,7 +204,7 @@ func (w *worker) call(req ipc.Request) (<-chan ipc.Event, error) {
 var errWorkerGone = errors.New("the interpreter process is not running")
 
 // send writes one Request line to the worker.
-func (w *worker) send(req ipc.Request) error {
+func (w *workerProc) send(req ipc.Request) error {
 	b, err := json.Marshal(req)
 	if err != nil {
 		return err
@@ -219,7 +219,7 @@ func (w *worker) send(req ipc.Request) error {
 }
 
 // alive reports whether the process is still running.
-func (w *worker) alive() bool {
+func (w *workerProc) alive() bool {
 	select {
 	case <-w.done:
 		return false
@@ -229,7 +229,7 @@ func (w *worker) alive() bool {
 }
 
 // kill ends the worker, recording why (reason is shown to the user).
-func (w *worker) kill(reason string) {
+func (w *workerProc) kill(reason string) {
 	w.mu.Lock()
 	if w.killMsg == "" {
 		w.killMsg = reason
@@ -241,7 +241,7 @@ func (w *worker) kill(reason string) {
 }
 
 // stop asks the worker to shut down and kills it if it has not exited within timeout.
-func (w *worker) stop(timeout time.Duration) {
+func (w *workerProc) stop(timeout time.Duration) {
 	if !w.alive() {
 		return
 	}
@@ -259,7 +259,7 @@ func (w *worker) stop(timeout time.Duration) {
 
 // deathReason waits for the process to be gone and describes why it ended: the front's own
 // reason if it killed the worker, else the runtime's crash output and the exit status.
-func (w *worker) deathReason() (summary string, detail []string) {
+func (w *workerProc) deathReason() (summary string, detail []string) {
 	<-w.done
 	w.mu.Lock()
 	killMsg := w.killMsg

@@ -68,3 +68,15 @@ type Event struct {
 	Kind    string          `json:"ev"`
 	Content json.RawMessage `json:"content"`
 }
+
+// ExecuteReply is the content of the worker's reply to OpExecute: execute_reply's content
+// without execution_count, which the front adds. Ename, Evalue and Traceback are set when
+// Status is "error"; Payload and UserExpressions are never null.
+type ExecuteReply struct {
+	Status          string         `json:"status"` // "ok" or "error"
+	Ename           string         `json:"ename,omitempty"`
+	Evalue          string         `json:"evalue,omitempty"`
+	Traceback       []string       `json:"traceback,omitempty"`
+	Payload         []any          `json:"payload"`
+	UserExpressions map[string]any `json:"user_expressions"`
+}

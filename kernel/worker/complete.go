@@ -127,9 +127,9 @@ func (s *Session) staticType(e ast.Expr) reflect.Type {
 	case *ast.ParenExpr:
 		return s.staticType(x.X)
 	case *ast.Ident:
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.globals[x.Name]
+		s.d.mu.Lock()
+		defer s.d.mu.Unlock()
+		return s.d.globals[x.Name]
 	case *ast.CallExpr:
 		ft := s.staticType(x.Fun)
 		if ft == nil || ft.Kind() != reflect.Func || ft.NumOut() == 0 {
@@ -148,9 +148,9 @@ func (s *Session) staticType(e ast.Expr) reflect.Type {
 		return nil
 	case *ast.SelectorExpr:
 		if pkg, ok := x.X.(*ast.Ident); ok {
-			s.mu.Lock()
-			_, isVar := s.globals[pkg.Name]
-			s.mu.Unlock()
+			s.d.mu.Lock()
+			_, isVar := s.d.globals[pkg.Name]
+			s.d.mu.Unlock()
 			if !isVar {
 				path, ok := s.pkgPath(pkg.Name)
 				if !ok {
@@ -208,21 +208,21 @@ func dedup(ss []string) []string {
 // topNames returns the names usable without a qualifier.
 func (s *Session) topNames() []string {
 	names := append(append([]string{}, goKeywords...), builtins...)
-	s.mu.Lock()
-	for n := range s.globals {
+	s.d.mu.Lock()
+	for n := range s.d.globals {
 		names = append(names, n)
 	}
-	for n := range s.funcDocs {
+	for n := range s.d.funcDocs {
 		if !strings.Contains(n, ".") {
 			names = append(names, n)
 		}
 	}
-	for n := range s.imports {
+	for n := range s.d.imports {
 		if !strings.HasPrefix(n, "__") {
 			names = append(names, n)
 		}
 	}
-	s.mu.Unlock()
+	s.d.mu.Unlock()
 	for n := range stdPackages() {
 		names = append(names, n)
 	}
@@ -232,18 +232,18 @@ func (s *Session) topNames() []string {
 // members returns what may follow "base.": a package's exported names, or a variable's
 // fields and methods.
 func (s *Session) members(base string) []string {
-	s.mu.Lock()
-	t, isVar := s.globals[base]
-	tn := s.varTypes[base]
+	s.d.mu.Lock()
+	t, isVar := s.d.globals[base]
+	tn := s.d.varTypes[base]
 	var methods []string
 	if tn != "" {
-		for k := range s.funcDocs {
+		for k := range s.d.funcDocs {
 			if m, ok := strings.CutPrefix(k, tn+"."); ok {
 				methods = append(methods, m)
 			}
 		}
 	}
-	s.mu.Unlock()
+	s.d.mu.Unlock()
 	if isVar {
 		return append(s.typeMembers(t), methods...)
 	}
@@ -366,10 +366,10 @@ func (s *Session) completeColumn(rs []rune, cursor int) (matches []string, start
 		if i := strings.IndexAny(base, ".(["); i >= 0 {
 			base = base[:i]
 		}
-		s.mu.Lock()
-		c := s.columns[base]
-		_, isPkg := s.imports[base]
-		s.mu.Unlock()
+		s.d.mu.Lock()
+		c := s.d.columns[base]
+		_, isPkg := s.d.imports[base]
+		s.d.mu.Unlock()
 		switch {
 		case c != nil && columnMethods[name]:
 			var out []string

@@ -104,7 +104,7 @@ fmt.Println("four")
 	s.c.take()
 	s.n++
 	done := make(chan map[string]any)
-	go func() { done <- s.Execute(ipc.Request{ID: s.n, Op: ipc.OpExecute, Code: code}) }()
+	go func() { done <- replyMap(s.Execute(ipc.Request{ID: s.n, Op: ipc.OpExecute, Code: code})) }()
 	deadline := time.Now().Add(60 * time.Second)
 	for !s.c.peek("three") {
 		if time.Now().After(deadline) {

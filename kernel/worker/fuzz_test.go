@@ -76,7 +76,7 @@ func FuzzCellTools(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			_, _ = rewriteChunk(code, c, p, session{
+			_, _ = rewriteChunk(code, c, p, rewriteEnv{
 				intVar:   func(string) bool { return true },
 				renames:  map[string]string{"T": "Tʹ"},
 				imported: func(string, string) bool { return true },

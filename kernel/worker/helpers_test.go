@@ -72,7 +72,7 @@ func (ts *tsession) runReq(req ipc.Request) *result {
 	ts.n++
 	req.ID = ts.n
 	ts.c.take()
-	reply := ts.Execute(req)
+	reply := replyMap(ts.Execute(req))
 	return &result{reply: reply, events: ts.c.take()}
 }
 
@@ -139,4 +139,17 @@ func (r *result) ok(t *testing.T) *result {
 		t.Fatalf("cell failed: %s\ntraceback: %v\nevents: %v", r.errorText(), r.reply["traceback"], r.kinds())
 	}
 	return r
+}
+
+// replyMap is an execute reply as the front decodes it from the pipe.
+func replyMap(r ipc.ExecuteReply) map[string]any {
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		panic(err)
+	}
+	return m
 }

@@ -58,9 +58,9 @@ func stdPackages() map[string][]string {
 // pkgPath returns the import path the name refers to in the session: an import of a cell,
 // a preloaded package, or else the standard library package of that name.
 func (s *Session) pkgPath(name string) (string, bool) {
-	s.mu.Lock()
-	p, ok := s.imports[name]
-	s.mu.Unlock()
+	s.d.mu.Lock()
+	p, ok := s.d.imports[name]
+	s.d.mu.Unlock()
 	if ok {
 		return p, true
 	}
@@ -133,18 +133,18 @@ func (s *Session) docOf(name, _ string) (string, bool) {
 		}
 		return d.Signature + "\n\n" + strings.TrimRight(d.Doc, "\n")
 	}
-	s.mu.Lock()
-	fd, isFunc := s.funcDocs[name]
-	s.mu.Unlock()
+	s.d.mu.Lock()
+	fd, isFunc := s.d.funcDocs[name]
+	s.d.mu.Unlock()
 	if isFunc {
 		return format(symbols.Doc{Signature: fd.sig, Doc: fd.doc}), true
 	}
 	head, rest, dotted := strings.Cut(name, ".")
 	// A variable: show its type, or document its method.
-	s.mu.Lock()
-	t, isVar := s.globals[head]
-	tn := s.varTypes[head]
-	s.mu.Unlock()
+	s.d.mu.Lock()
+	t, isVar := s.d.globals[head]
+	tn := s.d.varTypes[head]
+	s.d.mu.Unlock()
 	if isVar && tn != "" {
 		if !dotted {
 			return head + " " + tn, true

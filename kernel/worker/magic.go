@@ -68,9 +68,9 @@ func sqlMagic(ctx context.Context, s *Session, args, body string, res *cellResul
 	if m == nil {
 		return &execError{Ename: "UsageError", Evalue: "usage: %%sql [-o NAME]; got %%sql " + args}
 	}
-	s.mu.Lock()
-	_, ok := s.imports["hunt"]
-	s.mu.Unlock()
+	s.d.mu.Lock()
+	_, ok := s.d.imports["hunt"]
+	s.d.mu.Unlock()
 	if !ok {
 		return &execError{Ename: "UsageError", Evalue: "%%sql needs the hunt package, which this build does not preload"}
 	}

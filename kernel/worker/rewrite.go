@@ -47,7 +47,7 @@ type rewriter struct {
 	// rewritten loop there runs inside func() { ... }().
 	top   map[ast.Stmt]bool
 	wraps []edit
-	env   session
+	env   rewriteEnv
 }
 
 // wrapTop runs the top-level statement st inside a func literal (see top).
@@ -63,8 +63,8 @@ func (rw *rewriter) wrapTop(st ast.Stmt, outer ast.Node) {
 
 // rewriteChunk returns the rewritten cell text of chunk c (still at the cell's offsets: the
 // returned text replaces cell[c.start:c.end]).
-// session is what rewrites know of the session.
-type session struct {
+// rewriteEnv is what rewrites know of the session.
+type rewriteEnv struct {
 	cellType func(e ast.Expr) string          // the cell-defined type of e, if known
 	methods  func(typ string) map[string]bool // methods of a cell-defined type
 	intVar   func(name string) bool           // a session variable holds an integer
@@ -72,7 +72,7 @@ type session struct {
 	imported func(name, path string) bool     // the package is already imported under name
 }
 
-func rewriteChunk(cell string, c chunk, p *parsedChunk, env session) (string, error) {
+func rewriteChunk(cell string, c chunk, p *parsedChunk, env rewriteEnv) (string, error) {
 	intVar, renames := env.intVar, env.renames
 	rw := &rewriter{cell: cell, p: p, intVar: intVar, isInt: map[string]bool{}, nonInt: map[string]bool{}, env: env}
 	if c.kind == segImport && env.imported != nil {
