@@ -7,7 +7,9 @@ import (
 	"unicode/utf8"
 )
 
-// Spark SQL -> DuckDB SQL, at the token level. DuckDB executes; the translator only rewrites
+// Spark SQL -> DuckDB SQL, at the token level, with the semantics of Spark with ANSI mode off
+// (Spark 3's default, which the hunting playbooks were written for: a string that is not a
+// number compares as NULL, size(NULL) is -1); Spark 4 turns ANSI mode on by default. DuckDB executes; the translator only rewrites
 // what differs between the dialects:
 //   - `backtick` identifiers -> "double-quoted" identifiers; "double-quoted" strings -> 'single';
 //     Spark's backslash escapes inside string literals are processed;
@@ -295,6 +297,7 @@ type outTok struct {
 	typ  string // column type for a column reference
 	col  bool   // a column reference (possibly the last part of a qualified one)
 	qual bool   // a qualifier (followed by '.')
+	agg  string // collect_list or collect_set, translated to list
 }
 
 func significant(toks []token, i int) int {
@@ -349,10 +352,14 @@ func (t *translator) translate(toks []token) (string, error) {
 				up := strings.ToUpper(tk.text)
 				if nextText == "(" && !afterDot {
 					if strings.EqualFold(tk.text, "collect_set") {
-						// collect_set(x) -> list(DISTINCT x)
-						emit(outTok{text: "list", kind: tkIdent})
+						// collect_set(x) -> list(DISTINCT x), without NULLs (rewriteArrayFuncs)
+						emit(outTok{text: "list", kind: tkIdent, agg: "collect_set"})
 						i = next
 						emit(outTok{text: "(DISTINCT ", kind: tkOp})
+						continue
+					}
+					if strings.EqualFold(tk.text, "collect_list") {
+						emit(outTok{text: "list", kind: tkIdent, agg: "collect_list"})
 						continue
 					}
 					emit(outTok{text: sparkFunc(tk.text), kind: tkIdent})
@@ -473,10 +480,10 @@ func numberType(s string) string {
 // sparkFunc maps Spark function names whose DuckDB name differs.
 func sparkFunc(name string) string {
 	switch strings.ToLower(name) {
-	case "collect_list":
-		return "list"
 	case "nvl":
 		return "coalesce"
+	case "array":
+		return "list_value"
 	case "rlike":
 		return "regexp_matches"
 	case "unix_timestamp":
