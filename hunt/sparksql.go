@@ -7,7 +7,9 @@ import (
 	"unicode/utf8"
 )
 
-// Spark SQL -> DuckDB SQL, at the token level. DuckDB executes; the translator only rewrites
+// Spark SQL -> DuckDB SQL, at the token level, with the semantics of Spark with ANSI mode off
+// (Spark 3's default, which the hunting playbooks were written for: a string that is not a
+// number compares as NULL, size(NULL) is -1); Spark 4 turns ANSI mode on by default. DuckDB executes; the translator only rewrites
 // what differs between the dialects:
 //   - `backtick` identifiers -> "double-quoted" identifiers; "double-quoted" strings -> 'single';
 //     Spark's backslash escapes inside string literals are processed;
@@ -31,8 +33,6 @@ CREATE OR REPLACE MACRO spark_long(s) AS CASE WHEN regexp_full_match(trim(CAST(s
   THEN TRY_CAST(CASE WHEN split_part(trim(CAST(s AS VARCHAR)), '.', 1) IN ('', '+', '-') THEN '0' ELSE split_part(trim(CAST(s AS VARCHAR)), '.', 1) END AS BIGINT) END;
 CREATE OR REPLACE MACRO spark_double(s) AS CASE WHEN regexp_full_match(trim(CAST(s AS VARCHAR)), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(Infinity|NaN)')
   THEN TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE) END;
-CREATE OR REPLACE MACRO spark_collect_list(x) AS list(x) FILTER (WHERE x IS NOT NULL);
-CREATE OR REPLACE MACRO spark_collect_set(x) AS list(DISTINCT x) FILTER (WHERE x IS NOT NULL);
 CREATE OR REPLACE MACRO spark_unix_timestamp(s) AS CAST(floor(epoch(TRY_CAST(s AS TIMESTAMP))) AS BIGINT);
 `
 
@@ -314,6 +314,7 @@ type outTok struct {
 	col  bool   // a column reference (possibly the last part of a qualified one)
 	qual bool   // a qualifier (followed by '.')
 	src  int    // byte offset in the Spark SQL of the token it came from
+	agg  string // collect_list or collect_set, translated to list
 }
 
 func significant(toks []token, i int) int {
@@ -370,8 +371,14 @@ func (t *translator) translate(toks []token) (string, error) {
 				up := strings.ToUpper(tk.text)
 				if nextText == "(" && !afterDot {
 					if strings.EqualFold(tk.text, "collect_set") {
-						// collect_set(x) -> spark_collect_set(x): distinct values, NULLs left out
-						emit(outTok{text: "spark_collect_set", kind: tkIdent})
+						// collect_set(x) -> list(DISTINCT x), without NULLs (rewriteArrayFuncs)
+						emit(outTok{text: "list", kind: tkIdent, agg: "collect_set"})
+						i = next
+						emit(outTok{text: "(DISTINCT ", kind: tkOp})
+						continue
+					}
+					if strings.EqualFold(tk.text, "collect_list") {
+						emit(outTok{text: "list", kind: tkIdent, agg: "collect_list"})
 						continue
 					}
 					emit(outTok{text: sparkFunc(tk.text), kind: tkIdent})
@@ -494,10 +501,10 @@ func numberType(s string) string {
 // sparkFunc maps Spark function names whose DuckDB name differs.
 func sparkFunc(name string) string {
 	switch strings.ToLower(name) {
-	case "collect_list":
-		return "spark_collect_list"
 	case "nvl":
 		return "coalesce"
+	case "array":
+		return "list_value"
 	case "rlike":
 		return "regexp_matches"
 	case "unix_timestamp":

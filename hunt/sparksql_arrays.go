@@ -143,14 +143,26 @@ func callArgs(out []outTok, open int) [][2]int {
 }
 
 // rewriteArrayFuncs gives reverse, size, cardinality, concat and concat_ws the form that fits
-// their arguments (see above).
+// their arguments (see above), sort_array DuckDB's list_sort with Spark's NULL order, and
+// collect_list / collect_set Spark's NULL handling.
 func rewriteArrayFuncs(out []outTok) {
 	for i := range out {
 		if out[i].kind != tkIdent || out[i].col || out[i].qual {
 			continue
 		}
+		if out[i].agg != "" {
+			// Spark's collect_list and collect_set skip NULLs and give [] for no rows;
+			// DuckDB's list keeps NULLs and gives NULL for no rows.
+			if o := nextSig(out, i+1); o < len(out) && isOpenParen(out[o]) {
+				if c := matchParen(out, o); c > 0 {
+					out[i].text = "coalesce(list_filter(" + out[i].text
+					out[c].text += ", lambda __v: __v IS NOT NULL), [])"
+				}
+			}
+			continue
+		}
 		name := strings.ToLower(out[i].text)
-		if name != "reverse" && name != "size" && name != "cardinality" && name != "concat" && name != "concat_ws" {
+		if name != "reverse" && name != "size" && name != "cardinality" && name != "concat" && name != "concat_ws" && name != "sort_array" {
 			continue
 		}
 		if p := prevSig(out, i-1); p >= 0 && out[p].text == "." {
@@ -167,11 +179,14 @@ func rewriteArrayFuncs(out []outTok) {
 				out[i].text = "list_reverse"
 			}
 		case "size", "cardinality":
+			// Spark (ANSI mode off, as Spark 3 ran by default) gives -1 for a NULL array or map.
+			fn := "len"
 			if len(args) == 1 && exprKind(out, args[0][0], args[0][1]) == "map" {
-				out[i].text = "cardinality"
-			} else {
-				out[i].text = "len"
+				fn = "cardinality"
 			}
+			out[i].text = "coalesce(" + fn
+			c := matchParen(out, o)
+			out[c].text = "), -1)"
 		case "concat":
 			if len(args) == 0 {
 				continue
@@ -191,6 +206,28 @@ func rewriteArrayFuncs(out []outTok) {
 					s, e := nextSig(out, a[0]), prevSig(out, a[1])
 					out[s].text = "CAST(" + out[s].text
 					out[e].text += " AS VARCHAR)"
+				}
+			}
+		case "sort_array":
+			// sort_array(x[, asc]): NULLs first ascending, last descending.
+			c := matchParen(out, o)
+			switch {
+			case len(args) == 1:
+				out[i].text = "list_sort"
+				out[c].text = ", 'ASC', 'NULLS FIRST')"
+			case len(args) == 2:
+				dir := strings.ToUpper(strings.TrimSpace(out[nextSig(out, args[1][0])].text))
+				if nextSig(out, args[1][0]) != prevSig(out, args[1][1]) || (dir != "TRUE" && dir != "FALSE") {
+					continue // not a literal: DuckDB reports the unknown function
+				}
+				out[i].text = "list_sort"
+				for j := args[0][1] + 1; j < c; j++ {
+					out[j].text = ""
+				}
+				if dir == "TRUE" {
+					out[c].text = ", 'ASC', 'NULLS FIRST')"
+				} else {
+					out[c].text = ", 'DESC', 'NULLS LAST')"
 				}
 			}
 		case "concat_ws":

@@ -38,7 +38,7 @@ func TestTranslateGolden(t *testing.T) {
 		{`SELECT count(*) AS hits -- comment`, `SELECT count(*) AS hits -- comment`},
 		{`SELECT "\u0041\101\n"`, "SELECT 'AA\n'"},
 		{`WHERE LogonType IN (2, -10) AND EventID IN (1, 3)`, `WHERE "LogonType" IN ('2', '-10') AND "EventID" IN (1, 3)`},
-		{`SELECT split(Image, "\\\\")[0], collect_set(User)`, `SELECT regexp_split_to_array("Image", '\\')[1], spark_collect_set("User")`},
+		{`SELECT split(Image, "\\\\")[0], collect_set(User)`, `SELECT regexp_split_to_array("Image", '\\')[1], coalesce(list_filter(list(DISTINCT "User"), lambda __v: __v IS NOT NULL), [])`},
 	}
 	for _, c := range cases {
 		toks, err := tokenize(c.in)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -34,11 +35,13 @@ const (
 	executeMethod    = "/" + serviceName + "/ExecutePlan"
 	reattachMethod   = "/" + serviceName + "/ReattachExecute"
 	interruptTimeout = 30 * time.Second
+	redialWait       = 10 * time.Second
 )
 
 // trackStream is the session's stream interceptor: it tracks ExecutePlan and ReattachExecute
 // operations (see above).
 func (s *Session) trackStream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	s.redial(ctx, cc)
 	cs, err := streamer(ctx, desc, cc, method, opts...)
 	if err != nil || (method != executeMethod && method != reattachMethod) {
 		return cs, err
@@ -48,6 +51,7 @@ func (s *Session) trackStream(ctx context.Context, desc *grpc.StreamDesc, cc *gr
 
 // trackUnary notes the session id from unary calls (AnalyzePlan, Config, ...).
 func (s *Session) trackUnary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	s.redial(ctx, cc)
 	if m, ok := req.(proto.Message); ok && method != interruptMethod {
 		if sid := stringField(m, "session_id"); sid != "" {
 			s.noteSession(sid)
@@ -99,6 +103,28 @@ func (t *trackedStream) RecvMsg(m any) error {
 		}
 	}
 	return err
+}
+
+// redial: after the server went away, gRPC waits out a growing backoff (up to 2 minutes) before
+// it dials again, and fails every call meanwhile. A call on a connection in that state dials at
+// once and waits (at most redialWait) for the outcome, so a session whose server is back works
+// at its next call; a server still down fails the call as before, with Unavailable.
+func (s *Session) redial(ctx context.Context, cc *grpc.ClientConn) {
+	st := cc.GetState()
+	if st != connectivity.TransientFailure {
+		return
+	}
+	cc.ResetConnectBackoff()
+	wctx, cancel := context.WithTimeout(ctx, redialWait)
+	defer cancel()
+	for st != connectivity.Ready {
+		if !cc.WaitForStateChange(wctx, st) {
+			return
+		}
+		if st = cc.GetState(); st == connectivity.TransientFailure || st == connectivity.Shutdown {
+			return
+		}
+	}
 }
 
 func (s *Session) noteSession(id string) {
