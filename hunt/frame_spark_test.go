@@ -104,6 +104,14 @@ func TestSparkFrameOperations(t *testing.T) {
 	if !strings.Contains(j.Note(), "moved 20 rows from Spark to DuckDB") {
 		t.Errorf("join note %q", j.Note())
 	}
+	// As registers a Spark frame on Spark (a temporary view) and for hunt.SQL on DuckDB.
+	ev.Where(Col("EventID").Eq(3)).As("spark_ev3")
+	if n, err := sp.SQL("SELECT * FROM spark_ev3").Count(); err != nil || n != 20 {
+		t.Errorf("Spark SQL over the view: %d, %v", n, err)
+	}
+	if n, err := SQL("SELECT * FROM spark_ev3 WHERE n > 30").Count(); err != nil || n != 10 {
+		t.Errorf("hunt.SQL over the registered Spark frame: %d, %v", n, err)
+	}
 	// Spark SQL runs on Spark as written; an unknown table fails when the frame is made.
 	if n, err := sp.SQL("SELECT id FROM range(5)").Count(); err != nil || n != 5 {
 		t.Errorf("SQL count: %d, %v", n, err)

@@ -233,6 +233,14 @@ func (r *sparkRel) push(op *node) (relation, bool) {
 	return g, true
 }
 
+// createView makes the plan a temporary view of the Spark session (replacing one of that name).
+func (r *sparkRel) createView(name string) error {
+	if err := r.df.CreateTempView(cellCtx(), name, true); err != nil {
+		return &Error{Msg: "hunt: Spark view " + name + ": " + err.Error(), Err: err}
+	}
+	return nil
+}
+
 // count counts on Spark.
 func (r *sparkRel) count(ctx context.Context) (int64, error) {
 	n, err := r.df.Count(ctx)
