@@ -358,7 +358,9 @@ func (f *Frame) Union(others ...*Frame) *Frame {
 }
 
 // As registers the frame for SQL under name (see Register) and returns it, so that
-// hunt.Read(path).As("mordorTable") reads like Spark's createOrReplaceTempView.
+// hunt.Read(path).As("mordorTable") reads like Spark's createOrReplaceTempView. A frame on
+// another engine is registered as it is (a hunt.SQL query over it reads it then); one on Spark
+// also becomes a temporary view of its Spark session.
 func (f *Frame) As(name string) *Frame {
 	if f.err != nil {
 		return f
@@ -366,7 +368,21 @@ func (f *Frame) As(name string) *Frame {
 	if err := Register(name, f); err != nil {
 		return errFrame(f.eng, err)
 	}
+	if f.lazy() && f.plan.op == "source" {
+		// A frame whose plan runs on an engine with views (Spark) is registered there too, so
+		// that queries run on that engine (%%sql -e sp) see it.
+		if v, ok := f.plan.rel.(viewer); ok {
+			if err := v.createView(name); err != nil {
+				return errFrame(f.eng, err)
+			}
+		}
+	}
 	return f
+}
+
+// viewer is a relation whose engine can register it as a view under a name.
+type viewer interface {
+	createView(name string) error
 }
 
 // ValueCounts counts the rows per value of col, most frequent first: columns col and "count".

@@ -86,6 +86,9 @@ func (f *Frame) then(op *node) *Frame {
 		}
 	}
 	if f.lazy() && f.plan.op == "source" {
+		if err := checkColumns(op, f.plan.rel.columns()); err != nil {
+			return errFrame(f.eng, err)
+		}
 		if r, ok := f.plan.rel.push(op); ok {
 			return &Frame{eng: f.eng, plan: &node{op: "source", rel: r}, note: f.note}
 		}
@@ -292,6 +295,64 @@ func localFrames(used map[string]*Frame) error {
 				return l.err
 			}
 			used[k] = l
+		}
+	}
+	return nil
+}
+
+// checkColumns reports a column that op names and the relation lacks, as an operation on a
+// DuckDB frame does at once (with near matches), instead of at the read. Only names given as
+// names or Col expressions are checked (SQL strings are checked by the engine that runs them).
+func checkColumns(op *node, cols []string) error {
+	have := map[string]bool{}
+	for _, c := range cols {
+		have[c] = true
+	}
+	var names []string
+	var walk func(e Expr)
+	walk = func(e Expr) {
+		if e.op == "col" && e.name != "*" {
+			names = append(names, e.name)
+		}
+		for _, a := range e.args {
+			walk(a)
+		}
+	}
+	items := func(xs []any) {
+		for _, x := range xs {
+			switch v := x.(type) {
+			case Expr:
+				walk(v)
+			case string:
+				if op.op == "project" && v != "*" {
+					names = append(names, v)
+				}
+			}
+		}
+	}
+	a := op.args
+	switch op.op {
+	case "filter":
+		if e, ok := a.cond.(Expr); ok {
+			walk(e)
+		}
+	case "project", "sort":
+		items(a.cols)
+	case "drop":
+		names = append(names, a.names...)
+	case "rename":
+		names = append(names, a.old)
+	case "aggregate":
+		for _, k := range a.keys {
+			walk(k)
+		}
+		for _, g := range a.aggs {
+			walk(g)
+		}
+	}
+	for _, n := range names {
+		if !have[n] {
+			return unknownColumn(n, cols)
 		}
 	}
 	return nil

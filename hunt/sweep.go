@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/gohunt/gohunt/hunt/session"
+	"github.com/gohunt/gohunt/hunt/spark"
 )
 
 func init() { session.OnSweep(sweepSession) }
@@ -70,8 +71,16 @@ type walker struct {
 
 var (
 	tableRefType = reflect.TypeOf((*tableRef)(nil))
-	mayHoldMu    sync.Mutex
-	mayHold      = map[reflect.Type]bool{} // a cache of holds, derived from the types alone
+	// noTables are types that hold no frame: the walk does not enter them (the engine's frames
+	// are its registry, walked on its own; clients hold connections).
+	noTables = map[reflect.Type]bool{
+		reflect.TypeOf((*engine)(nil)):          true,
+		reflect.TypeOf((*ESClient)(nil)):        true,
+		reflect.TypeOf((*SparkSession)(nil)):    true,
+		reflect.TypeOf((*spark.DataFrame)(nil)): true,
+	}
+	mayHoldMu sync.Mutex
+	mayHold   = map[reflect.Type]bool{} // a cache of holds, derived from the types alone
 )
 
 // holds reports whether a value of type t can reach a tableRef.
@@ -84,6 +93,9 @@ func holds(t reflect.Type) bool {
 func holdsLocked(t reflect.Type) bool {
 	if v, ok := mayHold[t]; ok {
 		return v
+	}
+	if noTables[t] {
+		return false
 	}
 	mayHold[t] = true // assumed while the type's parts are looked at (recursive types)
 	var v bool

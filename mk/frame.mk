@@ -12,3 +12,13 @@ test-es-worker: build
 	ES_URL=$$url $(GO) test -tags es -count=1 -timeout 10m -run '^TestProcessES' ./kernel/worker/
 
 TEST_STEPS += test-es-worker
+
+# `%%sql -e sp` and an interrupted Spark count through a real kernel worker (build tag spark).
+.PHONY: test-spark-worker
+
+test-spark-worker: build
+	@url=$$(bash scripts/spark.sh start) || { echo "test-spark-worker: FAIL: the Spark Connect server could not start (see above)"; exit 1; }; \
+	trap 'bash scripts/spark.sh stop' EXIT; \
+	SPARK_URL=$$url $(GO) test -tags spark -count=1 -timeout 10m -run '^TestProcessSpark' ./kernel/worker/
+
+TEST_STEPS += test-spark-worker

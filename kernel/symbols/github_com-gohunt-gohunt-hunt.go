@@ -59,6 +59,8 @@ func init() {
 		"SetDisplayRows":      reflect.ValueOf(hunt.SetDisplayRows),
 		"SigmaRules":          reflect.ValueOf(hunt.SigmaRules),
 		"SkipBadLines":        reflect.ValueOf(hunt.SkipBadLines),
+		"Spark":               reflect.ValueOf(hunt.Spark),
+		"SparkToken":          reflect.ValueOf(hunt.SparkToken),
 		"Spawned":             reflect.ValueOf(hunt.Spawned),
 		"Sum":                 reflect.ValueOf(hunt.Sum),
 		"Tables":              reflect.ValueOf(hunt.Tables),
@@ -84,6 +86,8 @@ func init() {
 		"Schema":        reflect.ValueOf((*hunt.Schema)(nil)),
 		"SigmaError":    reflect.ValueOf((*hunt.SigmaError)(nil)),
 		"SigmaRuleSet":  reflect.ValueOf((*hunt.SigmaRuleSet)(nil)),
+		"SparkOption":   reflect.ValueOf((*hunt.SparkOption)(nil)),
+		"SparkSession":  reflect.ValueOf((*hunt.SparkSession)(nil)),
 		"Timeline":      reflect.ValueOf((*hunt.Timeline)(nil)),
 		"ValueOption":   reflect.ValueOf((*hunt.ValueOption)(nil)),
 	}

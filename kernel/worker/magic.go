@@ -24,7 +24,7 @@ type CellMagic struct {
 // cellMagics is the one table of %% cell magics.
 var cellMagics = map[string]CellMagic{
 	"sql": {
-		Usage: "%%sql [-o NAME]   run the cell as Spark-dialect SQL over registered frames (hunt.SQL); -o binds the frame to the Go variable NAME",
+		Usage: "%%sql [-o NAME] [-e ENGINE]   run the cell as Spark-dialect SQL over registered frames (hunt.SQL); -o binds the frame to the Go variable NAME; -e runs it as written on the engine in variable ENGINE (a hunt.Spark session)",
 		Run:   sqlMagic,
 	},
 	"html": {
@@ -59,14 +59,34 @@ var cellMagics = map[string]CellMagic{
 	},
 }
 
-var sqlArgsRE = regexp.MustCompile(`^\s*(?:-o\s+([A-Za-z_][A-Za-z0-9_]*))?\s*$`)
+var goIdentRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// sqlMagic runs `%%sql [-o name]` as the Go `name := hunt.SQL(body)` followed by name, so that
-// the frame renders (and a deferred error fails the cell) like any displayed value.
+// sqlMagic runs `%%sql [-o name] [-e engine]` as the Go `name := hunt.SQL(body)` (or
+// `name := engine.SQL(body)`: the query runs as written on the engine held in the variable
+// engine, e.g. a hunt.Spark session) followed by name, so that the frame renders (and a
+// deferred error fails the cell) like any displayed value.
 func sqlMagic(ctx context.Context, s *Session, args, body string, res *cellResult) error {
-	m := sqlArgsRE.FindStringSubmatch(args)
-	if m == nil {
-		return &execError{Ename: "UsageError", Evalue: "usage: %%sql [-o NAME]; got %%sql " + args}
+	usage := &execError{Ename: "UsageError", Evalue: "usage: %%sql [-o NAME] [-e ENGINE]; got %%sql " + args}
+	var name, engine string
+	fields := strings.Fields(args)
+	for i := 0; i < len(fields); i += 2 {
+		if i+1 >= len(fields) || !goIdentRE.MatchString(fields[i+1]) {
+			return usage
+		}
+		switch fields[i] {
+		case "-o":
+			if name != "" {
+				return usage
+			}
+			name = fields[i+1]
+		case "-e", "--engine":
+			if engine != "" {
+				return usage
+			}
+			engine = fields[i+1]
+		default:
+			return usage
+		}
 	}
 	s.d.mu.Lock()
 	_, ok := s.d.imports["hunt"]
@@ -74,11 +94,13 @@ func sqlMagic(ctx context.Context, s *Session, args, body string, res *cellResul
 	if !ok {
 		return &execError{Ename: "UsageError", Evalue: "%%sql needs the hunt package, which this build does not preload"}
 	}
-	name := m[1]
 	if name == "" {
 		name = "__sql"
 	}
-	src := fmt.Sprintf("%s := hunt.SQL(%s)\n%s", name, strconv.Quote(body), name)
+	if engine == "" {
+		engine = "hunt"
+	}
+	src := fmt.Sprintf("%s := %s.SQL(%s)\n%s", name, engine, strconv.Quote(body), name)
 	return s.runGo(ctx, src, 0, len(src), true, res)
 }
 

@@ -1,0 +1,389 @@
+package hunt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gohunt/gohunt/hunt/spark"
+)
+
+// SparkSession is a Spark Connect session, made by Spark. Its frames (Read, Table, SQL) are
+// *Frame values whose plan runs on Spark; printing it never shows a credential.
+type SparkSession struct {
+	s   *spark.Session
+	err error
+}
+
+// SparkOption configures Spark.
+type SparkOption = spark.Option
+
+// SparkToken authenticates every request with a bearer token (sent only over TLS).
+func SparkToken(token string) SparkOption { return spark.WithToken(token) }
+
+// Spark opens a Spark Connect session on the server at url ("sc://host:port", with Spark
+// Connect's optional parameters "/;token=T;user_id=U;use_ssl=true"). It checks that the server
+// answers; a session that could not be opened carries the error (Err), passed on to its frames.
+//
+//	sp := hunt.Spark("sc://127.0.0.1:15002")
+//	ev := sp.Read("/data/mordor/empire_shell.json")   // the path as the cluster sees it
+//	ev.Where("EventID = 10").Select("SourceImage", "TargetImage")
+func Spark(url string, opts ...SparkOption) *SparkSession {
+	s, err := spark.Connect(cellCtx(), url, opts...)
+	if err != nil {
+		return &SparkSession{err: &Error{Msg: "hunt.Spark: " + err.Error(), Err: err}}
+	}
+	return &SparkSession{s: s}
+}
+
+// Err returns the error of a session that could not be opened, or nil.
+func (sp *SparkSession) Err() error { return sp.err }
+
+// String describes the session (its address, never a credential).
+func (sp *SparkSession) String() string {
+	if sp.s == nil {
+		if sp.err != nil {
+			return sp.err.Error()
+		}
+		return "hunt.Spark (not connected)"
+	}
+	return sp.s.String()
+}
+
+// Read returns a frame over the files at path, as the cluster sees the path (a file, a
+// directory or a glob). The format comes from the extension (.json/.jsonl/.ndjson: JSON lines,
+// .parquet, .csv with a header row, .orc) unless format names it ("json", "parquet", "csv",
+// "orc").
+func (sp *SparkSession) Read(path string, format ...string) *Frame {
+	f := ""
+	if len(format) > 0 {
+		f = strings.ToLower(format[0])
+	} else {
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".json", ".jsonl", ".ndjson":
+			f = "json"
+		case ".parquet":
+			f = "parquet"
+		case ".csv":
+			f = "csv"
+		case ".orc":
+			f = "orc"
+		default:
+			return sp.errFrame(errorf("hunt: Spark Read(%q): cannot tell the format from the extension; name it: Read(path, \"json\")", path))
+		}
+	}
+	opts := map[string]string{}
+	if f == "csv" {
+		opts["header"] = "true"
+		opts["inferSchema"] = "true"
+	}
+	if sp.err != nil {
+		return sp.errFrame(sp.err)
+	}
+	return sp.frame(sp.s.Read(path, spark.Format(f), opts), nil, "Read "+path)
+}
+
+// Table returns a frame over a table or temporary view of the session.
+func (sp *SparkSession) Table(name string) *Frame {
+	if sp.err != nil {
+		return sp.errFrame(sp.err)
+	}
+	return sp.frame(sp.s.Table(name), nil, "Table "+name)
+}
+
+// SQL returns a frame of a Spark SQL query, run on Spark as written (no translation).
+func (sp *SparkSession) SQL(query string) *Frame {
+	if sp.err != nil {
+		return sp.errFrame(sp.err)
+	}
+	df, err := sp.s.SQL(cellCtx(), query)
+	return sp.frame(df, err, "SQL")
+}
+
+func (sp *SparkSession) errFrame(err error) *Frame {
+	e, eerr := defaultEngine()
+	if eerr != nil {
+		return &Frame{err: eerr}
+	}
+	return errFrame(e, err)
+}
+
+// frame makes a lazy frame of df: its schema is asked of the server (analysis, no job), so
+// that a bad path, table or query fails here.
+func (sp *SparkSession) frame(df *spark.DataFrame, err error, what string) *Frame {
+	e, eerr := defaultEngine()
+	if eerr != nil {
+		return &Frame{err: eerr}
+	}
+	if err != nil {
+		return errFrame(e, &Error{Msg: "hunt: Spark " + what + ": " + err.Error(), Err: err})
+	}
+	if df.Err() != nil {
+		return errFrame(e, &Error{Msg: "hunt: Spark " + what + ": " + df.Err().Error(), Err: df.Err()})
+	}
+	r := &sparkRel{sp: sp, df: df, steps: []string{what}}
+	if err := r.bind(); err != nil {
+		return errFrame(e, err)
+	}
+	return newLazy(e, r)
+}
+
+// sparkRel is a frame's source on Spark: a DataFrame whose plan holds the operations pushed
+// so far.
+type sparkRel struct {
+	sp    *SparkSession
+	df    *spark.DataFrame
+	cols  []string
+	steps []string // what was pushed, for Plan
+}
+
+// bind asks the server for the plan's columns.
+func (r *sparkRel) bind() error {
+	cs, err := r.df.Schema(cellCtx())
+	if err != nil {
+		return &Error{Msg: "hunt: Spark " + strings.Join(r.steps, " | ") + ": " + err.Error(), Err: err}
+	}
+	r.cols = make([]string, len(cs))
+	for i, c := range cs {
+		r.cols[i] = c.Name
+	}
+	return nil
+}
+
+func (r *sparkRel) engineName() string   { return "Spark" }
+func (r *sparkRel) columns() []string    { return append([]string(nil), r.cols...) }
+func (r *sparkRel) explain() string      { return r.sp.String() + ": " + strings.Join(r.steps, " | ") }
+func (r *sparkRel) note() string         { return "in " + r.sp.String() }
+func (r *sparkRel) has(name string) bool { return contains(r.cols, name) }
+
+// push builds the operation into the Spark plan when it can be said in Spark SQL exactly:
+// Where with a Spark SQL string or simple comparisons, Select and OrderBy of columns, Limit,
+// Distinct, and GroupBy with Count. The rest runs on DuckDB after the read.
+func (r *sparkRel) push(op *node) (relation, bool) {
+	var df *spark.DataFrame
+	var step string
+	switch op.op {
+	case "filter":
+		var cond string
+		switch c := op.args.cond.(type) {
+		case string:
+			cond = c
+		case Expr:
+			s, ok := sparkExpr(c, r.has)
+			if !ok {
+				return nil, false
+			}
+			cond = s
+		default:
+			return nil, false
+		}
+		df, step = r.df.Where(cond), "Where "+cond
+	case "project":
+		var names []string
+		for _, c := range op.args.cols {
+			n, ok := colName(c)
+			if !ok || !r.has(n) {
+				return nil, false
+			}
+			names = append(names, sparkIdent(n))
+		}
+		df, step = r.df.Select(names...), "Select "+strings.Join(names, ", ")
+	case "limit":
+		df, step = r.df.Limit(op.args.n), "Limit "+strconv.Itoa(op.args.n)
+	case "distinct":
+		df, step = r.df.Distinct(), "Distinct"
+	case "sort":
+		var keys []spark.SortKey
+		for _, c := range op.args.cols {
+			desc := false
+			if e, ok := c.(Expr); ok && (e.op == "desc" || e.op == "asc") {
+				desc, c = e.op == "desc", e.args[0]
+			}
+			n, ok := colName(c)
+			if !ok || !r.has(n) {
+				return nil, false
+			}
+			keys = append(keys, spark.SortKey{Expr: sparkIdent(n), Desc: desc})
+		}
+		df, step = r.df.OrderBy(keys...), "OrderBy"
+	case "aggregate":
+		var keys []string
+		for _, k := range op.args.keys {
+			if k.op != "col" || !r.has(k.name) {
+				return nil, false
+			}
+			keys = append(keys, sparkIdent(k.name))
+		}
+		if len(op.args.aggs) != 1 || op.args.aggs[0].op != "agg" || op.args.aggs[0].name != "count_star" {
+			return nil, false
+		}
+		df, step = r.df.GroupBy(keys, "count(1) AS `count`"), "GroupBy "+strings.Join(keys, ", ")+" count"
+	default:
+		return nil, false
+	}
+	g := &sparkRel{sp: r.sp, df: df, steps: append(append([]string(nil), r.steps...), step)}
+	if err := g.bind(); err != nil {
+		// Spark cannot analyze it (a wrong column): DuckDB reports it after the read.
+		return nil, false
+	}
+	return g, true
+}
+
+// createView makes the plan a temporary view of the Spark session (replacing one of that name).
+func (r *sparkRel) createView(name string) error {
+	if err := r.df.CreateTempView(cellCtx(), name, true); err != nil {
+		return &Error{Msg: "hunt: Spark view " + name + ": " + err.Error(), Err: err}
+	}
+	return nil
+}
+
+// count counts on Spark.
+func (r *sparkRel) count(ctx context.Context) (int64, error) {
+	n, err := r.df.Count(ctx)
+	if err != nil {
+		return 0, &Error{Msg: "hunt: Spark count: " + err.Error(), Err: err}
+	}
+	return n, nil
+}
+
+// read runs the plan on Spark and loads its rows into DuckDB (as JSON lines, through the
+// loader Read uses: the same column types as a local read of the same events).
+func (r *sparkRel) read(ctx context.Context, e *engine, quiet bool) *Frame {
+	rows, err := r.df.Collect(ctx)
+	if err != nil {
+		return errFrame(e, &Error{Msg: "hunt: Spark: " + err.Error(), Err: err})
+	}
+	if len(rows.Values) == 0 {
+		parts := make([]string, len(rows.Columns))
+		alloc := newIdentAllocator()
+		for i, c := range rows.Columns {
+			parts[i] = "CAST(NULL AS VARCHAR) AS " + quoteIdent(alloc.ident(c))
+		}
+		if len(parts) == 0 {
+			parts = []string{"NULL AS empty"}
+		}
+		return newFrame(e, "SELECT "+strings.Join(parts, ", ")+" WHERE false")
+	}
+	ld := newJSONLoader(e, readConfig{keepStructs: true})
+	for i, row := range rows.Values {
+		m := make(map[string]any, len(row))
+		for j, v := range row {
+			if t, ok := v.(time.Time); ok {
+				v = t.UTC().Format("2006-01-02 15:04:05.999999")
+			}
+			m[rows.Columns[j]] = v
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			ld.discard()
+			return errFrame(e, &Error{Msg: fmt.Sprintf("hunt: Spark row %d: %v", i+1, err), Err: err})
+		}
+		if err := ld.addLine(b, fmt.Sprintf("Spark row %d", i+1)); err != nil {
+			ld.discard()
+			return errFrame(e, err)
+		}
+	}
+	l, err := ld.frame()
+	if err != nil {
+		return errFrame(e, err)
+	}
+	// The loader orders columns by first appearance; keep Spark's order.
+	return l.Select(anySlice(rows.Columns)...)
+}
+
+func anySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// colName is the column a Select/OrderBy item names, if it is a plain column.
+func colName(c any) (string, bool) {
+	switch v := c.(type) {
+	case string:
+		return v, v != "*" && !strings.ContainsAny(v, " ()")
+	case Expr:
+		return v.name, v.op == "col"
+	}
+	return "", false
+}
+
+// sparkIdent quotes a column name for Spark SQL.
+func sparkIdent(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
+
+// sparkLit renders a literal for Spark SQL: strings with Spark's backslash escapes.
+func sparkLit(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`, "\x00", `\0`)
+		return "'" + r.Replace(x) + "'", true
+	case bool:
+		return strconv.FormatBool(x), true
+	case int, int8, int16, int32, int64, uint8, uint16, uint32:
+		return fmt.Sprint(x), true
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64) + "D", true
+	}
+	return "", false
+}
+
+// sparkExpr renders the comparisons, In, IsNull/IsNotNull, And, Or and Not of columns with
+// literals in Spark SQL.
+func sparkExpr(e Expr, has func(string) bool) (string, bool) {
+	switch e.op {
+	case "col":
+		return sparkIdent(e.name), has(e.name)
+	case "lit":
+		return sparkLit(e.val)
+	case "bin":
+		switch e.name {
+		case "AND", "OR", "=", "<>", ">", ">=", "<", "<=":
+		default:
+			return "", false
+		}
+		parts := make([]string, len(e.args))
+		for i, a := range e.args {
+			s, ok := sparkExpr(a, has)
+			if !ok {
+				return "", false
+			}
+			parts[i] = s
+		}
+		return "(" + strings.Join(parts, " "+e.name+" ") + ")", true
+	case "un":
+		if e.name != "NOT" || len(e.args) != 1 {
+			return "", false
+		}
+		s, ok := sparkExpr(e.args[0], has)
+		return "(NOT " + s + ")", ok
+	case "isnull", "notnull":
+		if len(e.args) != 1 {
+			return "", false
+		}
+		s, ok := sparkExpr(e.args[0], has)
+		if e.op == "isnull" {
+			return "(" + s + " IS NULL)", ok
+		}
+		return "(" + s + " IS NOT NULL)", ok
+	case "in":
+		if len(e.args) < 2 {
+			return "", false
+		}
+		parts := make([]string, len(e.args))
+		for i, a := range e.args {
+			s, ok := sparkExpr(a, has)
+			if !ok {
+				return "", false
+			}
+			parts[i] = s
+		}
+		return "(" + parts[0] + " IN (" + strings.Join(parts[1:], ", ") + "))", true
+	}
+	return "", false
+}
