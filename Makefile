@@ -44,6 +44,7 @@ setup: build venv kernelspec
 vet:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
+	$(GO) vet -tags es,spark ./...
 
 # check-go-tests: fails when a Go package has tests that no step's `$(GO) test` line runs.
 check-go-tests:

@@ -118,7 +118,7 @@ func TestESFrameInterruptedByCell(t *testing.T) {
 		run  func() error
 	}{
 		// OrderBy runs on DuckDB: showing the frame reads it all.
-		{"display", func() error { _, err := slow.OrderBy("n").preview(20); return err }},
+		{"display", func() error { _, err := slow.OrderBy("n").preview(20, 0); return err }},
 		{"Count", func() error { _, err := slow.Distinct().Count(); return err }},
 		{"Collect", func() error { _, err := slow.Collect(); return err }},
 	} {

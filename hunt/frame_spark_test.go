@@ -139,7 +139,7 @@ func TestSparkFrameInterruptedByCell(t *testing.T) {
 		name string
 		run  func() error
 	}{
-		{"display", func() error { _, err := long.preview(20); return err }},
+		{"display", func() error { _, err := long.preview(20, 0); return err }},
 		{"Count", func() error { _, err := long.Count(); return err }},
 		{"Collect", func() error { _, err := long.Collect(); return err }},
 	} {
