@@ -27,6 +27,7 @@ func TestProcessInterruptHuntQueries(t *testing.T) {
 		p.send(ipc.Request{ID: id, Op: ipc.OpExecute, Code: c.code})
 		time.Sleep(500 * time.Millisecond)
 		p.send(ipc.Request{Op: ipc.OpInterrupt})
+		sent := time.Now()
 		deadline := time.After(30 * time.Second)
 	wait:
 		for {
@@ -40,6 +41,7 @@ func TestProcessInterruptHuntQueries(t *testing.T) {
 				if reply["status"] != "error" || reply["ename"] != "KeyboardInterrupt" {
 					t.Fatalf("%s: reply %v, want a KeyboardInterrupt", c.name, reply)
 				}
+				t.Logf("%s: the reply came %v after the interrupt", c.name, time.Since(sent).Round(time.Millisecond))
 				break wait
 			case <-p.done:
 				t.Fatalf("%s: the worker died: %s", c.name, p.crash.String())
