@@ -18,6 +18,7 @@ import (
 func TestServerStoppedMidQuery(t *testing.T) {
 	s := connect(t)
 	pid := serverPID(t)
+	warmUp(t, s)
 	df := mustSQL(t, s, longQuery)
 	// A bound so that a hang fails the test instead of stalling it; not a speed requirement.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
