@@ -132,7 +132,7 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, error) {
 		g := groups[k]
 		for len(g.cases) > 0 {
 			n := min(len(g.cases), detectChunk)
-			branches = append(branches, "SELECT __t.*, unnest(["+strings.Join(g.cases[:n], ", ")+"]) AS __sigma_rule FROM __sigma_ev AS __t, "+
+			branches = append(branches, "SELECT __t.*, unnest(list_filter(["+strings.Join(g.cases[:n], ", ")+"], __x -> __x IS NOT NULL)) AS __sigma_rule FROM __sigma_ev AS __t, "+
 				quoteIdent(paramTable)+" AS __p WHERE COALESCE("+g.where+", FALSE)")
 			g.cases = g.cases[n:]
 		}

@@ -245,3 +245,38 @@ func TestSigmaErrors(t *testing.T) {
 		t.Errorf("errors %v", got)
 	}
 }
+
+// TestSigmaHELKNames runs a process_creation rule over events with HELK's field names (gohunt
+// load --helk): log_name, event_id, process_path, process_command_line (lower-cased by HELK).
+func TestSigmaHELKNames(t *testing.T) {
+	helk := []map[string]any{
+		{"n": 1, "log_name": "Microsoft-Windows-Sysmon/Operational", "event_id": 1, "process_path": `c:\windows\system32\cmd.exe`, "process_command_line": "cmd.exe /c whoami"},
+		{"n": 2, "log_name": "Microsoft-Windows-Sysmon/Operational", "event_id": 3, "process_path": `c:\windows\system32\cmd.exe`, "process_command_line": "cmd.exe /c whoami"},
+		{"n": 3, "log_name": "Microsoft-Windows-Sysmon/Operational", "event_id": 1, "process_path": `c:\windows\system32\notepad.exe`, "process_command_line": "notepad"},
+	}
+	rs := loadRuleText(t, "logsource:\n  product: windows\n  category: process_creation\ndetection:\n  sel:\n    Image|endswith: '\\CMD.exe'\n    CommandLine|contains: WhoAmI\n  condition: sel")
+	hits, err := FromRows(helk).Detect(rs).Select("n").Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 1 || hits[0]["n"] != int64(1) {
+		t.Errorf("hits %v, want event 1 only", hits)
+	}
+}
+
+// TestSigmaWinlogbeat6Names runs a rule over the older Mordor layout: log_name, event_id and the
+// event's own fields under event_data.
+func TestSigmaWinlogbeat6Names(t *testing.T) {
+	legacy := []map[string]any{
+		{"n": 1, "log_name": "Microsoft-Windows-Sysmon/Operational", "event_id": 1, "event_data": map[string]any{"Image": `C:\Windows\System32\cmd.exe`, "ParentImage": `C:\Windows\System32\wbem\WmiPrvSE.exe`}},
+		{"n": 2, "log_name": "Microsoft-Windows-Sysmon/Operational", "event_id": 1, "event_data": map[string]any{"Image": `C:\Windows\System32\cmd.exe`, "ParentImage": `C:\Windows\explorer.exe`}},
+	}
+	rs := loadRuleText(t, "logsource:\n  product: windows\n  category: process_creation\ndetection:\n  sel:\n    ParentImage|endswith: '\\WmiPrvSE.exe'\n  condition: sel")
+	hits, err := FromRows(legacy).Detect(rs).Select("n").Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 1 || hits[0]["n"] != int64(1) {
+		t.Errorf("hits %v, want event 1 only", hits)
+	}
+}
