@@ -1,0 +1,160 @@
+//go:build eqloracle
+
+package hunt
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// oracleQueries are EQL queries whose semantics in the `eql` package (PyPI) equal
+// Elasticsearch's: no `==` between strings (eql compares those case-insensitively), no head/tail
+// on sequences (eql counts sequences in completion order).
+var oracleQueries = []string{
+	`any where EventID == 4658`,
+	`process where true`,
+	`process where EventID == 10 and GrantedAccess : "0x1*"`,
+	`process where TargetImage : "*lsass.exe"`,
+	`registry where TargetObject : "*\\SAM\\*" | head 5`,
+	`registry where EventType in ("SetValue", "CreateKey") | tail 4`,
+	`process where EventID > 5 and EventID <= 10 | head 7`,
+	`any where not (EventID < 4600) | head 9`,
+	`any where EventID in (5156, 5158) and Application like "*svchost*"`,
+	`file where stringContains(TargetFilename, "Temp")`,
+	`library where endsWith(ImageLoaded, "dll") and not startsWith(ImageLoaded, "C:\\Windows")`,
+	`process where length(SourceImage) > 40`,
+	`any where EventID == 4103 and ?Payload regex ".*[Ss]ystem.*"`,
+	`sequence [process where true] [registry where true]`,
+	`sequence by ProcessGuid [process where EventID == 1] [file where true]`,
+	`sequence by Hostname [process where true] [network where true]`,
+	`sequence by Hostname with maxspan=1s [process where true] [network where true]`,
+	`sequence by Hostname with maxspan=30s [network where true] [registry where true] [library where true]`,
+	`sequence by Hostname [network where true] [network where true] until [registry where true]`,
+	`sequence [process where EventID == 10] by SourceProcessGUID [registry where true] by ProcessGuid`,
+	`sequence by Hostname [authentication where true] [process where true]`,
+}
+
+type match [][2]any // per event: Channel, RecordNumber
+
+func TestEQLOracle(t *testing.T) {
+	py := os.Getenv("EQL_ORACLE_PY")
+	if py == "" {
+		py = "../.venv/bin/python"
+	}
+	if _, err := os.Stat(py); err != nil {
+		t.Fatalf("the eql oracle needs Python with the eql package (make test-eql installs it): %v", err)
+	}
+	qs, _ := json.Marshal(oracleQueries)
+	for _, path := range []string{sampleFlat, sampleFlat2} {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			cmd := exec.Command(py, "eql/testdata/oracle.py", path, "eql/categories.txt")
+			cmd.Stdin = bytes.NewReader(qs)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("oracle.py: %v\n%s", err, stderr.String())
+			}
+			var want [][]match
+			if err := json.Unmarshal(out, &want); err != nil {
+				t.Fatal(err)
+			}
+			ev := Read(path)
+			if ev.Err() != nil {
+				t.Fatal(ev.Err())
+			}
+			total := 0
+			for i, q := range oracleQueries {
+				got := eqlMatches(t, ev, q)
+				w := want[i]
+				if q[:8] == "sequence" {
+					sortMatches(got)
+					sortMatches(w)
+				}
+				total += len(w)
+				if !reflect.DeepEqual(norm(got), norm(w)) {
+					t.Errorf("%s\n gohunt %d matches: %v\n eql    %d matches: %v", q, len(got), trunc(got), len(w), trunc(w))
+				}
+			}
+			if total == 0 {
+				t.Fatalf("no query matched anything in %s: the comparison is empty", path)
+			}
+			t.Logf("%d queries, %d matches compared", len(oracleQueries), total)
+		})
+	}
+}
+
+func eqlMatches(t *testing.T, ev *Frame, q string) []match {
+	t.Helper()
+	f := ev.EQL(q)
+	rows, err := f.Collect()
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	var out []match
+	for _, r := range rows {
+		var m match
+		if _, ok := r["Channel"]; ok {
+			m = append(m, [2]any{r["Channel"], r["RecordNumber"]})
+		} else {
+			for s := 1; ; s++ {
+				ch, ok := r["s"+strconv.Itoa(s)+"_Channel"]
+				if !ok {
+					break
+				}
+				m = append(m, [2]any{ch, r["s"+strconv.Itoa(s)+"_RecordNumber"]})
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func norm(ms []match) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		var parts []string
+		for _, e := range m {
+			n := e[1]
+			switch v := n.(type) {
+			case float64:
+				n = int64(v)
+			case int32:
+				n = int64(v)
+			}
+			parts = append(parts, fmt.Sprintf("%v#%v", e[0], n))
+		}
+		out[i] = strings.Join(parts, " ")
+	}
+	return out
+}
+
+func sortMatches(ms []match) {
+	keys := norm(ms)
+	idx := make([]int, len(ms))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return keys[idx[i]] < keys[idx[j]] })
+	cp := append([]match(nil), ms...)
+	for i, k := range idx {
+		ms[i] = cp[k]
+	}
+}
+
+func trunc(ms []match) []string {
+	s := norm(ms)
+	if len(s) > 6 {
+		s = append(s[:6], "...")
+	}
+	return s
+}
