@@ -255,7 +255,7 @@ func (c *compiler) event(source string) (string, error) {
 func (c *compiler) key(seqBy []*Field, st *Step) (string, string, error) {
 	fields := append(append([]*Field(nil), seqBy...), st.By...)
 	if len(fields) == 0 {
-		return "0", "TRUE", nil
+		return "CAST(NULL AS VARCHAR)", "TRUE", nil
 	}
 	var ks []string
 	nn := []string{"TRUE"}

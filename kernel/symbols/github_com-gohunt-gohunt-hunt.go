@@ -21,6 +21,8 @@ func init() {
 		"CountDistinct":       reflect.ValueOf(hunt.CountDistinct),
 		"DefaultMaxLineBytes": reflect.ValueOf(constant.MakeFromLiteral("67108864", token.INT, 0)),
 		"DuckSQL":             reflect.ValueOf(hunt.DuckSQL),
+		"EQL":                 reflect.ValueOf(hunt.EQL),
+		"EQLCategories":       reflect.ValueOf(hunt.EQLCategories),
 		"ES":                  reflect.ValueOf(hunt.ES),
 		"ESAPIKey":            reflect.ValueOf(hunt.ESAPIKey),
 		"ESAllowPartial":      reflect.ValueOf(hunt.ESAllowPartial),
@@ -66,6 +68,7 @@ func init() {
 		// type definitions
 		"Bars":          reflect.ValueOf((*hunt.Bars)(nil)),
 		"DisplayOption": reflect.ValueOf((*hunt.DisplayOption)(nil)),
+		"EQLOption":     reflect.ValueOf((*hunt.EQLOption)(nil)),
 		"ESClient":      reflect.ValueOf((*hunt.ESClient)(nil)),
 		"ESFrame":       reflect.ValueOf((*hunt.ESFrame)(nil)),
 		"ESGrouped":     reflect.ValueOf((*hunt.ESGrouped)(nil)),
