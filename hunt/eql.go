@@ -76,7 +76,8 @@ func (f *Frame) EQL(query string, opts ...EQLOption) *Frame {
 	return f.derive(comp.SQL).context("EQL")
 }
 
-// EQL runs an EQL query (see Frame.EQL) over the frame registered under table (Register, As).
+// EQL runs an EQL query (see Frame.EQL) over the frame registered under table (Register, As);
+// table "" means the only registered frame.
 func EQL(table, query string, opts ...EQLOption) *Frame {
 	e, err := defaultEngine()
 	if err != nil {
@@ -88,7 +89,16 @@ func EQL(table, query string, opts ...EQLOption) *Frame {
 	for _, n := range e.regNames {
 		names = append(names, n)
 	}
+	if table == "" && len(e.reg) == 1 {
+		for _, g := range e.reg {
+			f, ok = g, true
+		}
+	}
 	e.mu.Unlock()
+	if table == "" && !ok {
+		sortStrings(names)
+		return errFrame(e, errorf("hunt.EQL: name the registered frame to query (registered: %s)", strings.Join(names, ", ")))
+	}
 	if !ok {
 		return errFrame(e, unknownTable(table, names))
 	}
