@@ -18,7 +18,7 @@ import (
 
 // oracleQueries are EQL queries whose semantics in the `eql` package (PyPI) equal
 // Elasticsearch's: no `==` between strings (eql compares those case-insensitively), no head/tail
-// on sequences (eql counts sequences in completion order).
+// on sequences (eql counts sequences in completion order), no indexOf without ~ (eql folds case).
 var oracleQueries = []string{
 	`any where EventID == 4658`,
 	`process where true`,
@@ -33,6 +33,22 @@ var oracleQueries = []string{
 	`library where endsWith(ImageLoaded, "dll") and not startsWith(ImageLoaded, "C:\\Windows")`,
 	`process where length(SourceImage) > 40`,
 	`any where EventID == 4103 and ?Payload regex ".*[Ss]ystem.*"`,
+	`network where cidrMatch(?DestAddress, "172.18.0.0/16", "10.0.0.0/8")`,
+	`network where cidrMatch(?DestinationIp, "172.18.39.0/24")`,
+	`registry where between(TargetObject, "HKLM\\", "\\") : "system"`,
+	`registry where between(TargetObject, "\\", "\\", true) : "*control*"`,
+	`any where substring(Channel, 0, 9) : "microsoft" and EventID == 7`,
+	`any where substring(Channel, -11) : "operational" and EventID == 13`,
+	`any where indexOf~(?Image, "system32") == 11`, // eql folds case in indexOf without ~, Elasticsearch does not
+
+	`any where indexOf(Channel, "o", 5) == 25 and EventID < 5`,
+	`any where concat(Channel, "#", EventID) : "security#4624"`,
+	`any where number(?ProcessId) > 3000 and EventID == 10`,
+	`any where add(EventID, 10) == 20 or modulo(EventID, 1000) == 156 | head 20`,
+	`any where string(EventID) : "46*"`,
+	`process where startsWith~(?SourceImage, "c:\\windows\\system32")`,
+	`process where endsWith~(?TargetImage, "LSASS.EXE")`,
+	`any where stringContains~(?CommandLine, "POWERSHELL")`,
 	`sequence [process where true] [registry where true]`,
 	`sequence by ProcessGuid [process where EventID == 1] [file where true]`,
 	`sequence by Hostname [process where true] [network where true]`,

@@ -187,6 +187,8 @@ func TestElasticsearchSemantics(t *testing.T) {
 		{`any where add(Size, 5) == 35 or modulo(Size, 25) == 0`, ids("3", "5")},
 		{`any where divide(Size, 20) == 3 and multiply(subtract(Size, 1), 1) == 69`, ids("7")},
 		{`any where indexOf(CommandLine, "a.") == 8`, ids("6")},
+		{`any where indexOf(CommandLine, "C") == 0`, ids("2")},
+		{`any where indexOf~(CommandLine, "C") == 0`, ids("1", "2")},
 		// pipes
 		{`any where true | head 2`, ids("6", "1")},
 		{`any where true | tail 2`, ids("8", "5")},
