@@ -5,14 +5,10 @@ package hunt
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"sort"
-	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -58,8 +54,6 @@ var oracleQueries = []string{
 	`sequence [process where EventID == 10] by SourceProcessGUID [registry where true] by ProcessGuid`,
 	`sequence by Hostname [authentication where true] [process where true]`,
 }
-
-type match [][2]any // per event: Channel, RecordNumber
 
 func TestEQLOracle(t *testing.T) {
 	py := os.Getenv("EQL_ORACLE_PY")
@@ -107,70 +101,4 @@ func TestEQLOracle(t *testing.T) {
 			t.Logf("%d queries, %d matches compared", len(oracleQueries), total)
 		})
 	}
-}
-
-func eqlMatches(t *testing.T, ev *Frame, q string) []match {
-	t.Helper()
-	f := ev.EQL(q)
-	rows, err := f.Collect()
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	var out []match
-	for _, r := range rows {
-		var m match
-		if _, ok := r["Channel"]; ok {
-			m = append(m, [2]any{r["Channel"], r["RecordNumber"]})
-		} else {
-			for s := 1; ; s++ {
-				ch, ok := r["s"+strconv.Itoa(s)+"_Channel"]
-				if !ok {
-					break
-				}
-				m = append(m, [2]any{ch, r["s"+strconv.Itoa(s)+"_RecordNumber"]})
-			}
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
-func norm(ms []match) []string {
-	out := make([]string, len(ms))
-	for i, m := range ms {
-		var parts []string
-		for _, e := range m {
-			n := e[1]
-			switch v := n.(type) {
-			case float64:
-				n = int64(v)
-			case int32:
-				n = int64(v)
-			}
-			parts = append(parts, fmt.Sprintf("%v#%v", e[0], n))
-		}
-		out[i] = strings.Join(parts, " ")
-	}
-	return out
-}
-
-func sortMatches(ms []match) {
-	keys := norm(ms)
-	idx := make([]int, len(ms))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(i, j int) bool { return keys[idx[i]] < keys[idx[j]] })
-	cp := append([]match(nil), ms...)
-	for i, k := range idx {
-		ms[i] = cp[k]
-	}
-}
-
-func trunc(ms []match) []string {
-	s := norm(ms)
-	if len(s) > 6 {
-		s = append(s[:6], "...")
-	}
-	return s
 }

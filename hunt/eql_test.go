@@ -1,8 +1,13 @@
 package hunt
 
 import (
+	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gohunt/gohunt/hunt/eql"
 )
 
 // TestFrameEQL runs EQL through a frame: event query order and columns, a sequence's s1_/s2_
@@ -46,5 +51,120 @@ func TestFrameEQL(t *testing.T) {
 	hostile := FromRows([]map[string]any{{"@timestamp": "2024-01-01T00:00:01Z", "x": "a'); DROP TABLE t; --"}})
 	if n, err := hostile.EQL(`any where x == "a'); DROP TABLE t; --"`).Count(); err != nil || n != 1 {
 		t.Fatalf("quotes in a literal: %d %v", n, err)
+	}
+}
+
+type match [][2]any // per event: Channel, RecordNumber
+
+func eqlMatches(t *testing.T, ev *Frame, q string) []match {
+	t.Helper()
+	return eqlRows(t, ev.EQL(q), q)
+}
+
+// eqlRows reads the result f of query q as matches: (Channel, RecordNumber) per event.
+func eqlRows(t *testing.T, f *Frame, q string) []match {
+	t.Helper()
+	rows, err := f.Collect()
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	var out []match
+	for _, r := range rows {
+		var m match
+		if _, ok := r["Channel"]; ok {
+			m = append(m, [2]any{r["Channel"], r["RecordNumber"]})
+		} else {
+			for s := 1; ; s++ {
+				ch, ok := r["s"+strconv.Itoa(s)+"_Channel"]
+				if !ok {
+					break
+				}
+				m = append(m, [2]any{ch, r["s"+strconv.Itoa(s)+"_RecordNumber"]})
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func norm(ms []match) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		var parts []string
+		for _, e := range m {
+			n := e[1]
+			switch v := n.(type) {
+			case float64:
+				n = int64(v)
+			case int32:
+				n = int64(v)
+			}
+			parts = append(parts, fmt.Sprintf("%v#%v", e[0], n))
+		}
+		out[i] = strings.Join(parts, " ")
+	}
+	return out
+}
+
+func sortMatches(ms []match) {
+	keys := norm(ms)
+	idx := make([]int, len(ms))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return keys[idx[i]] < keys[idx[j]] })
+	cp := append([]match(nil), ms...)
+	for i, k := range idx {
+		ms[i] = cp[k]
+	}
+}
+
+func trunc(ms []match) []string {
+	s := norm(ms)
+	if len(s) > 6 {
+		s = append(s[:6], "...")
+	}
+	return s
+}
+
+func mustPrefilter(t *testing.T, q string) Expr {
+	t.Helper()
+	p, err := eql.Parse(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := eqlPrefilter(p, eql.DefaultCategories())
+	if !ok {
+		t.Fatalf("%s: nothing to push", q)
+	}
+	return e
+}
+
+// TestEQLPrefilter checks the condition pushed to Elasticsearch for each step.
+func TestEQLPrefilter(t *testing.T) {
+	cases := map[string]string{
+		`process where Image == "a" and CommandLine : "x*"`:                              "Image",
+		`sequence by H [process where A in ("x", "y") or B == "z"] [any where C == "c"]`: "C",
+		`sequence [any where true] by ?G [file where true] by G`:                         "",
+	}
+	for q, want := range cases {
+		p, err := eql.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, ok := eqlPrefilter(p, eql.DefaultCategories())
+		if want == "" {
+			if ok {
+				t.Errorf("%s: pushed %s, want nothing (the first step keeps every event)", q, e)
+			}
+			continue
+		}
+		if !ok || !strings.Contains(e.String(), want) || !strings.Contains(e.String(), "EventID") && !strings.HasPrefix(q, "sequence by H") {
+			t.Errorf("%s: pushed %s (%v), want a filter naming %s", q, e, ok, want)
+		}
+	}
+	p, _ := eql.Parse(`any where not (a == "x") or b : "y"`)
+	if e, ok := eqlPrefilter(p, eql.DefaultCategories()); ok {
+		t.Errorf("not/: must not be pushed: %s", e)
 	}
 }
