@@ -13,3 +13,17 @@ test-eql: venv
 	EQL_ORACLE_PY=$(PY) $(GO) test -count=1 -tags eqloracle -run '^TestEQL' ./hunt/
 
 TEST_STEPS += test-eql
+
+# bench-eql: a 3-step sequence with maxspan over synthetic Sysmon-like events (default 1M;
+# BENCH_EQL_EVENTS changes it) in gohunt and in the eql package's Python engine, same events,
+# same count required, with the ratio. The Python engine is slow: 100,000 events took it about
+# 8 minutes on 2026-11-30 (2 shared cores), so 1M takes well over an hour.
+BENCH_EQL_EVENTS ?= 1000000
+
+.PHONY: bench-eql
+
+bench-eql: venv
+	$(PY) -m pip install -q --disable-pip-version-check -r hunt/eql/testdata/requirements.txt
+	$(GO) run ./bench/eql -py $(PY) -events $(BENCH_EQL_EVENTS)
+
+BENCH_STEPS += bench-eql
