@@ -24,6 +24,7 @@ var (
 	py     = flag.String("py", ".venv/bin/python", "python with the eql package")
 	events = flag.Int("events", 1_000_000, "synthetic events")
 	work   = flag.String("work", "", "directory for the generated events (default: a temp dir)")
+	noPeer = flag.Bool("no-peer", false, "time gohunt alone (no ratio)")
 )
 
 const query = `sequence by Hostname, ProcessGuid with maxspan=30s
@@ -104,6 +105,10 @@ func run() error {
 	}
 	q := time.Since(t1)
 
+	if *noPeer {
+		fmt.Printf("bench-eql: %d events, %d sequences; gohunt alone: load %.2fs, sequence %.2fs\n", *events, n, load.Seconds(), q.Seconds())
+		return nil
+	}
 	cmd := exec.Command(*py, "bench/eql/peer.py", path, query)
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
