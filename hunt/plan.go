@@ -42,7 +42,7 @@ type relation interface {
 // absorbed); every other op applies to the frames in in (the first is the operand, then the
 // other sides of a join or union) and runs on DuckDB.
 type node struct {
-	op   string // source, filter, project, drop, rename, with, sort, limit, distinct, sample, aggregate, describe, join, union
+	op   string // source, filter, project, drop, rename, with, sort, limit, distinct, sample, aggregate, describe, join, union, eql
 	rel  relation
 	in   []*Frame
 	args opArgs
@@ -53,19 +53,21 @@ type node struct {
 
 // opArgs are the arguments of one operation, as the user gave them.
 type opArgs struct {
-	cond  any      // filter
-	cols  []any    // project, sort
-	names []string // drop
-	old   string   // rename
-	name  string   // rename (new), with
-	val   any      // with
-	n     int      // limit
-	frac  float64  // sample
-	seed  []int64  // sample
-	keys  []Expr   // aggregate
-	aggs  []Expr   // aggregate
-	on    any      // join
-	how   string   // join
+	cond  any         // filter
+	cols  []any       // project, sort
+	names []string    // drop
+	old   string      // rename
+	name  string      // rename (new), with
+	val   any         // with
+	n     int         // limit
+	frac  float64     // sample
+	seed  []int64     // sample
+	keys  []Expr      // aggregate
+	aggs  []Expr      // aggregate
+	on    any         // join
+	how   string      // join
+	query string      // eql
+	eql   []EQLOption // eql
 }
 
 // newLazy returns a frame over relation r: nothing is read yet.
@@ -204,6 +206,8 @@ func (n *node) apply(ins []*Frame) *Frame {
 		return f.Join(ins[1], a.on, a.how)
 	case "union":
 		return f.Union(ins[1:]...)
+	case "eql":
+		return f.EQL(a.query, a.eql...)
 	}
 	return errFrame(f.eng, errorf("hunt: unknown plan operation %q", n.op))
 }
@@ -211,7 +215,7 @@ func (n *node) apply(ins []*Frame) *Frame {
 // opName is the user's name of an operation, for Plan.
 var opName = map[string]string{"filter": "Where", "project": "Select", "drop": "Drop", "rename": "Rename",
 	"with": "WithColumn", "sort": "OrderBy", "limit": "Limit", "distinct": "Distinct", "sample": "Sample",
-	"aggregate": "GroupBy.Agg", "describe": "Describe", "join": "Join", "union": "Union"}
+	"aggregate": "GroupBy.Agg", "describe": "Describe", "join": "Join", "union": "Union", "eql": "EQL"}
 
 // Pushed reports whether the whole plan runs on the engine that holds the data: always for a
 // DuckDB frame; for an Elasticsearch frame, whether every operation so far runs inside

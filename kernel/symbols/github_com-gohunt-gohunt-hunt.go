@@ -22,6 +22,8 @@ func init() {
 		"DecodeCommand":       reflect.ValueOf(hunt.DecodeCommand),
 		"DefaultMaxLineBytes": reflect.ValueOf(constant.MakeFromLiteral("67108864", token.INT, 0)),
 		"DuckSQL":             reflect.ValueOf(hunt.DuckSQL),
+		"EQL":                 reflect.ValueOf(hunt.EQL),
+		"EQLCategories":       reflect.ValueOf(hunt.EQLCategories),
 		"ES":                  reflect.ValueOf(hunt.ES),
 		"ESAPIKey":            reflect.ValueOf(hunt.ESAPIKey),
 		"ESAllowPartial":      reflect.ValueOf(hunt.ESAllowPartial),
@@ -70,6 +72,7 @@ func init() {
 		// type definitions
 		"Bars":          reflect.ValueOf((*hunt.Bars)(nil)),
 		"DisplayOption": reflect.ValueOf((*hunt.DisplayOption)(nil)),
+		"EQLOption":     reflect.ValueOf((*hunt.EQLOption)(nil)),
 		"ESClient":      reflect.ValueOf((*hunt.ESClient)(nil)),
 		"ESLoadStats":   reflect.ValueOf((*hunt.ESLoadStats)(nil)),
 		"ESOption":      reflect.ValueOf((*hunt.ESOption)(nil)),

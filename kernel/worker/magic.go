@@ -27,6 +27,10 @@ var cellMagics = map[string]CellMagic{
 		Usage: "%%sql [-o NAME] [-e ENGINE]   run the cell as Spark-dialect SQL over registered frames (hunt.SQL); -o binds the frame to the Go variable NAME; -e runs it as written on the engine in variable ENGINE (a hunt.Spark session)",
 		Run:   sqlMagic,
 	},
+	"eql": {
+		Usage: "%%eql [-o NAME] [-f FRAME | VIEW]   run the cell as an EQL query (Frame.EQL) over the Go frame FRAME or the registered VIEW (default: the only one); -o binds the result to NAME",
+		Run:   eqlMagic,
+	},
 	"html": {
 		Usage: "%%html            show the cell as HTML",
 		Run: func(ctx context.Context, s *Session, args, body string, res *cellResult) error {
@@ -101,6 +105,33 @@ func sqlMagic(ctx context.Context, s *Session, args, body string, res *cellResul
 		engine = "hunt"
 	}
 	src := fmt.Sprintf("%s := %s.SQL(%s)\n%s", name, engine, strconv.Quote(body), name)
+	return s.runGo(ctx, src, 0, len(src), true, res)
+}
+
+var eqlArgsRE = regexp.MustCompile(`^\s*(?:-o\s+([A-Za-z_][A-Za-z0-9_]*)\s*)?(?:-f\s+([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))?\s*$`)
+
+// eqlMagic runs `%%eql [-o name] [-f frame | view]` as `name := frame.EQL(body)` or
+// `name := hunt.EQL("view", body)` followed by name, as sqlMagic does.
+func eqlMagic(ctx context.Context, s *Session, args, body string, res *cellResult) error {
+	m := eqlArgsRE.FindStringSubmatch(args)
+	if m == nil {
+		return &execError{Ename: "UsageError", Evalue: "usage: %%eql [-o NAME] [-f FRAME | VIEW]; got %%eql " + args}
+	}
+	s.d.mu.Lock()
+	_, ok := s.d.imports["hunt"]
+	s.d.mu.Unlock()
+	if !ok {
+		return &execError{Ename: "UsageError", Evalue: "%%eql needs the hunt package, which this build does not preload"}
+	}
+	name := m[1]
+	if name == "" {
+		name = "__eql"
+	}
+	call := fmt.Sprintf("hunt.EQL(%s, %s)", strconv.Quote(m[3]), strconv.Quote(body))
+	if m[2] != "" {
+		call = fmt.Sprintf("%s.EQL(%s)", m[2], strconv.Quote(body))
+	}
+	src := fmt.Sprintf("%s := %s\n%s", name, call, name)
 	return s.runGo(ctx, src, 0, len(src), true, res)
 }
 
