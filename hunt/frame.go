@@ -24,6 +24,7 @@ type Frame struct {
 	note string      // reported with results, e.g. "skipped 3 malformed lines"
 	refs []*tableRef // the engine's tables the query reads: they live while the frame does
 	plan *node       // non-nil: a frame whose data is on another engine, not read yet (see node)
+	view string      // set on the frame As returns: it displays as one line naming the view
 }
 
 // column is one column of a frame's bound schema.

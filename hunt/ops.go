@@ -377,7 +377,9 @@ func (f *Frame) As(name string) *Frame {
 			}
 		}
 	}
-	return f
+	g := *f
+	g.view = name
+	return &g
 }
 
 // viewer is a relation whose engine can register it as a view under a name.

@@ -288,7 +288,23 @@ func (f *Frame) HTML() string {
 	if f == nil || f.err != nil {
 		return errorHTML(f.Err())
 	}
+	if f.view != "" {
+		return `<p class="hunt-registered">` + html.EscapeString(view.Visible(f.registered())) + `</p>`
+	}
 	return f.html(f.eng.limits())
+}
+
+// registered is the one line a frame returned by As shows instead of its table: registering a
+// view is not a request to see the rows (operations on it, Show or Collect show them).
+func (f *Frame) registered() string {
+	n := len(f.cols)
+	switch {
+	case f.lazy() && f.plan.op == "source":
+		n = len(f.plan.rel.columns())
+	case f.lazy(): // its columns are known after a read, which showing this line must not cost
+		return fmt.Sprintf("registered as %q; query it with %%%%sql or hunt.SQL", f.view)
+	}
+	return fmt.Sprintf("registered as %q (%s); query it with %%%%sql or hunt.SQL", f.view, plural(n, "column"))
 }
 
 func (f *Frame) html(l displayLimits) string {
@@ -366,6 +382,9 @@ func plural(n int, what string) string {
 func (f *Frame) String() string {
 	if f == nil || f.err != nil {
 		return errorText(f.Err())
+	}
+	if f.view != "" {
+		return view.Visible(f.registered())
 	}
 	return f.text(f.eng.limits(), false, true)
 }

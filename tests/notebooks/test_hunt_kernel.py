@@ -49,6 +49,10 @@ def test_hunt_in_the_kernel():
     assert "<script>" not in hostile and "<img" not in hostile and "&lt;/table&gt;" in hostile
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile
 
+    registered = result(cells[3])
+    assert "<table" not in registered["text/html"], registered
+    assert registered["text/plain"].startswith('registered as "mordorTable" ('), registered
+
     sql = result(cells[4])
     assert "reg.exe&#34; save HKLM\\sam sam" in sql["text/html"] and "1 row, 2 columns" in sql["text/plain"]
 
