@@ -9,9 +9,44 @@ import "strings"
 // the first argument is a list, a map or a string: from the type of a column reference, or from
 // the function that makes the argument. What it cannot tell keeps the string form.
 
-// exprKind is what the translator can tell of the value of out[s..e]: "list", "map", "string",
+// kinds answers what the translator can tell of the value of a span of tokens; it finds the
+// parentheses once and remembers its answers, so nested calls cost linear time.
+type kinds struct {
+	out   []outTok
+	match []int // index of the matching ")" for each open parenthesis, -1 otherwise
+	memo  map[[2]int]string
+}
+
+func newKinds(out []outTok) *kinds {
+	k := &kinds{out: out, match: make([]int, len(out)), memo: map[[2]int]string{}}
+	var stack []int
+	for j := range out {
+		k.match[j] = -1
+		switch {
+		case isOpenParen(out[j]):
+			stack = append(stack, j)
+		case out[j].kind == tkOp && out[j].text == ")" && len(stack) > 0:
+			k.match[stack[len(stack)-1]] = j
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return k
+}
+
+// of is what the translator can tell of the value of out[s..e]: "list", "map", "string",
 // "number" or "" (unknown).
-func exprKind(out []outTok, s, e int) string {
+func (k *kinds) of(s, e int) string {
+	key := [2]int{s, e}
+	if v, ok := k.memo[key]; ok {
+		return v
+	}
+	v := k.compute(s, e)
+	k.memo[key] = v
+	return v
+}
+
+func (k *kinds) compute(s, e int) string {
+	out := k.out
 	for s <= e && (out[s].kind == tkSpace || out[s].kind == tkComment) {
 		s++
 	}
@@ -33,14 +68,14 @@ func exprKind(out []outTok, s, e int) string {
 		}
 		return ""
 	}
-	if isOpenParen(out[s]) && matchParen(out, s) == e {
-		return exprKind(out, s+1, e-1)
+	if isOpenParen(out[s]) && k.match[s] == e {
+		return k.of(s+1, e-1)
 	}
 	if out[s].kind != tkIdent {
 		return ""
 	}
 	o := nextSig(out, s+1)
-	if o > e || !isOpenParen(out[o]) || matchParen(out, o) != e {
+	if o > e || !isOpenParen(out[o]) || k.match[o] != e {
 		return ""
 	}
 	name := strings.ToLower(out[s].text)
@@ -52,9 +87,9 @@ func exprKind(out []outTok, s, e int) string {
 	case stringFuncs[name]:
 		return "string"
 	case name == "concat" || name == "reverse" || name == "coalesce" || name == "nvl" || name == "ifnull":
-		for _, a := range callArgs(out, o) {
-			if k := exprKind(out, a[0], a[1]); k != "" {
-				return k
+		for _, a := range k.args(o) {
+			if v := k.of(a[0], a[1]); v != "" {
+				return v
 			}
 		}
 	}
@@ -99,44 +134,25 @@ func nextSig(out []outTok, j int) int {
 	return j
 }
 
-// matchParen returns the index of the ")" closing the parenthesis at out[open], or -1.
-func matchParen(out []outTok, open int) int {
-	depth := 0
-	for j := open; j < len(out); j++ {
-		switch {
-		case isOpenParen(out[j]):
-			depth++
-		case out[j].kind == tkOp && out[j].text == ")":
-			depth--
-			if depth == 0 {
-				return j
-			}
-		}
-	}
-	return -1
-}
-
-// callArgs returns the [first, last] token spans of the top-level arguments of the call whose
-// "(" is out[open] (none for an empty list).
-func callArgs(out []outTok, open int) [][2]int {
-	end := matchParen(out, open)
+// args returns the [first, last] token spans of the top-level arguments of the call whose "("
+// is out[open] (none for an empty list).
+func (k *kinds) args(open int) [][2]int {
+	end := k.match[open]
 	if end < 0 {
 		return nil
 	}
 	var spans [][2]int
-	start, depth := open+1, 0
+	start := open + 1
 	for j := open + 1; j < end; j++ {
 		switch {
-		case isOpenParen(out[j]):
-			depth++
-		case out[j].kind == tkOp && out[j].text == ")":
-			depth--
-		case depth == 0 && out[j].kind == tkOp && out[j].text == ",":
+		case isOpenParen(k.out[j]) && k.match[j] > j:
+			j = k.match[j]
+		case k.out[j].kind == tkOp && k.out[j].text == ",":
 			spans = append(spans, [2]int{start, j - 1})
 			start = j + 1
 		}
 	}
-	if nextSig(out, start) < end || len(spans) > 0 {
+	if nextSig(k.out, start) < end || len(spans) > 0 {
 		spans = append(spans, [2]int{start, end - 1})
 	}
 	return spans
@@ -146,6 +162,7 @@ func callArgs(out []outTok, open int) [][2]int {
 // their arguments (see above), sort_array DuckDB's list_sort with Spark's NULL order, and
 // collect_list / collect_set Spark's NULL handling.
 func rewriteArrayFuncs(out []outTok) {
+	k := newKinds(out)
 	for i := range out {
 		if out[i].kind != tkIdent || out[i].col || out[i].qual {
 			continue
@@ -154,7 +171,7 @@ func rewriteArrayFuncs(out []outTok) {
 			// Spark's collect_list and collect_set skip NULLs and give [] for no rows;
 			// DuckDB's list keeps NULLs and gives NULL for no rows.
 			if o := nextSig(out, i+1); o < len(out) && isOpenParen(out[o]) {
-				if c := matchParen(out, o); c > 0 {
+				if c := k.match[o]; c > 0 {
 					out[i].text = "coalesce(list_filter(" + out[i].text
 					out[c].text += ", lambda __v: __v IS NOT NULL), [])"
 				}
@@ -169,23 +186,23 @@ func rewriteArrayFuncs(out []outTok) {
 			continue
 		}
 		o := nextSig(out, i+1)
-		if o >= len(out) || !isOpenParen(out[o]) || out[o].text != "(" || matchParen(out, o) < 0 {
+		if o >= len(out) || !isOpenParen(out[o]) || out[o].text != "(" || k.match[o] < 0 {
 			continue
 		}
-		args := callArgs(out, o)
+		args := k.args(o)
 		switch name {
 		case "reverse":
-			if len(args) == 1 && exprKind(out, args[0][0], args[0][1]) == "list" {
+			if len(args) == 1 && k.of(args[0][0], args[0][1]) == "list" {
 				out[i].text = "list_reverse"
 			}
 		case "size", "cardinality":
 			// Spark (ANSI mode off, as Spark 3 ran by default) gives -1 for a NULL array or map.
 			fn := "len"
-			if len(args) == 1 && exprKind(out, args[0][0], args[0][1]) == "map" {
+			if len(args) == 1 && k.of(args[0][0], args[0][1]) == "map" {
 				fn = "cardinality"
 			}
 			out[i].text = "coalesce(" + fn
-			c := matchParen(out, o)
+			c := k.match[o]
 			out[c].text = "), -1)"
 		case "concat":
 			if len(args) == 0 {
@@ -195,14 +212,14 @@ func rewriteArrayFuncs(out []outTok) {
 			// and lists), its concat is not. Numbers are cast as Spark casts them.
 			list := false
 			for _, a := range args {
-				list = list || exprKind(out, a[0], a[1]) == "list"
+				list = list || k.of(a[0], a[1]) == "list"
 			}
 			out[i].text = ""
-			for k, a := range args {
-				if k > 0 {
+			for n, a := range args {
+				if n > 0 {
 					out[a[0]-1].text = " ||"
 				}
-				if !list && exprKind(out, a[0], a[1]) == "number" {
+				if !list && k.of(a[0], a[1]) == "number" {
 					s, e := nextSig(out, a[0]), prevSig(out, a[1])
 					out[s].text = "CAST(" + out[s].text
 					out[e].text += " AS VARCHAR)"
@@ -210,7 +227,7 @@ func rewriteArrayFuncs(out []outTok) {
 			}
 		case "sort_array":
 			// sort_array(x[, asc]): NULLs first ascending, last descending.
-			c := matchParen(out, o)
+			c := k.match[o]
 			switch {
 			case len(args) == 1:
 				out[i].text = "list_sort"
@@ -240,7 +257,7 @@ func rewriteArrayFuncs(out []outTok) {
 				sep.WriteString(out[j].text)
 			}
 			for _, a := range args[1:] {
-				if exprKind(out, a[0], a[1]) == "list" {
+				if k.of(a[0], a[1]) == "list" {
 					s, e := nextSig(out, a[0]), prevSig(out, a[1])
 					out[s].text = "array_to_string(" + out[s].text
 					out[e].text += ", " + strings.TrimSpace(sep.String()) + ")"

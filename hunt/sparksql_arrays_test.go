@@ -104,3 +104,21 @@ func TestArrayFuncsRun(t *testing.T) {
 		t.Errorf("LIKE with \\W: %v, want INVALID_FORMAT.ESC_IN_THE_MIDDLE", err)
 	}
 }
+
+// TestTranslateDeepNesting: deeply nested calls translate, each judged once (the kinds of nested
+// arguments are remembered, not recomputed per level).
+func TestTranslateDeepNesting(t *testing.T) {
+	tr := &translator{cols: map[string]colInfo{"Tags": {ident: "Tags", typ: "VARCHAR[]"}}, tables: map[string]string{}}
+	const n = 2000
+	toks, err := tokenize("SELECT " + strings.Repeat("reverse(", n) + "Tags" + strings.Repeat(")", n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tr.translate(toks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := strings.Count(got, "list_reverse("); c != n {
+		t.Errorf("%d list_reverse calls, want %d", c, n)
+	}
+}

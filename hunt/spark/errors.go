@@ -79,6 +79,14 @@ func wrapErr(ctx context.Context, op string, err error) error {
 	if e.Message == "" {
 		e.Message = err.Error()
 	}
+	if e.Class == "" {
+		// A server error without a class is a Java exception whose message may carry the
+		// stack of where a SparkContext was made and stopped: its first line says what
+		// happened (the whole text stays in Err).
+		if first, _, cut := strings.Cut(e.Message, "\n"); cut {
+			e.Message = strings.TrimSpace(first)
+		}
+	}
 	return e
 }
 

@@ -68,7 +68,11 @@ func TestErrorText(t *testing.T) {
 	if got := e.Error(); got != "spark: SQL: [TABLE_OR_VIEW_NOT_FOUND] The table" {
 		t.Errorf("Error() = %q (class repeated?)", got)
 	}
-	err := wrapErr(nil, "Collect", fmt.Errorf("reading: %w", status.Error(codes.Unavailable, "connection refused")))
+	err := wrapErr(nil, "Collect", status.Error(codes.Internal, "Cannot call methods on a stopped SparkContext.\nThis stopped SparkContext was created at:\n\norg.apache.spark..."))
+	if got := err.Error(); got != "spark: Collect: Cannot call methods on a stopped SparkContext." {
+		t.Errorf("unclassed server error = %q, want its first line", got)
+	}
+	err = wrapErr(nil, "Collect", fmt.Errorf("reading: %w", status.Error(codes.Unavailable, "connection refused")))
 	var se *Error
 	if !errors.As(err, &se) || se.Code != codes.Unavailable || !strings.Contains(err.Error(), "server unavailable: connection refused") {
 		t.Errorf("wrapErr(Unavailable) = %v", err)
