@@ -111,7 +111,7 @@ func TestSigmaMatchesPySigma(t *testing.T) {
 			withHits++
 		}
 		if !equalRows(g, w.Rows) {
-			t.Errorf("%s (%s): gohunt hits rows %v, pySigma %v", rel, r.Title, head(g), head(w.Rows))
+			t.Errorf("%s (%s): gohunt hits rows %v, pySigma %v", rel, r.Title, firstIDs(g), firstIDs(w.Rows))
 		}
 	}
 	t.Logf("%d rules compared (%d with hits), %d refused by pySigma", compared, withHits, refused)
@@ -136,7 +136,7 @@ func equalRows(a, b []int64) bool {
 	return true
 }
 
-func head(x []int64) string {
+func firstIDs(x []int64) string {
 	s := make([]string, 0, 8)
 	for i, v := range x {
 		if i == 8 {
