@@ -78,6 +78,9 @@ func (f *Frame) Detect(rules *SigmaRuleSet) *Frame {
 	if rules.err != nil {
 		return errFrame(f.eng, rules.err)
 	}
+	if f.lazy() {
+		return f.afterRead("Detect", func(l *Frame) *Frame { return l.Detect(rules) })
+	}
 	q, err := f.detectSQL(rules)
 	if err != nil {
 		return errFrame(f.eng, err)
@@ -234,6 +237,9 @@ func readSmallFile(path string) ([]byte, error) {
 func (f *Frame) DetectSummary() *Frame {
 	if f.err != nil {
 		return f
+	}
+	if f.lazy() {
+		return f.afterRead("DetectSummary", (*Frame).DetectSummary)
 	}
 	for _, need := range []string{"rule_id", "rule_title", "level", "author"} {
 		if _, err := f.resolve(need); err != nil {

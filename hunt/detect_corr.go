@@ -29,6 +29,9 @@ func (f *Frame) DetectCorrelations(rules *SigmaRuleSet) *Frame {
 	if rules.err != nil {
 		return errFrame(f.eng, rules.err)
 	}
+	if f.lazy() {
+		return f.afterRead("DetectCorrelations", func(l *Frame) *Frame { return l.DetectCorrelations(rules) })
+	}
 	q, err := f.correlationSQL(rules)
 	if err != nil {
 		return errFrame(f.eng, err)

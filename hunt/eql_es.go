@@ -21,7 +21,7 @@ func (f *Frame) lazyEQL(q *eql.Query, query string, cfg *eqlConfig, opts []EQLOp
 	if pre, ok := eqlPrefilter(q, cats); ok {
 		g = f.Where(pre)
 	}
-	return g.then(&node{op: "eql", args: opArgs{query: query, eql: opts}})
+	return g.afterRead("EQL", func(l *Frame) *Frame { return l.EQL(query, opts...) })
 }
 
 // eqlPrefilter returns a condition every event a step of q can use satisfies (the or of the

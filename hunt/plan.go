@@ -42,7 +42,7 @@ type relation interface {
 // absorbed); every other op applies to the frames in in (the first is the operand, then the
 // other sides of a join or union) and runs on DuckDB.
 type node struct {
-	op   string // source, filter, project, drop, rename, with, sort, limit, distinct, sample, aggregate, describe, join, union, eql
+	op   string // source, filter, project, drop, rename, with, sort, limit, distinct, sample, aggregate, describe, join, union, local
 	rel  relation
 	in   []*Frame
 	args opArgs
@@ -53,21 +53,21 @@ type node struct {
 
 // opArgs are the arguments of one operation, as the user gave them.
 type opArgs struct {
-	cond  any         // filter
-	cols  []any       // project, sort
-	names []string    // drop
-	old   string      // rename
-	name  string      // rename (new), with
-	val   any         // with
-	n     int         // limit
-	frac  float64     // sample
-	seed  []int64     // sample
-	keys  []Expr      // aggregate
-	aggs  []Expr      // aggregate
-	on    any         // join
-	how   string      // join
-	query string      // eql
-	eql   []EQLOption // eql
+	cond  any                 // filter
+	cols  []any               // project, sort
+	names []string            // drop
+	old   string              // rename
+	name  string              // rename (new), with
+	val   any                 // with
+	n     int                 // limit
+	frac  float64             // sample
+	seed  []int64             // sample
+	keys  []Expr              // aggregate
+	aggs  []Expr              // aggregate
+	on    any                 // join
+	how   string              // join
+	label string              // local: the operation's name, for Plan
+	fn    func(*Frame) *Frame // local: the operation, run on DuckDB over the frame read
 }
 
 // newLazy returns a frame over relation r: nothing is read yet.
@@ -206,16 +206,23 @@ func (n *node) apply(ins []*Frame) *Frame {
 		return f.Join(ins[1], a.on, a.how)
 	case "union":
 		return f.Union(ins[1:]...)
-	case "eql":
-		return f.EQL(a.query, a.eql...)
+	case "local":
+		return a.fn(f)
 	}
 	return errFrame(f.eng, errorf("hunt: unknown plan operation %q", n.op))
+}
+
+// afterRead adds to the plan of f (a frame on another engine) the operation fn, which runs on
+// DuckDB over the rows read, under the user's name label (for Plan): a frame operation with no
+// engine of its own to push into (Detect, for one) stays lazy on every engine this way.
+func (f *Frame) afterRead(label string, fn func(*Frame) *Frame) *Frame {
+	return f.then(&node{op: "local", args: opArgs{label: label, fn: fn}})
 }
 
 // opName is the user's name of an operation, for Plan.
 var opName = map[string]string{"filter": "Where", "project": "Select", "drop": "Drop", "rename": "Rename",
 	"with": "WithColumn", "sort": "OrderBy", "limit": "Limit", "distinct": "Distinct", "sample": "Sample",
-	"aggregate": "GroupBy.Agg", "describe": "Describe", "join": "Join", "union": "Union", "eql": "EQL"}
+	"aggregate": "GroupBy.Agg", "describe": "Describe", "join": "Join", "union": "Union"}
 
 // Pushed reports whether the whole plan runs on the engine that holds the data: always for a
 // DuckDB frame; for an Elasticsearch frame, whether every operation so far runs inside
@@ -243,7 +250,11 @@ func (f *Frame) Plan() string {
 			lines = append(lines, pad+n.rel.engineName()+": "+n.rel.explain())
 			return
 		}
-		lines = append(lines, pad+"DuckDB: "+opName[n.op])
+		name := opName[n.op]
+		if n.op == "local" {
+			name = n.args.label
+		}
+		lines = append(lines, pad+"DuckDB: "+name)
 		for _, in := range n.in {
 			if in.lazy() {
 				walk(in.plan, depth+1)
