@@ -26,6 +26,9 @@ func (s *Session) Complete(code string, cursorPos int) map[string]any {
 	if cursorPos > len(rs) || cursorPos < 0 {
 		cursorPos = len(rs)
 	}
+	if strings.HasPrefix(code, "%%sql") && (len(rs) == 5 || rs[5] == ' ' || rs[5] == '\n') {
+		return completeSQL(catalog(), rs, cursorPos)
+	}
 	start := chainStart(rs, cursorPos)
 	end := cursorPos
 	for end < len(rs) && isIdentRune(rs[end]) {
