@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	huntsession "github.com/gohunt/gohunt/hunt/session"
+	"github.com/gohunt/gohunt/kernel/ipc"
 )
 
 // sqlCatalog is what SQL completion needs to know of the data: the registered tables (the
@@ -34,7 +35,7 @@ var (
 // registered table while it names none). Matching ignores case, as SQL names do; a column
 // that is not a plain identifier (@timestamp) is offered quoted in backticks. Inside a
 // string literal or a comment nothing is offered.
-func completeSQL(cat sqlCatalog, rs []rune, cursor int) map[string]any {
+func completeSQL(cat sqlCatalog, rs []rune, cursor int) ipc.CompleteReply {
 	end := cursor
 	for end < len(rs) && isSQLWordRune(rs[end]) {
 		end++
@@ -50,11 +51,11 @@ func completeSQL(cat sqlCatalog, rs []rune, cursor int) map[string]any {
 			end++
 		}
 	}
-	reply := func(matches []string) map[string]any {
+	reply := func(matches []string) ipc.CompleteReply {
 		if matches == nil {
 			matches = []string{}
 		}
-		return map[string]any{"status": "ok", "matches": matches, "cursor_start": start, "cursor_end": end, "metadata": map[string]any{}}
+		return ipc.CompleteReply{Status: "ok", Matches: matches, CursorStart: start, CursorEnd: end, Metadata: map[string]any{}}
 	}
 	bodyStart := 0
 	for bodyStart < len(rs) && rs[bodyStart] != '\n' {
