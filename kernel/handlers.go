@@ -105,11 +105,14 @@ func (k *Kernel) complete(r *request) {
 	content, err := k.callWorker(ipc.Request{Op: ipc.OpComplete, Code: c.Code, CursorPos: pos})
 	if err != nil {
 		k.log.Printf("complete: %v", err)
-		k.reply(r, "complete_reply", map[string]any{"status": "ok", "matches": []string{},
-			"cursor_start": pos, "cursor_end": pos, "metadata": map[string]any{}})
+		k.reply(r, "complete_reply", ipc.CompleteReply{Status: "ok", Matches: []string{},
+			CursorStart: pos, CursorEnd: pos, Metadata: map[string]any{}})
 		return
 	}
-	k.reply(r, "complete_reply", content)
+	k.reply(r, "complete_reply", workerReply(content, func(c *ipc.CompleteReply) {
+		c.Matches = nonNil(c.Matches)
+		c.Metadata = nonNilMap(c.Metadata)
+	}))
 }
 
 func (k *Kernel) inspect(r *request) {
@@ -121,26 +124,29 @@ func (k *Kernel) inspect(r *request) {
 	content, err := k.callWorker(ipc.Request{Op: ipc.OpInspect, Code: c.Code, CursorPos: c.cursor(), DetailLevel: c.DetailLevel})
 	if err != nil {
 		k.log.Printf("inspect: %v", err)
-		k.reply(r, "inspect_reply", map[string]any{"status": "ok", "found": false, "data": map[string]any{}, "metadata": map[string]any{}})
+		k.reply(r, "inspect_reply", ipc.InspectReply{Status: "ok", Data: map[string]any{}, Metadata: map[string]any{}})
 		return
 	}
-	k.reply(r, "inspect_reply", content)
+	k.reply(r, "inspect_reply", workerReply(content, func(c *ipc.InspectReply) {
+		c.Data = nonNilMap(c.Data)
+		c.Metadata = nonNilMap(c.Metadata)
+	}))
 }
 
 func (k *Kernel) isComplete(r *request) {
 	c, err := decodeCompleteRequest(r.msg)
 	if err != nil {
 		k.log.Printf("%s: %v", r.ch.Name, err)
-		k.reply(r, "is_complete_reply", map[string]any{"status": "unknown"})
+		k.reply(r, "is_complete_reply", ipc.IsCompleteReply{Status: "unknown"})
 		return
 	}
 	content, err := k.callWorker(ipc.Request{Op: ipc.OpIsComplete, Code: c.Code})
 	if err != nil {
 		k.log.Printf("is_complete: %v", err)
-		k.reply(r, "is_complete_reply", map[string]any{"status": "unknown"})
+		k.reply(r, "is_complete_reply", ipc.IsCompleteReply{Status: "unknown"})
 		return
 	}
-	k.reply(r, "is_complete_reply", content)
+	k.reply(r, "is_complete_reply", workerReply(content, func(*ipc.IsCompleteReply) {}))
 }
 
 func (k *Kernel) historyRequest(r *request) {
@@ -198,6 +204,48 @@ func (k *Kernel) shutdown(r *request) {
 func (k *Kernel) interruptRequest(r *request) {
 	k.interrupt()
 	k.reply(r, "interrupt_reply", map[string]any{"status": "ok"})
+}
+
+// workerReply decodes the content of a worker's reply as T (normalized by fix: no null where
+// Jupyter expects a list or an object), or as an ipc.ErrorReply when the worker failed the
+// request itself. Content that decodes as neither becomes an error reply saying so.
+func workerReply[T any](content json.RawMessage, fix func(*T)) any {
+	var status struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(content, &status); err != nil {
+		return ipc.ErrorReply{Status: "error", Ename: "InternalError", Evalue: fmt.Sprintf("worker reply: %v", err), Traceback: []string{}}
+	}
+	if status.Status == "error" {
+		var e ipc.ErrorReply
+		if err := json.Unmarshal(content, &e); err != nil {
+			return ipc.ErrorReply{Status: "error", Ename: "InternalError", Evalue: fmt.Sprintf("worker error reply: %v", err), Traceback: []string{}}
+		}
+		if e.Traceback == nil {
+			e.Traceback = []string{}
+		}
+		return e
+	}
+	var t T
+	if err := json.Unmarshal(content, &t); err != nil {
+		return ipc.ErrorReply{Status: "error", Ename: "InternalError", Evalue: fmt.Sprintf("worker reply: %v", err), Traceback: []string{}}
+	}
+	fix(&t)
+	return t
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func nonNilMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
 }
 
 // jsonObject returns content decoded as an object, or an empty one.

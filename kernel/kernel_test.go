@@ -134,7 +134,7 @@ func TestKernelInfo(t *testing.T) {
 			t.Errorf("language_info.%s = %v, want %s", k, li[k], want)
 		}
 	}
-	if info["protocol_version"] != "5.3" || info["implementation"] != "gohunt" || info["banner"] == "" {
+	if info["protocol_version"] != messaging.ProtocolVersion || info["implementation"] != "gohunt" || info["banner"] == "" {
 		t.Errorf("kernel_info = %v", info)
 	}
 }

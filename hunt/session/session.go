@@ -124,3 +124,27 @@ func Sweep(roots []reflect.Value) {
 		fn(roots)
 	}
 }
+
+// Catalog names what SQL over the library can read: the registered tables (views) and their
+// columns. Both methods must be safe to call from any goroutine, while a cell runs, and must not
+// start a database or a query that did not exist: completion asks them on every Tab.
+type Catalog interface {
+	// Tables returns the registered table names, as registered, sorted.
+	Tables() []string
+	// Columns returns the column names of the registered table name (matched without regard
+	// to case), or nil when there is no such table.
+	Columns(name string) []string
+}
+
+var catalog atomic.Pointer[Catalog]
+
+// SetCatalog makes c the catalog the kernel completes SQL against (the library sets its own).
+func SetCatalog(c Catalog) { catalog.Store(&c) }
+
+// CurrentCatalog returns the catalog set by SetCatalog, or nil when none is.
+func CurrentCatalog() Catalog {
+	if c := catalog.Load(); c != nil {
+		return *c
+	}
+	return nil
+}

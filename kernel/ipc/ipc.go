@@ -80,3 +80,46 @@ type ExecuteReply struct {
 	Payload         []any          `json:"payload"`
 	UserExpressions map[string]any `json:"user_expressions"`
 }
+
+// CompleteReply is the content of the worker's reply to OpComplete and of the front's
+// complete_reply. Matches replace the code between CursorStart and CursorEnd (code points);
+// Matches and Metadata are never null.
+type CompleteReply struct {
+	Status      string         `json:"status"` // "ok"
+	Matches     []string       `json:"matches"`
+	CursorStart int            `json:"cursor_start"`
+	CursorEnd   int            `json:"cursor_end"`
+	Metadata    map[string]any `json:"metadata"`
+}
+
+// InspectReply is the content of the worker's reply to OpInspect and of the front's
+// inspect_reply. Data is a MIME bundle (text/plain: signature and doc comment) when Found;
+// Data and Metadata are never null.
+type InspectReply struct {
+	Status   string         `json:"status"` // "ok"
+	Found    bool           `json:"found"`
+	Data     map[string]any `json:"data"`
+	Metadata map[string]any `json:"metadata"`
+}
+
+// IsCompleteReply is the content of the worker's reply to OpIsComplete and of the front's
+// is_complete_reply. Status is "complete", "incomplete", "invalid" or "unknown"; Indent is
+// present exactly when Status is "incomplete" (it may be empty).
+type IsCompleteReply struct {
+	Status string  `json:"status"`
+	Indent *string `json:"indent,omitempty"`
+}
+
+// ErrorReply is the content of a reply whose request failed in the worker itself (an internal
+// error or an unknown op) rather than in a cell: Status is "error".
+type ErrorReply struct {
+	Status    string   `json:"status"`
+	Ename     string   `json:"ename"`
+	Evalue    string   `json:"evalue"`
+	Traceback []string `json:"traceback"`
+}
+
+// ShutdownReply is the content of the worker's reply to OpShutdown.
+type ShutdownReply struct {
+	Status string `json:"status"` // "ok"
+}

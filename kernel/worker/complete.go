@@ -11,6 +11,7 @@ import (
 
 	"github.com/traefik/yaegi/stdlib"
 
+	"github.com/gohunt/gohunt/kernel/ipc"
 	"github.com/gohunt/gohunt/kernel/symbols"
 )
 
@@ -21,10 +22,13 @@ var builtins = strings.Fields(`any bool byte comparable complex64 complex128 err
 // Complete answers a complete_request. cursorPos is in code points; matches replace the text
 // between cursor_start and cursor_end (also code points), and carry the qualifier typed before
 // the dot (fmt.Pr => fmt.Print, fmt.Printf, ...), as IPython does.
-func (s *Session) Complete(code string, cursorPos int) map[string]any {
+func (s *Session) Complete(code string, cursorPos int) ipc.CompleteReply {
 	rs := []rune(code)
 	if cursorPos > len(rs) || cursorPos < 0 {
 		cursorPos = len(rs)
+	}
+	if strings.HasPrefix(code, "%%sql") && (len(rs) == 5 || rs[5] == ' ' || rs[5] == '\n') {
+		return completeSQL(catalog(), rs, cursorPos)
 	}
 	start := chainStart(rs, cursorPos)
 	end := cursorPos
@@ -42,7 +46,7 @@ func (s *Session) Complete(code string, cursorPos int) map[string]any {
 		if cols == nil {
 			cols = []string{}
 		}
-		return map[string]any{"status": "ok", "matches": cols, "cursor_start": qstart, "cursor_end": end, "metadata": map[string]any{}}
+		return ipc.CompleteReply{Status: "ok", Matches: cols, CursorStart: qstart, CursorEnd: end, Metadata: map[string]any{}}
 	}
 	prefix := string(rs[start:cursorPos])
 	var cands []string
@@ -69,7 +73,7 @@ func (s *Session) Complete(code string, cursorPos int) map[string]any {
 	if cands == nil {
 		cands = []string{}
 	}
-	return map[string]any{"status": "ok", "matches": cands, "cursor_start": start, "cursor_end": end, "metadata": map[string]any{}}
+	return ipc.CompleteReply{Status: "ok", Matches: cands, CursorStart: start, CursorEnd: end, Metadata: map[string]any{}}
 }
 
 // chainStart returns where the dotted expression ending at cursor starts: names, dots, and
@@ -428,11 +432,11 @@ func safeColumns(c columner) (cols []string) {
 
 // IsComplete answers an is_complete_request: "complete", "incomplete" (with an indent for the
 // next line) or "invalid".
-func (s *Session) IsComplete(code string) map[string]any {
+func (s *Session) IsComplete(code string) ipc.IsCompleteReply {
 	status, indent := isComplete(code)
-	r := map[string]any{"status": status}
+	r := ipc.IsCompleteReply{Status: status}
 	if status == "incomplete" {
-		r["indent"] = indent
+		r.Indent = &indent
 	}
 	return r
 }

@@ -39,6 +39,7 @@ func FuzzCellTools(f *testing.F) {
 		"go f(a, 1, b...)",
 		"s := `unterminated",
 		"%%sql -o x\nselect 1",
+		"%%sql\nSELECT `@t, e. FROM a x, `b` JOIN c ON x.y = 'it''s' -- from",
 		"%env A=1\n!ls\nx?",
 		"func(){ defer func(){ recover() }() }()",
 		"é := \"ü\"; é",

@@ -228,10 +228,10 @@ func TestAssignedFrameErrorFailsTheCell(t *testing.T) {
 func TestCompletionOfFramesAndColumns(t *testing.T) {
 	s := newTestSession(t)
 	s.run("ev := hunt.Read(\"../../testdata/mordor/empire_shell_reg_dump_sam.zip\")\ntype rec struct{ name string; N int }\nr := rec{}").ok(t)
-	matches := func(code string) ([]string, map[string]any) {
+	matches := func(code string) ([]string, ipc.CompleteReply) {
 		t.Helper()
 		rep := s.Complete(code, len([]rune(code)))
-		return rep["matches"].([]string), rep
+		return rep.Matches, rep
 	}
 	got, _ := matches("ev.")
 	if !contains(got, "ev.Select") || !contains(got, "ev.Columns") {
@@ -255,7 +255,7 @@ func TestCompletionOfFramesAndColumns(t *testing.T) {
 				t.Errorf("%s: %q does not start with the typed text", code, m)
 			}
 		}
-		if start := rep["cursor_start"].(int); start != len([]rune(code))-2 {
+		if start := rep.CursorStart; start != len([]rune(code))-2 {
 			t.Errorf("%s: cursor_start %d", code, start)
 		}
 	}

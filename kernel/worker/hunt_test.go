@@ -39,23 +39,23 @@ events.As("ev")`).ok(t)
 	if r := s.run("%%sql\nSELECT nosuch FROM ev"); r.status() != "error" {
 		t.Fatalf("bad SQL did not fail the cell")
 	}
-	if got := s.Inspect("hunt.SQL", 8, 0); got["found"] != true {
+	if got := s.Inspect("hunt.SQL", 8, 0); !got.Found {
 		t.Fatalf("inspect hunt.SQL: %v", got)
 	}
-	if got := s.Inspect("events.Where", 12, 0); got["found"] != true || !strings.HasPrefix(got["data"].(map[string]any)["text/plain"].(string), "func (f *Frame) Where(") {
+	if got := s.Inspect("events.Where", 12, 0); !got.Found || !strings.HasPrefix(got.Data["text/plain"].(string), "func (f *Frame) Where(") {
 		t.Fatalf("inspect events.Where: %v", got)
 	}
-	if got := s.Inspect(`hunt.FromRows(nil).Where(hunt.Col("a").Eq(1)).Limit(3)`, 46, 0); got["found"] != true || !strings.HasPrefix(got["data"].(map[string]any)["text/plain"].(string), "func (f *Frame) Limit(") {
+	if got := s.Inspect(`hunt.FromRows(nil).Where(hunt.Col("a").Eq(1)).Limit(3)`, 46, 0); !got.Found || !strings.HasPrefix(got.Data["text/plain"].(string), "func (f *Frame) Limit(") {
 		t.Fatalf("inspect a chain: %v", got)
 	}
 	chain := `x := hunt.FromRows(nil).Where(hunt.Col("a").Eq(1)).Li`
-	if got := s.Complete(chain, len(chain)); !contains(got["matches"].([]string), `hunt.FromRows(nil).Where(hunt.Col("a").Eq(1)).Limit`) || got["cursor_start"] != 5 {
+	if got := s.Complete(chain, len(chain)); !contains(got.Matches, `hunt.FromRows(nil).Where(hunt.Col("a").Eq(1)).Limit`) || got.CursorStart != 5 {
 		t.Fatalf("complete a chain: %v", got)
 	}
-	if got := s.Complete("events.Where(nil).Co", 20)["matches"].([]string); !contains(got, "events.Where(nil).Count") {
+	if got := s.Complete("events.Where(nil).Co", 20).Matches; !contains(got, "events.Where(nil).Count") {
 		t.Fatalf("complete events.Where(nil).Co: %v", got)
 	}
-	if got := s.Complete("events.Wh", 9)["matches"].([]string); !contains(got, "events.Where") {
+	if got := s.Complete("events.Wh", 9).Matches; !contains(got, "events.Where") {
 		t.Fatalf("complete events.Wh: %v", got)
 	}
 }

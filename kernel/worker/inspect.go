@@ -17,6 +17,7 @@ import (
 
 	"github.com/traefik/yaegi/stdlib"
 
+	"github.com/gohunt/gohunt/kernel/ipc"
 	"github.com/gohunt/gohunt/kernel/symbols"
 	"github.com/gohunt/gohunt/kernel/symbols/docgen"
 )
@@ -212,8 +213,8 @@ func typeName(t reflect.Type) string {
 
 // Inspect answers an inspect_request: the documentation of the name at cursorPos (in code
 // points).
-func (s *Session) Inspect(code string, cursorPos, detail int) map[string]any {
-	reply := map[string]any{"status": "ok", "found": false, "data": map[string]any{}, "metadata": map[string]any{}}
+func (s *Session) Inspect(code string, cursorPos, detail int) ipc.InspectReply {
+	reply := ipc.InspectReply{Status: "ok", Data: map[string]any{}, Metadata: map[string]any{}}
 	text, ok := "", false
 	for _, name := range []string{nameAt(code, cursorPos), s.chainAt(code, cursorPos), callAt(code, cursorPos)} {
 		if name != "" {
@@ -225,8 +226,8 @@ func (s *Session) Inspect(code string, cursorPos, detail int) map[string]any {
 	if !ok {
 		return reply
 	}
-	reply["found"] = true
-	reply["data"] = map[string]any{"text/plain": text}
+	reply.Found = true
+	reply.Data = map[string]any{"text/plain": text}
 	return reply
 }
 

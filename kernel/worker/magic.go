@@ -14,51 +14,98 @@ import (
 	"github.com/gohunt/gohunt/internal/redact"
 )
 
-// CellMagic runs a cell that starts with %%name: args is the rest of that first line, body the
-// lines after it. It may run Go in the session (s.RunGo) and show a value through res.
-type CellMagic struct {
-	Usage string // one line for %help
-	Run   func(ctx context.Context, s *Session, args, body string, res *cellResult) error
+// magicHost is what a magic may do with the session it runs in.
+type magicHost interface {
+	// RunGo runs src as Go cell code; the value of its last expression is shown through res.
+	RunGo(ctx context.Context, src string, res *cellResult) error
+	// Preloaded reports whether the package name is imported into the session.
+	Preloaded(name string) bool
+	// Shell runs a command with its output streamed into the cell's.
+	Shell(ctx context.Context, name string, args ...string) error
+	// Printf prints to the cell's stdout, after everything the cell printed before.
+	Printf(format string, a ...any)
+}
+
+// A cellMagic runs a cell that starts with %%name: args is the rest of that first line, body
+// the lines after it.
+type cellMagic interface {
+	// Usage is one line for %help.
+	Usage() string
+	Run(ctx context.Context, h magicHost, args, body string, res *cellResult) error
+}
+
+// magicFunc is a cellMagic made of its usage line and a function.
+type magicFunc struct {
+	usage string
+	run   func(ctx context.Context, h magicHost, args, body string, res *cellResult) error
+}
+
+func (m magicFunc) Usage() string { return m.usage }
+
+func (m magicFunc) Run(ctx context.Context, h magicHost, args, body string, res *cellResult) error {
+	return m.run(ctx, h, args, body, res)
+}
+
+// sessionHost is the magicHost of a Session.
+type sessionHost struct{ s *Session }
+
+func (h sessionHost) RunGo(ctx context.Context, src string, res *cellResult) error {
+	return h.s.runGo(ctx, src, 0, len(src), true, res)
+}
+
+func (h sessionHost) Preloaded(name string) bool {
+	h.s.d.mu.Lock()
+	defer h.s.d.mu.Unlock()
+	_, ok := h.s.d.imports[name]
+	return ok
+}
+
+func (h sessionHost) Shell(ctx context.Context, name string, args ...string) error {
+	return h.s.shell(ctx, name, args...)
+}
+
+func (h sessionHost) Printf(format string, a ...any) {
+	h.s.syncOutput()
+	fmt.Fprintf(h.s.cfg.Stdout, format, a...)
 }
 
 // cellMagics is the one table of %% cell magics.
-var cellMagics = map[string]CellMagic{
-	"sql": {
-		Usage: "%%sql [-o NAME] [-e ENGINE]   run the cell as Spark-dialect SQL over registered frames (hunt.SQL); -o binds the frame to the Go variable NAME; -e runs it as written on the engine in variable ENGINE (a hunt.Spark session)",
-		Run:   sqlMagic,
+var cellMagics = map[string]cellMagic{
+	"sql": magicFunc{
+		usage: "%%sql [-o NAME] [-e ENGINE]   run the cell as Spark-dialect SQL over registered frames (hunt.SQL); -o binds the frame to the Go variable NAME; -e runs it as written on the engine in variable ENGINE (a hunt.Spark session)",
+		run:   sqlMagic,
 	},
-	"eql": {
-		Usage: "%%eql [-o NAME] [-f FRAME | VIEW]   run the cell as an EQL query (Frame.EQL) over the Go frame FRAME or the registered VIEW (default: the only one); -o binds the result to NAME",
-		Run:   eqlMagic,
+	"eql": magicFunc{
+		usage: "%%eql [-o NAME] [-f FRAME | VIEW]   run the cell as an EQL query (Frame.EQL) over the Go frame FRAME or the registered VIEW (default: the only one); -o binds the result to NAME",
+		run:   eqlMagic,
 	},
-	"html": {
-		Usage: "%%html            show the cell as HTML",
-		Run: func(ctx context.Context, s *Session, args, body string, res *cellResult) error {
+	"html": magicFunc{
+		usage: "%%html            show the cell as HTML",
+		run: func(ctx context.Context, h magicHost, args, body string, res *cellResult) error {
 			res.data = map[string]any{"text/html": body, "text/plain": "<HTML>"}
 			return nil
 		},
 	},
-	"markdown": {
-		Usage: "%%markdown        show the cell as Markdown",
-		Run: func(ctx context.Context, s *Session, args, body string, res *cellResult) error {
+	"markdown": magicFunc{
+		usage: "%%markdown        show the cell as Markdown",
+		run: func(ctx context.Context, h magicHost, args, body string, res *cellResult) error {
 			res.data = map[string]any{"text/markdown": body, "text/plain": body}
 			return nil
 		},
 	},
-	"time": {
-		Usage: "%%time            run the Go cell and print its wall time",
-		Run: func(ctx context.Context, s *Session, args, body string, res *cellResult) error {
+	"time": magicFunc{
+		usage: "%%time            run the Go cell and print its wall time",
+		run: func(ctx context.Context, h magicHost, args, body string, res *cellResult) error {
 			t := time.Now()
-			err := s.runGo(ctx, body, 0, len(body), true, res)
-			s.syncOutput()
-			fmt.Fprintf(s.cfg.Stdout, "Wall time: %v\n", time.Since(t).Round(time.Microsecond))
+			err := h.RunGo(ctx, body, res)
+			h.Printf("Wall time: %v\n", time.Since(t).Round(time.Microsecond))
 			return err
 		},
 	},
-	"bash": {
-		Usage: "%%bash            run the cell with bash, streaming its output",
-		Run: func(ctx context.Context, s *Session, args, body string, res *cellResult) error {
-			return s.shell(ctx, "bash", "-c", body)
+	"bash": magicFunc{
+		usage: "%%bash            run the cell with bash, streaming its output",
+		run: func(ctx context.Context, h magicHost, args, body string, res *cellResult) error {
+			return h.Shell(ctx, "bash", "-c", body)
 		},
 	},
 }
@@ -69,7 +116,7 @@ var goIdentRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // `name := engine.SQL(body)`: the query runs as written on the engine held in the variable
 // engine, e.g. a hunt.Spark session) followed by name, so that the frame renders (and a
 // deferred error fails the cell) like any displayed value.
-func sqlMagic(ctx context.Context, s *Session, args, body string, res *cellResult) error {
+func sqlMagic(ctx context.Context, h magicHost, args, body string, res *cellResult) error {
 	usage := &execError{Ename: "UsageError", Evalue: "usage: %%sql [-o NAME] [-e ENGINE]; got %%sql " + args}
 	var name, engine string
 	fields := strings.Fields(args)
@@ -92,10 +139,7 @@ func sqlMagic(ctx context.Context, s *Session, args, body string, res *cellResul
 			return usage
 		}
 	}
-	s.d.mu.Lock()
-	_, ok := s.d.imports["hunt"]
-	s.d.mu.Unlock()
-	if !ok {
+	if !h.Preloaded("hunt") {
 		return &execError{Ename: "UsageError", Evalue: "%%sql needs the hunt package, which this build does not preload"}
 	}
 	if name == "" {
@@ -105,22 +149,19 @@ func sqlMagic(ctx context.Context, s *Session, args, body string, res *cellResul
 		engine = "hunt"
 	}
 	src := fmt.Sprintf("%s := %s.SQL(%s)\n%s", name, engine, strconv.Quote(body), name)
-	return s.runGo(ctx, src, 0, len(src), true, res)
+	return h.RunGo(ctx, src, res)
 }
 
 var eqlArgsRE = regexp.MustCompile(`^\s*(?:-o\s+([A-Za-z_][A-Za-z0-9_]*)\s*)?(?:-f\s+([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))?\s*$`)
 
 // eqlMagic runs `%%eql [-o name] [-f frame | view]` as `name := frame.EQL(body)` or
 // `name := hunt.EQL("view", body)` followed by name, as sqlMagic does.
-func eqlMagic(ctx context.Context, s *Session, args, body string, res *cellResult) error {
+func eqlMagic(ctx context.Context, h magicHost, args, body string, res *cellResult) error {
 	m := eqlArgsRE.FindStringSubmatch(args)
 	if m == nil {
 		return &execError{Ename: "UsageError", Evalue: "usage: %%eql [-o NAME] [-f FRAME | VIEW]; got %%eql " + args}
 	}
-	s.d.mu.Lock()
-	_, ok := s.d.imports["hunt"]
-	s.d.mu.Unlock()
-	if !ok {
+	if !h.Preloaded("hunt") {
 		return &execError{Ename: "UsageError", Evalue: "%%eql needs the hunt package, which this build does not preload"}
 	}
 	name := m[1]
@@ -132,7 +173,7 @@ func eqlMagic(ctx context.Context, s *Session, args, body string, res *cellResul
 		call = fmt.Sprintf("%s.EQL(%s)", m[2], strconv.Quote(body))
 	}
 	src := fmt.Sprintf("%s := %s\n%s", name, call, name)
-	return s.runGo(ctx, src, 0, len(src), true, res)
+	return h.RunGo(ctx, src, res)
 }
 
 var (
@@ -170,7 +211,7 @@ func (s *Session) cellMagic(ctx context.Context, code string, res *cellResult) e
 	if !ok {
 		return &execError{Ename: "UsageError", Evalue: fmt.Sprintf("unknown cell magic %%%%%s (see %%help)", name)}
 	}
-	return m.Run(ctx, s, args, body, res)
+	return m.Run(ctx, sessionHost{s}, args, body, res)
 }
 
 // lineMagic runs one %name or !command line.
@@ -285,7 +326,7 @@ Cell magics (first line of the cell):
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		b.WriteString("  " + cellMagics[n].Usage + "\n")
+		b.WriteString("  " + cellMagics[n].Usage() + "\n")
 	}
 	b.WriteString(`
 Display: the value of a cell's last expression is shown (HTML(), Markdown(), SVG(), PNG(),

@@ -76,11 +76,11 @@ func Serve(s *Session, r io.Reader, emit func(ipc.Event)) error {
 		case ipc.OpExecute:
 			execs <- req
 		case ipc.OpComplete:
-			reply(req.ID, safely(func() map[string]any { return s.Complete(req.Code, req.CursorPos) }))
+			reply(req.ID, safely(func() any { return s.Complete(req.Code, req.CursorPos) }))
 		case ipc.OpInspect:
-			reply(req.ID, safely(func() map[string]any { return s.Inspect(req.Code, req.CursorPos, req.DetailLevel) }))
+			reply(req.ID, safely(func() any { return s.Inspect(req.Code, req.CursorPos, req.DetailLevel) }))
 		case ipc.OpIsComplete:
-			reply(req.ID, safely(func() map[string]any { return s.IsComplete(req.Code) }))
+			reply(req.ID, safely(func() any { return s.IsComplete(req.Code) }))
 		case ipc.OpInputReply:
 			s.stdin.Reply(req.Value)
 		case ipc.OpInterrupt:
@@ -90,11 +90,11 @@ func Serve(s *Session, r io.Reader, emit func(ipc.Event)) error {
 			close(execs)
 			<-done
 			execs = nil
-			reply(req.ID, map[string]any{"status": "ok"})
+			reply(req.ID, ipc.ShutdownReply{Status: "ok"})
 			return nil
 		default:
 			if req.ID != 0 {
-				reply(req.ID, map[string]any{"status": "error", "ename": "UnknownOp", "evalue": "unknown op " + req.Op})
+				reply(req.ID, ipc.ErrorReply{Status: "error", Ename: "UnknownOp", Evalue: "unknown op " + req.Op, Traceback: []string{}})
 			}
 		}
 	}
@@ -103,10 +103,10 @@ func Serve(s *Session, r io.Reader, emit func(ipc.Event)) error {
 
 // safely runs a request handler; a panic in it becomes an error reply instead of ending the
 // worker and the session's state.
-func safely(f func() map[string]any) (reply map[string]any) {
+func safely(f func() any) (reply any) {
 	defer func() {
 		if r := recover(); r != nil {
-			reply = map[string]any{"status": "error", "ename": "InternalError", "evalue": fmt.Sprint(r), "traceback": []string{fmt.Sprint(r)}}
+			reply = ipc.ErrorReply{Status: "error", Ename: "InternalError", Evalue: fmt.Sprint(r), Traceback: []string{fmt.Sprint(r)}}
 		}
 	}()
 	return f()

@@ -73,19 +73,19 @@ func TestCompletion(t *testing.T) {
 			cursor = len([]rune(c.code))
 		}
 		r := s.Complete(c.code, cursor)
-		got := r["matches"].([]string)
+		got := r.Matches
 		if c.want != nil && !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%q: matches %v, want %v", c.code, got, c.want)
 		}
 		if c.present != "" && !contains(got, c.present) {
 			t.Errorf("%q: matches %v lack %q", c.code, got, c.present)
 		}
-		if r["cursor_start"] != c.start {
-			t.Errorf("%q: cursor_start %v, want %d", c.code, r["cursor_start"], c.start)
+		if r.CursorStart != c.start {
+			t.Errorf("%q: cursor_start %v, want %d", c.code, r.CursorStart, c.start)
 		}
 	}
-	if r := s.Complete("fmt.Prxyz", 6); r["cursor_end"] != 9 {
-		t.Errorf("cursor_end = %v, want 9", r["cursor_end"])
+	if r := s.Complete("fmt.Prxyz", 6); r.CursorEnd != 9 {
+		t.Errorf("cursor_end = %v, want 9", r.CursorEnd)
 	}
 }
 
@@ -123,16 +123,16 @@ func TestInspect(t *testing.T) {
 			cursor = len(c.code)
 		}
 		r := s.Inspect(c.code, cursor, 0)
-		if r["found"] != true {
+		if !r.Found {
 			t.Errorf("%q: not found", c.code)
 			continue
 		}
-		text := r["data"].(map[string]any)["text/plain"].(string)
+		text := r.Data["text/plain"].(string)
 		if !strings.HasPrefix(text, c.want) {
 			t.Errorf("%q: got %q, want prefix %q", c.code, text, c.want)
 		}
 	}
-	if r := s.Inspect("nosuchname", 3, 0); r["found"] != false {
+	if r := s.Inspect("nosuchname", 3, 0); r.Found {
 		t.Errorf("nosuchname found: %v", r)
 	}
 }
