@@ -196,7 +196,7 @@ func TestGraphOracleSynthetic(t *testing.T) {
 		}
 		vals = append(vals, "("+quoteString(names[a])+", "+quoteString(names[b])+")")
 	}
-	g := DuckSQL("SELECT * FROM (VALUES " + strings.Join(vals, ", ") + ") t(s, d)").Graph("s", "d")
+	g := DuckSQL("SELECT * FROM (VALUES "+strings.Join(vals, ", ")+") t(s, d)").Graph("s", "d")
 	checkOracle(t, "synthetic", g)
 }
 

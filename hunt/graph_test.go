@@ -166,3 +166,26 @@ func TestGraphBuildersMordor(t *testing.T) {
 		t.Errorf("ProcessGraph of the winlogbeat layout: %d edges, %v", n, err)
 	}
 }
+
+func TestGraphDrawPaths(t *testing.T) {
+	g := DuckSQL(synthEdges).Graph("s", "d")
+	v := g.DrawPaths("a", "d", 4)
+	if err := v.Err(); err != nil {
+		t.Fatal(err)
+	}
+	s := v.String()
+	for _, want := range []string{"8 vertices, 9 edges", "in red: shortest paths from a to d", "a -> e (1) *", "e -> d (1) *", "a -> b (2)\n"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("DrawPaths text lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(g.HTML(), "<script>") {
+		t.Error("the graph's HTML holds a raw <script>")
+	}
+	if s := g.DrawPaths("d", "a", 4).String(); !strings.Contains(s, "no path of at most 4 edges from d to a") {
+		t.Errorf("DrawPaths without a path: %s", s)
+	}
+	if err := DuckSQL(synthEdges).Graph("s", "nope").Draw().Err(); err == nil {
+		t.Error("Draw of a failed graph has no error")
+	}
+}
