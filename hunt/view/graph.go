@@ -41,8 +41,8 @@ const MaxGraphNodes = 500
 // Layout sizes, in CSS pixels.
 const (
 	graphRowH    = 20.0 // one label row
-	graphColW    = 250.0
-	graphMaxRows = 40 // rows per column; a bigger layer takes several columns
+	graphColGap  = 80.0 // between a column's widest label and the next column
+	graphMaxRows = 40   // rows per column; a bigger layer takes several columns
 	graphMargin  = 24.0
 	graphLabelN  = 34   // label runes at most
 	graphCharW   = 6.6  // upper bound of the average glyph width at 11px (Liberation Sans/Arial)
@@ -216,6 +216,7 @@ func (g *Graph) Layout() (boxes []NodeBox, width, height float64) {
 		rows = max(rows, min(len(vs), graphMaxRows))
 	}
 	col := 0
+	var cols []int // column of each box
 	for l, vs := range layers {
 		ncol := (len(vs) + graphMaxRows - 1) / graphMaxRows
 		per := (len(vs) + ncol - 1) / max(ncol, 1)
@@ -226,15 +227,28 @@ func (g *Graph) Layout() (boxes []NodeBox, width, height float64) {
 			label := shortenMiddle(clean(nodes[v]), graphLabelN)
 			boxes = append(boxes, NodeBox{
 				ID: nodes[v], Label: label, Layer: l,
-				X: graphMargin + float64(col+c)*graphColW + graphDotR,
 				Y: top + float64(r)*graphRowH + graphRowH/2,
 				W: 2*graphDotR + 4 + float64(utf8.RuneCountInString(label))*graphCharW,
 				H: graphFontPx + 4,
 			})
+			cols = append(cols, col+c)
 		}
 		col += ncol
 	}
-	width = 2*graphMargin + float64(max(col, 1))*graphColW
+	// Each column is as wide as its widest label, plus room for the edges to the next.
+	colW := make([]float64, max(col, 1))
+	for i, b := range boxes {
+		colW[cols[i]] = max(colW[cols[i]], b.W)
+	}
+	colX := make([]float64, len(colW)+1)
+	colX[0] = graphMargin
+	for c, w := range colW {
+		colX[c+1] = colX[c] + w + graphColGap
+	}
+	for i := range boxes {
+		boxes[i].X = colX[cols[i]] + graphDotR
+	}
+	width = colX[len(colW)] - graphColGap + graphMargin
 	height = 2*graphMargin + float64(max(rows, 1))*graphRowH
 	return boxes, width, height
 }
@@ -281,8 +295,8 @@ func (g *Graph) SVG() string {
 	}
 	var s strings.Builder
 	fmt.Fprintf(&s, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" style="max-width:100%%;height:auto">`, w, h, w, h)
-	s.WriteString(`<defs><marker id="a" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#7a7a7a"/></marker>`)
-	s.WriteString(`<marker id="h" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#d62728"/></marker></defs>`)
+	s.WriteString(`<defs><marker id="a" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#7a7a7a"/></marker>`)
+	s.WriteString(`<marker id="h" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#d62728"/></marker></defs>`)
 	fmt.Fprintf(&s, `<rect width="%.0f" height="%.0f" fill="#fff"/>`, w, h)
 	edge := func(e GraphEdge, hl bool) {
 		a, okA := at[e.Src]
@@ -300,8 +314,10 @@ func (g *Graph) SVG() string {
 		case e.Src == e.Dst:
 			d = fmt.Sprintf("M%.1f,%.1f c-14,-16 -26,6 -%.1f,0", a.X-graphDotR, a.Y, graphDotR+1)
 		case b.X > a.X:
-			mx := (a.X + b.X) / 2
-			d = fmt.Sprintf("M%.1f,%.1f C%.1f,%.1f %.1f,%.1f %.1f,%.1f", a.X+graphDotR, a.Y, mx, a.Y, mx, b.Y, b.X-graphDotR-1, b.Y)
+			// from the end of the source's label, so that no edge runs over its own label
+			sx := a.X - graphDotR + a.W
+			mx := (sx + b.X) / 2
+			d = fmt.Sprintf("M%.1f,%.1f C%.1f,%.1f %.1f,%.1f %.1f,%.1f", sx, a.Y, mx, a.Y, mx, b.Y, b.X-graphDotR-1, b.Y)
 		default: // same column or backwards: bow out to the left
 			bow := 30 + math.Abs(a.Y-b.Y)/6
 			d = fmt.Sprintf("M%.1f,%.1f C%.1f,%.1f %.1f,%.1f %.1f,%.1f", a.X-graphDotR, a.Y, math.Min(a.X, b.X)-bow, a.Y, math.Min(a.X, b.X)-bow, b.Y, b.X-graphDotR-1, b.Y)
