@@ -189,3 +189,32 @@ func TestGraphDrawPaths(t *testing.T) {
 		t.Error("Draw of a failed graph has no error")
 	}
 }
+
+func TestGraphMotif(t *testing.T) {
+	g := DuckSQL(synthEdges).Graph("s", "d")
+	got := collectStrings(t, g.Motif("(a)-[e1]->(b); (b)-[e2]->(c)").Where(Col("a").Eq("a")).Select("a", "b", "c", "e1_count", "e2_count"))
+	want := []string{"a b c 2 1", "a e d 1 1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("two hops from a: got %q want %q", got, want)
+	}
+	timed := DuckSQL(synthEdges).Graph("s", "d", GraphTime("ts")).Motif("(a)-[e1]->(b); (b)-[e2]->(c)").Where(Col("e2_last").Gt(Col("e1_first")))
+	if n, err := timed.Count(); err != nil || n != 0 {
+		t.Errorf("time-ordered two hops (only a->b has times): %d rows, %v", n, err)
+	}
+	// a triangle: the cycle a -> b -> c -> a, found once per rotation
+	got = collectStrings(t, g.Motif("(x)-[]->(y); (y)-[]->(z); (z)-[]->(x)").Where(Col("x").Ne(Col("y"))))
+	if want := []string{"a b c", "b c a", "c a b"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("triangles: got %q want %q", got, want)
+	}
+	for _, bad := range []struct{ pattern, msg string }{
+		{"(a)->(b)", `term 1 "(a)->(b)" is not of the form`},
+		{"(a)-[e]->(b); (b)-[e]->(c)", `edge "e" is named twice`},
+		{"(a)-[a]->(b)", `"a" names both an edge and a vertex`},
+		{"()-[]->()", "names no vertex or edge"},
+		{"(a)-[e]->(b); x'); DROP TABLE t; --", `term 2`},
+	} {
+		if err := g.Motif(bad.pattern).Err(); err == nil || !strings.Contains(err.Error(), bad.msg) {
+			t.Errorf("Motif(%q): %v, want an error with %q", bad.pattern, err, bad.msg)
+		}
+	}
+}
