@@ -114,6 +114,14 @@ func TestGraphErrors(t *testing.T) {
 	if err := ok.Paths("a", "b", -1).Err(); err == nil || !strings.Contains(err.Error(), "maxHops is -1") {
 		t.Errorf("negative maxHops: %v", err)
 	}
+	for _, v := range []string{"x'); DROP TABLE t; --", "a\x00b", `\'`} {
+		if n, err := ok.Neighbors(v, 3).Count(); err != nil || n != 0 {
+			t.Errorf("Neighbors(%q): %d rows, %v; want 0 rows", v, n, err)
+		}
+		if n, err := ok.Paths(v, "a", 3).Count(); err != nil || n != 0 {
+			t.Errorf("Paths(%q, a): %d rows, %v; want 0 rows", v, n, err)
+		}
+	}
 	if err := DuckSQL(synthEdges).Graph("s", "d", GraphTime("nope")).Err(); err == nil || !strings.Contains(err.Error(), "Graph time") {
 		t.Errorf("bad time column: %v", err)
 	}
