@@ -1,0 +1,228 @@
+package hunt
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// synthEdges is a small graph with a cycle, two components, a self-loop, a diamond (two
+// shortest paths) and a hostile label.
+const synthEdges = `SELECT * FROM (VALUES
+ ('a','b', TIMESTAMP '2020-01-01 00:00:01'), ('a','b', TIMESTAMP '2020-01-01 00:00:05'),
+ ('b','c', NULL), ('c','a', NULL), ('c','d', NULL), ('a','e', NULL), ('e','d', NULL),
+ ('d','d', NULL), ('x','y', NULL), ('<script>alert(1)</script>','x', NULL),
+ ('z', NULL, NULL), ('', 'q', NULL)) t(s, d, ts)`
+
+func collectStrings(t *testing.T, f *Frame) []string {
+	t.Helper()
+	rows, err := f.Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range rows {
+		var parts []string
+		for _, c := range f.Columns() {
+			parts = append(parts, fmt.Sprint(r[c]))
+		}
+		out = append(out, strings.Join(parts, " "))
+	}
+	return out
+}
+
+func TestGraphSynthetic(t *testing.T) {
+	g := DuckSQL(synthEdges).Graph("s", "d", GraphTime("ts"))
+	if err := g.Err(); err != nil {
+		t.Fatal(err)
+	}
+	e := g.Edges().Select("src", "dst", "count", "src_out_degree", "dst_in_degree")
+	want := []string{
+		"<script>alert(1)</script> x 1 1 1",
+		"a b 2 2 1", "a e 1 2 1", "b c 1 1 1", "c a 1 2 1", "c d 1 2 3", "d d 1 1 3", "e d 1 1 3", "x y 1 1 1",
+	}
+	if got := collectStrings(t, e); !reflect.DeepEqual(got, want) {
+		t.Errorf("Edges:\n got %q\nwant %q", got, want)
+	}
+	first, err := g.Edges().Where(Col("src").Eq("a").And(Col("dst").Eq("b"))).Select("first", "last").Collect()
+	if err != nil || len(first) != 1 || fmt.Sprint(first[0]["first"]) != "2020-01-01 00:00:01 +0000 UTC" || fmt.Sprint(first[0]["last"]) != "2020-01-01 00:00:05 +0000 UTC" {
+		t.Errorf("first/last of a->b: %v %v", first, err)
+	}
+	v := collectStrings(t, g.Vertices())
+	wantV := []string{"<script>alert(1)</script> 0 1 1 1", "a 1 2 3 4", "b 1 1 2 3", "c 1 2 3 3", "d 3 1 4 3", "e 1 1 2 2", "x 1 1 2 2", "y 1 0 1 1"}
+	if !reflect.DeepEqual(v, wantV) {
+		t.Errorf("Vertices:\n got %q\nwant %q", v, wantV)
+	}
+	cc := collectStrings(t, g.Components())
+	wantC := []string{"<script>alert(1)</script> <script>alert(1)</script> 3", "x <script>alert(1)</script> 3", "y <script>alert(1)</script> 3",
+		"a a 5", "b a 5", "c a 5", "d a 5", "e a 5"}
+	if !reflect.DeepEqual(cc, wantC) {
+		t.Errorf("Components:\n got %q\nwant %q", cc, wantC)
+	}
+	p := collectStrings(t, g.Paths("b", "d", 5))
+	if want := []string{"[b c d] 2"}; !reflect.DeepEqual(p, want) {
+		t.Errorf("Paths b->d: got %q want %q", p, want)
+	}
+	p = collectStrings(t, g.Paths("c", "d", 5))
+	if want := []string{"[c d] 1"}; !reflect.DeepEqual(p, want) {
+		t.Errorf("Paths c->d: got %q want %q", p, want)
+	}
+	p = collectStrings(t, g.Paths("a", "d", 5))
+	if want := []string{"[a b c d] 3", "[a e d] 2"}; !reflect.DeepEqual(p, []string{"[a e d] 2"}) {
+		t.Errorf("Paths a->d: got %q want the shortest of %q", p, want)
+	}
+	if p = collectStrings(t, g.Paths("d", "a", 5)); len(p) != 0 {
+		t.Errorf("Paths d->a directed: got %q, want none", p)
+	}
+	p = collectStrings(t, g.Undirected().Paths("d", "b", 5))
+	if want := []string{"[d c b] 2"}; !reflect.DeepEqual(p, want) {
+		t.Errorf("undirected Paths d->b: got %q want %q", p, want)
+	}
+	p = collectStrings(t, g.Undirected().Paths("b", "e", 5))
+	if want := []string{"[b a e] 2"}; !reflect.DeepEqual(p, want) {
+		t.Errorf("undirected Paths b->e: got %q want %q", p, want)
+	}
+	if p = collectStrings(t, g.Paths("a", "d", 1)); len(p) != 0 {
+		t.Errorf("Paths a->d within 1 hop: got %q, want none", p)
+	}
+	if p = collectStrings(t, g.Paths("a", "a", 3)); !reflect.DeepEqual(p, []string{"[a] 0"}) {
+		t.Errorf("Paths a->a: got %q", p)
+	}
+	n := collectStrings(t, g.Neighbors("a", 2))
+	if want := []string{"b 1", "e 1", "c 2", "d 2"}; !reflect.DeepEqual(n, want) {
+		t.Errorf("Neighbors a 2: got %q want %q", n, want)
+	}
+	n = collectStrings(t, g.Undirected().Neighbors("y", 5))
+	if want := []string{"x 1", "<script>alert(1)</script> 2"}; !reflect.DeepEqual(n, want) {
+		t.Errorf("undirected Neighbors y: got %q want %q", n, want)
+	}
+	if s := g.String(); s != "directed graph: 8 vertices, 9 edges" {
+		t.Errorf("String: %q", s)
+	}
+}
+
+func TestGraphErrors(t *testing.T) {
+	g := DuckSQL(synthEdges).Graph("s", "dd")
+	if err := g.Err(); err == nil || !strings.Contains(err.Error(), `"dd"`) {
+		t.Errorf("unknown dst column: %v", err)
+	}
+	if err := g.Components().Err(); err == nil {
+		t.Error("Components of a failed graph has no error")
+	}
+	ok := DuckSQL(synthEdges).Graph("s", "d")
+	if err := ok.Paths("a", "b", -1).Err(); err == nil || !strings.Contains(err.Error(), "maxHops is -1") {
+		t.Errorf("negative maxHops: %v", err)
+	}
+	for _, v := range []string{"x'); DROP TABLE t; --", "a\x00b", `\'`} {
+		if n, err := ok.Neighbors(v, 3).Count(); err != nil || n != 0 {
+			t.Errorf("Neighbors(%q): %d rows, %v; want 0 rows", v, n, err)
+		}
+		if n, err := ok.Paths(v, "a", 3).Count(); err != nil || n != 0 {
+			t.Errorf("Paths(%q, a): %d rows, %v; want 0 rows", v, n, err)
+		}
+	}
+	if err := DuckSQL(synthEdges).Graph("s", "d", GraphTime("nope")).Err(); err == nil || !strings.Contains(err.Error(), "Graph time") {
+		t.Errorf("bad time column: %v", err)
+	}
+	if err := LogonGraph(DuckSQL("SELECT 1 AS x")).Err(); err == nil || !strings.Contains(err.Error(), "LogonGraph") || !strings.Contains(err.Error(), "EventID") {
+		t.Errorf("LogonGraph without EventID: %v", err)
+	}
+}
+
+func TestGraphAgg(t *testing.T) {
+	g := DuckSQL(synthEdges).Graph(Col("s").Upper(), "d", GraphAgg(CountDistinct("ts").As("times")))
+	rows := collectStrings(t, g.Edges().Where(Col("src").Eq("A")).Select("src", "dst", "times"))
+	if want := []string{"A b 2", "A e 0"}; !reflect.DeepEqual(rows, want) {
+		t.Errorf("GraphAgg: got %q want %q", rows, want)
+	}
+}
+
+func TestGraphBuildersMordor(t *testing.T) {
+	ev := Read(sampleFlat)
+	lg := LogonGraph(ev)
+	if err := lg.Err(); err != nil {
+		t.Fatal(err)
+	}
+	// The logon edges against the same counts made by plain GroupBy over the events.
+	logons := ev.Where(Col("EventID").In(4624, 4625).And(Col("Channel").Eq("Security")))
+	want := collectStrings(t, logons.WithColumn("src", SQLExpr("TargetDomainName || '\\\\' || TargetUserName")).
+		GroupBy("src", Col("Hostname").As("dst")).Count().OrderBy("src", "dst"))
+	got := collectStrings(t, lg.Edges().Where(Col("kind").Eq("account")).Select("src", "dst", "count"))
+	if len(want) == 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("LogonGraph account edges:\n got %q\nwant %q", got, want)
+	}
+	want = collectStrings(t, logons.Where(Not(Col("IpAddress").In("-", "::1", "127.0.0.1"))).
+		GroupBy(Col("IpAddress").As("src"), Col("Hostname").As("dst")).Count().OrderBy("src", "dst"))
+	got = collectStrings(t, lg.Edges().Where(Col("kind").Eq("ip")).Select("src", "dst", "count"))
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("LogonGraph ip edges:\n got %q\nwant %q", got, want)
+	}
+	want = collectStrings(t, ev.Where(Col("EventID").Eq(3).And(Col("Channel").Contains("Sysmon"))).
+		GroupBy(Col("DestinationIp").As("ip"), Col("DestinationPort").As("port")).Count().OrderBy("ip", "port"))
+	got = collectStrings(t, NetworkGraph(ev).Edges().GroupBy(SQLExpr(`regexp_extract(dst, '^\\[?([^\\]]*?)\\]?:([^:]*)$', 1)`).As("ip"), SQLExpr(`regexp_extract(dst, ':([^:]*)$', 1)`).As("port")).
+		Agg(Sum("count").As("count")).OrderBy("ip", "port"))
+	if len(want) == 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("NetworkGraph destinations:\n got %q\nwant %q", got, want)
+	}
+	pg := collectStrings(t, ProcessGraph(Read(sampleFlat2)).Edges().Select("src", "dst", "count"))
+	if len(pg) == 0 {
+		t.Errorf("ProcessGraph of %s: no edges", sampleFlat2)
+	}
+	legacy := ProcessGraph(Read("../testdata/mordor/synthetic_legacy_winlogbeat6.tar.gz"))
+	if n, err := legacy.Edges().Count(); err != nil || n == 0 {
+		t.Errorf("ProcessGraph of the winlogbeat layout: %d edges, %v", n, err)
+	}
+}
+
+func TestGraphDrawPaths(t *testing.T) {
+	g := DuckSQL(synthEdges).Graph("s", "d")
+	v := g.DrawPaths("a", "d", 4)
+	if err := v.Err(); err != nil {
+		t.Fatal(err)
+	}
+	s := v.String()
+	for _, want := range []string{"8 vertices, 9 edges", "in red: shortest paths from a to d", "a -> e (1) *", "e -> d (1) *", "a -> b (2)\n"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("DrawPaths text lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(g.HTML(), "<script>") {
+		t.Error("the graph's HTML holds a raw <script>")
+	}
+	if s := g.DrawPaths("d", "a", 4).String(); !strings.Contains(s, "no path of at most 4 edges from d to a") {
+		t.Errorf("DrawPaths without a path: %s", s)
+	}
+	if err := DuckSQL(synthEdges).Graph("s", "nope").Draw().Err(); err == nil {
+		t.Error("Draw of a failed graph has no error")
+	}
+}
+
+func TestGraphMotif(t *testing.T) {
+	g := DuckSQL(synthEdges).Graph("s", "d")
+	got := collectStrings(t, g.Motif("(a)-[e1]->(b); (b)-[e2]->(c)").Where(Col("a").Eq("a")).Select("a", "b", "c", "e1_count", "e2_count"))
+	want := []string{"a b c 2 1", "a e d 1 1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("two hops from a: got %q want %q", got, want)
+	}
+	timed := DuckSQL(synthEdges).Graph("s", "d", GraphTime("ts")).Motif("(a)-[e1]->(b); (b)-[e2]->(c)").Where(Col("e2_last").Gt(Col("e1_first")))
+	if n, err := timed.Count(); err != nil || n != 0 {
+		t.Errorf("time-ordered two hops (only a->b has times): %d rows, %v", n, err)
+	}
+	// a triangle: the cycle a -> b -> c -> a, found once per rotation
+	got = collectStrings(t, g.Motif("(x)-[]->(y); (y)-[]->(z); (z)-[]->(x)").Where(Col("x").Ne(Col("y"))))
+	if want := []string{"a b c", "b c a", "c a b"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("triangles: got %q want %q", got, want)
+	}
+	for _, bad := range []struct{ pattern, msg string }{
+		{"(a)->(b)", `term 1 "(a)->(b)" is not of the form`},
+		{"(a)-[e]->(b); (b)-[e]->(c)", `edge "e" is named twice`},
+		{"(a)-[a]->(b)", `"a" names both an edge and a vertex`},
+		{"()-[]->()", "names no vertex or edge"},
+		{"(a)-[e]->(b); x'); DROP TABLE t; --", `term 2`},
+	} {
+		if err := g.Motif(bad.pattern).Err(); err == nil || !strings.Contains(err.Error(), bad.msg) {
+			t.Errorf("Motif(%q): %v, want an error with %q", bad.pattern, err, bad.msg)
+		}
+	}
+}
