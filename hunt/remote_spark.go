@@ -227,6 +227,11 @@ func (r *sparkRel) push(op *node) (relation, bool) {
 		return nil, false
 	}
 	g := &sparkRel{sp: r.sp, df: df, steps: append(append([]string(nil), r.steps...), step), moved: r.moved}
+	if op.op == "limit" {
+		// A limit keeps the columns: no analysis round trip (a display pushes one).
+		g.cols = r.cols
+		return g, true
+	}
 	if err := g.bind(); err != nil {
 		// Spark cannot analyze it (a wrong column): DuckDB reports it after the read.
 		return nil, false
