@@ -227,9 +227,29 @@ func (r *sparkRel) push(op *node) (relation, bool) {
 		return nil, false
 	}
 	g := &sparkRel{sp: r.sp, df: df, steps: append(append([]string(nil), r.steps...), step), moved: r.moved}
-	if op.op == "limit" {
-		// A limit keeps the columns: no analysis round trip (a display pushes one).
+	// The columns of what was built from checked column names are known here: no analysis
+	// round trip to the server (PySpark defers analysis to the action, too). A Spark SQL string
+	// condition is analyzed now, so that one Spark cannot run falls back to DuckDB.
+	switch op.op {
+	case "limit", "distinct", "sort":
 		g.cols = r.cols
+		return g, true
+	case "filter":
+		if _, ok := op.args.cond.(Expr); ok {
+			g.cols = r.cols
+			return g, true
+		}
+	case "project":
+		for _, c := range op.args.cols {
+			n, _ := colName(c)
+			g.cols = append(g.cols, n)
+		}
+		return g, true
+	case "aggregate":
+		for _, k := range op.args.keys {
+			g.cols = append(g.cols, k.name)
+		}
+		g.cols = append(g.cols, "count")
 		return g, true
 	}
 	if err := g.bind(); err != nil {
