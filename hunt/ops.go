@@ -324,6 +324,16 @@ func (f *Frame) Sample(fraction float64, seed ...int64) *Frame {
 	return f.derive(q + ")")
 }
 
+// anyLazy reports whether one of fs is on another engine.
+func anyLazy(fs []*Frame) bool {
+	for _, f := range fs {
+		if f.lazy() {
+			return true
+		}
+	}
+	return false
+}
+
 // Union appends the rows of others, matching columns by name (Spark's unionByName with
 // allowMissingColumns): a column missing on one side is NULL there, and types widen.
 func (f *Frame) Union(others ...*Frame) *Frame {
@@ -334,11 +344,13 @@ func (f *Frame) Union(others ...*Frame) *Frame {
 		if o == nil {
 			return errFrame(f.eng, errorf("hunt: Union: nil frame"))
 		}
-		if o.lazy() {
-			return f.then(&node{op: "union", in: others})
-		}
 	}
-	if f.lazy() {
+	if f.lazy() || anyLazy(others) {
+		// A Spark frame not yet read and small DuckDB frames: the DuckDB sides move to
+		// Spark. Otherwise the sides on other engines are read into DuckDB.
+		if g, ok := moveUnion(f, others); ok {
+			return g
+		}
 		return f.then(&node{op: "union", in: others})
 	}
 	parts := []string{"SELECT * FROM " + f.from()}
@@ -477,8 +489,13 @@ func (f *Frame) Join(other *Frame, on any, how string) *Frame {
 		return other
 	}
 	if f.lazy() || other.lazy() {
-		// One side is on another engine: it is read into DuckDB (its pushed-down part
-		// running there) and joined here; the result's Note says how many rows moved.
+		// A Spark frame not yet read and a small DuckDB frame: the DuckDB side moves to
+		// Spark as Arrow and the join runs there. Otherwise the side on another engine is
+		// read into DuckDB (its pushed-down part running there) and joined here. Either way
+		// the result's Note says how many rows moved.
+		if g, ok := moveJoin(f, other, on, how); ok {
+			return g
+		}
 		return f.then(&node{op: "join", in: []*Frame{other}, args: opArgs{on: on, how: how}})
 	}
 	kind, ok := map[string]string{"": "INNER", "inner": "INNER", "left": "LEFT", "left_outer": "LEFT", "leftouter": "LEFT",

@@ -278,6 +278,25 @@ func (f *Frame) lazyPreview(n, maxCols int) (*preview, error) {
 		}
 		return l.preview(n, maxCols)
 	}
+	// On Spark the total is counted while the first rows are read (a count job waited for
+	// after the read costs as much as the read), and dropped when the rows read show there are
+	// no more. An Elasticsearch _count is cheap and runs after the read, so that no request of
+	// a display outlives it.
+	ctx, cancel := context.WithCancel(cellCtx())
+	defer cancel()
+	type counted struct {
+		n   int64
+		err error
+	}
+	total := make(chan counted, 1)
+	countNow := func() {
+		n, err := f.plan.rel.count(ctx)
+		total <- counted{n, err}
+	}
+	_, early := f.plan.rel.(*sparkRel)
+	if early {
+		go countNow()
+	}
 	head := f.Limit(n + 1)
 	var l *Frame
 	if head.lazy() && head.plan.op == "source" {
@@ -293,9 +312,14 @@ func (f *Frame) lazyPreview(n, maxCols int) (*preview, error) {
 		return nil, err
 	}
 	if p.more {
-		if p.total, err = f.plan.rel.count(cellCtx()); err != nil {
-			return nil, err
+		if !early {
+			countNow()
 		}
+		c := <-total
+		if c.err != nil {
+			return nil, c.err
+		}
+		p.total = c.n
 	}
 	return p, nil
 }

@@ -139,6 +139,7 @@ type sparkRel struct {
 	df    *spark.DataFrame
 	cols  []string
 	steps []string // what was pushed, for Plan
+	moved string   // what a join or union moved from DuckDB to build the plan, for the note
 }
 
 // bind asks the server for the plan's columns.
@@ -225,7 +226,32 @@ func (r *sparkRel) push(op *node) (relation, bool) {
 	default:
 		return nil, false
 	}
-	g := &sparkRel{sp: r.sp, df: df, steps: append(append([]string(nil), r.steps...), step)}
+	g := &sparkRel{sp: r.sp, df: df, steps: append(append([]string(nil), r.steps...), step), moved: r.moved}
+	// The columns of what was built from checked column names are known here: no analysis
+	// round trip to the server (PySpark defers analysis to the action, too). A Spark SQL string
+	// condition is analyzed now, so that one Spark cannot run falls back to DuckDB.
+	switch op.op {
+	case "limit", "distinct", "sort":
+		g.cols = r.cols
+		return g, true
+	case "filter":
+		if _, ok := op.args.cond.(Expr); ok {
+			g.cols = r.cols
+			return g, true
+		}
+	case "project":
+		for _, c := range op.args.cols {
+			n, _ := colName(c)
+			g.cols = append(g.cols, n)
+		}
+		return g, true
+	case "aggregate":
+		for _, k := range op.args.keys {
+			g.cols = append(g.cols, k.name)
+		}
+		g.cols = append(g.cols, "count")
+		return g, true
+	}
 	if err := g.bind(); err != nil {
 		// Spark cannot analyze it (a wrong column): DuckDB reports it after the read.
 		return nil, false
@@ -266,7 +292,7 @@ func (r *sparkRel) read(ctx context.Context, e *engine, quiet bool) *Frame {
 		if len(parts) == 0 {
 			parts = []string{"NULL AS empty"}
 		}
-		return newFrame(e, "SELECT "+strings.Join(parts, ", ")+" WHERE false")
+		return newFrame(e, "SELECT "+strings.Join(parts, ", ")+" WHERE false").withNote(r.moved)
 	}
 	ld := newJSONLoader(e, readConfig{keepStructs: true})
 	for i, row := range rows.Values {
@@ -292,7 +318,11 @@ func (r *sparkRel) read(ctx context.Context, e *engine, quiet bool) *Frame {
 		return errFrame(e, err)
 	}
 	// The loader orders columns by first appearance; keep Spark's order.
-	return l.Select(anySlice(rows.Columns)...)
+	l = l.Select(anySlice(rows.Columns)...)
+	if r.moved != "" && l.err == nil {
+		l = l.withNote(r.moved)
+	}
+	return l
 }
 
 func anySlice(ss []string) []any {

@@ -22,3 +22,18 @@ test-spark-worker: build
 	SPARK_URL=$$url $(GO) test -tags spark -count=1 -timeout 10m -run '^TestProcessSpark' ./kernel/worker/
 
 TEST_STEPS += test-spark-worker
+
+# gohunt on Spark vs PySpark's own Spark Connect client on the same server (bench/spark): a
+# filter + group-by over 10M synthetic events in Parquet and the first rows of a 10M-row frame
+# vs df.show(); ratios printed, fails when PySpark returns different rows. The peer's client
+# (pyspark[connect], scripts/requirements-spark-bench.txt) lives in build/spark/bench-venv.
+.PHONY: bench-spark
+
+bench-spark:
+	@url=$$(bash scripts/spark.sh start) || { echo "bench-spark: FAIL: the Spark Connect server could not start (see above)"; exit 1; }; \
+	trap 'bash scripts/spark.sh stop' EXIT; \
+	{ test -x build/spark/bench-venv/bin/python || python3 -m venv build/spark/bench-venv; } && \
+	build/spark/bench-venv/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/requirements-spark-bench.txt && \
+	SPARK_URL=$$url PY=build/spark/bench-venv/bin/python $(GO) run ./bench/spark
+
+BENCH_STEPS += bench-spark

@@ -1,0 +1,273 @@
+// Command bench/spark measures gohunt's Spark frames against PySpark's own Spark Connect client
+// on the same server, in one run, and prints the ratios:
+//
+//   - filter + group-by: sp.Read(parquet).Where(EventID = 10).GroupBy(Hostname, Image).Count()
+//     collected, vs spark.read.parquet(...).where(...).groupBy(...).count().collect();
+//   - first rows: showing a 10M-row Spark frame (its String form: the rows a display reads and
+//     the total) vs df.show().
+//
+// Both run against one Spark Connect server over the same Parquet events (written by Spark
+// before the timings); each timing is the median of BENCH_SPARK_REPS runs after one untimed
+// warm-up of each client. The run fails when the peer returns different rows.
+//
+// Environment: SPARK_URL (required; make bench-spark starts the server), PY (python with
+// pyspark[connect], default build/spark/bench-venv/bin/python), BENCH_SPARK_EVENTS (default
+// 10000000), BENCH_SPARK_REPS (default 3).
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gohunt/gohunt/hunt"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/spark:", err)
+		os.Exit(1)
+	}
+}
+
+// peerOut is what peer.py prints.
+type peerOut struct {
+	Seconds []float64 `json:"seconds"`
+	Rows    [][]any   `json:"rows"`
+}
+
+func envInt(name string, def int) (int, error) {
+	s := os.Getenv(name)
+	if s == "" {
+		return def, nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 1 {
+		return 0, fmt.Errorf("%s=%q: want a positive integer", name, s)
+	}
+	return v, nil
+}
+
+func run() error {
+	url := os.Getenv("SPARK_URL")
+	if url == "" {
+		return fmt.Errorf("SPARK_URL is not set (make bench-spark starts the Spark Connect server)")
+	}
+	py := os.Getenv("PY")
+	if py == "" {
+		py = "build/spark/bench-venv/bin/python"
+	}
+	n, err := envInt("BENCH_SPARK_EVENTS", 10_000_000)
+	if err != nil {
+		return err
+	}
+	reps, err := envInt("BENCH_SPARK_REPS", 3)
+	if err != nil {
+		return err
+	}
+	peer := filepath.Join("bench", "spark", "peer.py")
+	dir, err := os.MkdirTemp("", "gohunt-bench-spark-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "events.parquet")
+	t0 := time.Now()
+	if out, err := exec.Command(py, peer, url, "gen", path, strconv.Itoa(n)).CombinedOutput(); err != nil {
+		return fmt.Errorf("writing the events with %s: %v\n%s", py, err, out)
+	}
+	fmt.Printf("bench/spark: %d synthetic events in Parquet (%.0f MB, written by Spark in %.1f s), %d cores, Spark Connect at %s (both clients on this machine)\n",
+		n, dirMB(path), time.Since(t0).Seconds(), runtime.NumCPU(), url)
+
+	sp := hunt.Spark(url)
+	if sp.Err() != nil {
+		return sp.Err()
+	}
+
+	// Filter + group-by.
+	groupBy := func() ([][]any, error) {
+		rows, err := sp.Read(path).Where(hunt.Col("EventID").Eq(10)).GroupBy("Hostname", "Image").Count().Collect()
+		if err != nil {
+			return nil, err
+		}
+		out := make([][]any, len(rows))
+		for i, r := range rows {
+			out[i] = []any{r["Hostname"], r["Image"], r["count"]}
+		}
+		return out, nil
+	}
+	goSecs, goRows, err := timeGo(reps, groupBy)
+	if err != nil {
+		return fmt.Errorf("gohunt filter + group-by: %w", err)
+	}
+	py1, err := runPeer(py, peer, url, "groupby", path, reps)
+	if err != nil {
+		return err
+	}
+	if err := sameRows(goRows, py1.Rows, true); err != nil {
+		return fmt.Errorf("filter + group-by: the peer returned different rows: %w", err)
+	}
+	report(fmt.Sprintf("filter + group-by (%d groups)", len(goRows)), goSecs, py1.Seconds)
+
+	// First rows: a display of the whole 10M-row frame vs df.show().
+	show := func() ([][]any, error) {
+		s := sp.Read(path).String()
+		if len(s) == 0 {
+			return nil, fmt.Errorf("an empty display")
+		}
+		return nil, nil
+	}
+	goSecs, _, err = timeGo(reps, show)
+	if err != nil {
+		return fmt.Errorf("gohunt display: %w", err)
+	}
+	if e := sp.Read(path).Err(); e != nil {
+		return e
+	}
+	if s := sp.Read(path).String(); !containsAll(s, "RecordNumber", "Hostname") {
+		return fmt.Errorf("the display shows no table:\n%s", s)
+	}
+	py2, err := runPeer(py, peer, url, "show", path, reps)
+	if err != nil {
+		return err
+	}
+	first, err := sp.Read(path).Limit(20).Collect()
+	if err != nil {
+		return fmt.Errorf("gohunt first rows: %w", err)
+	}
+	firstRows := make([][]any, len(first))
+	for i, r := range first {
+		firstRows[i] = []any{r["EventID"], r["Hostname"], r["Image"], r["User"], r["RecordNumber"]}
+	}
+	if err := sameRows(firstRows, py2.Rows, false); err != nil {
+		return fmt.Errorf("first rows: the peer returned different rows: %w", err)
+	}
+	report(fmt.Sprintf("first rows of the %d-row frame (display vs df.show())", n), goSecs, py2.Seconds)
+	return nil
+}
+
+// timeGo runs f once untimed, then reps times, and returns the timings and the last rows.
+func timeGo(reps int, f func() ([][]any, error)) ([]float64, [][]any, error) {
+	if _, err := f(); err != nil {
+		return nil, nil, err
+	}
+	var secs []float64
+	var rows [][]any
+	for i := 0; i < reps; i++ {
+		t := time.Now()
+		r, err := f()
+		if err != nil {
+			return nil, nil, err
+		}
+		secs = append(secs, time.Since(t).Seconds())
+		rows = r
+	}
+	return secs, rows, nil
+}
+
+// runPeer runs peer.py: one untimed warm-up inside (reps+1 runs, the first dropped).
+func runPeer(py, peer, url, mode, path string, reps int) (*peerOut, error) {
+	out, err := exec.Command(py, peer, url, mode, path, strconv.Itoa(reps+1)).Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return nil, fmt.Errorf("peer %s: %v\n%s", mode, err, ee.Stderr)
+		}
+		return nil, fmt.Errorf("peer %s: %w", mode, err)
+	}
+	var p peerOut
+	if err := json.Unmarshal(out, &p); err != nil {
+		return nil, fmt.Errorf("peer %s printed %q: %w", mode, out, err)
+	}
+	if len(p.Seconds) != reps+1 {
+		return nil, fmt.Errorf("peer %s: %d timings, want %d", mode, len(p.Seconds), reps+1)
+	}
+	p.Seconds = p.Seconds[1:]
+	return &p, nil
+}
+
+// sameRows compares rows as JSON values (numbers as JSON numbers), sorted first when
+// unordered.
+func sameRows(got, want [][]any, unordered bool) error {
+	canon := func(rows [][]any) ([]string, error) {
+		out := make([]string, len(rows))
+		for i, r := range rows {
+			b, err := json.Marshal(r)
+			if err != nil {
+				return nil, err
+			}
+			var v any // through JSON both ways: int64 and float64 compare as numbers
+			if err := json.Unmarshal(b, &v); err != nil {
+				return nil, err
+			}
+			b, _ = json.Marshal(v)
+			out[i] = string(b)
+		}
+		if unordered {
+			sort.Strings(out)
+		}
+		return out, nil
+	}
+	g, err := canon(got)
+	if err != nil {
+		return err
+	}
+	w, err := canon(want)
+	if err != nil {
+		return err
+	}
+	if len(w) == 0 {
+		return fmt.Errorf("the peer returned no rows: nothing to compare")
+	}
+	if !reflect.DeepEqual(g, w) {
+		for i := 0; i < len(g) && i < len(w); i++ {
+			if g[i] != w[i] {
+				return fmt.Errorf("%d rows vs %d; first difference at row %d: gohunt %s, PySpark %s", len(g), len(w), i+1, g[i], w[i])
+			}
+		}
+		return fmt.Errorf("gohunt returned %d rows, PySpark %d", len(g), len(w))
+	}
+	return nil
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func report(what string, goSecs, pySecs []float64) {
+	g, p := median(goSecs), median(pySecs)
+	fmt.Printf("  %-60s gohunt %7.3f s   PySpark Connect %7.3f s   ratio %.2fx (gohunt / PySpark; medians of %d)\n", what, g, p, g/p, len(goSecs))
+}
+
+func containsAll(s string, subs ...string) bool {
+	for _, x := range subs {
+		if !strings.Contains(s, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// dirMB is the size of the files under path, in MB.
+func dirMB(path string) float64 {
+	var n int64
+	_ = filepath.Walk(path, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			n += info.Size()
+		}
+		return nil // a file gone while walking only makes the figure smaller
+	})
+	return float64(n) / 1e6
+}
