@@ -1,6 +1,7 @@
 package hunt
 
 import (
+	"github.com/gohunt/gohunt/hunt/internal/near"
 	"sort"
 	"strconv"
 	"strings"
@@ -82,7 +83,7 @@ func nearNames(want string, names []string) []string {
 		}
 		seen[n] = true
 		ln := strings.ToLower(n)
-		d := editDistance(lw, ln)
+		d := near.Distance(lw, ln)
 		switch {
 		case ln == lw:
 			d = 0
@@ -99,25 +100,4 @@ func nearNames(want string, names []string) []string {
 		out = append(out, cs[i].name)
 	}
 	return out
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			c := 1
-			if ra[i-1] == rb[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -1,12 +1,13 @@
 package eql
 
 import (
+	"github.com/gohunt/gohunt/hunt/internal/near"
 	"sort"
 	"strings"
 )
 
-// near returns up to three names close to name (edit distance, ignoring case), closest first.
-func near(name string, names []string) []string {
+// nearNames returns up to three names close to name (edit distance, ignoring case), closest first.
+func nearNames(name string, names []string) []string {
 	type cand struct {
 		s string
 		d int
@@ -15,7 +16,7 @@ func near(name string, names []string) []string {
 	ln := strings.ToLower(name)
 	for _, n := range names {
 		l := strings.ToLower(n)
-		d := editDistance(ln, l)
+		d := near.Distance(ln, l)
 		if l == ln || d <= 2+len(name)/4 || (len(ln) > 2 && strings.Contains(l, ln)) {
 			cs = append(cs, cand{n, d})
 		}
@@ -28,29 +29,8 @@ func near(name string, names []string) []string {
 	return out
 }
 
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			c := 1
-			if ra[i-1] == rb[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
-
 func didYouMean(name string, names []string) string {
-	n := near(name, names)
+	n := nearNames(name, names)
 	if len(n) == 0 {
 		return ""
 	}
