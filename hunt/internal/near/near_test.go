@@ -13,7 +13,7 @@ func TestDistance(t *testing.T) {
 		{"Image", "Imag", 1},
 		{"kitten", "sitting", 3},
 		{"", "abc", 3},
-		{"héllo", "hello", 1}, // runes, not bytes
+		{"héllo", "hello", 1},             // runes, not bytes
 		{"SourceImage", "TargetImage", 5}, // Sou-rce -> Ta-rget keeps the r
 	}
 	for _, c := range cases {
