@@ -1,7 +1,6 @@
 package hunt
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -69,23 +68,30 @@ func (s *SigmaRuleSet) Mapping() *sigma.Mapping { return s.mapping }
 // are bound as parameters (a table the engine owns), never pasted into SQL text. Rows come
 // rule by rule in the set's order.
 func (f *Frame) Detect(rules *SigmaRuleSet) *Frame {
+	return f.runRules("Detect", rules, f.detectSQL, func(l *Frame) *Frame { return l.Detect(rules) })
+}
+
+// runRules is the body Detect and DetectCorrelations share: it checks the frame and the rules,
+// keeps a frame on another engine lazy (again runs over the rows read, on DuckDB), and otherwise
+// derives the frame of build's query.
+func (f *Frame) runRules(op string, rules *SigmaRuleSet, build func(*SigmaRuleSet) (string, error), again func(*Frame) *Frame) *Frame {
 	if f.err != nil {
 		return f
 	}
 	if rules == nil {
-		return errFrame(f.eng, errorf("hunt: Detect: no rules (nil)"))
+		return errFrame(f.eng, errorf("hunt: %s: no rules (nil)", op))
 	}
 	if rules.err != nil {
 		return errFrame(f.eng, rules.err)
 	}
 	if f.lazy() {
-		return f.afterRead("Detect", func(l *Frame) *Frame { return l.Detect(rules) })
+		return f.afterRead(op, again)
 	}
-	q, err := f.detectSQL(rules)
+	q, err := build(rules)
 	if err != nil {
 		return errFrame(f.eng, err)
 	}
-	return f.derive(q).context("Detect")
+	return f.derive(q).context(op)
 }
 
 // detectChunk bounds the rules evaluated by one scan branch: DuckDB's planning time grows
@@ -97,7 +103,7 @@ var detectChunk = 64
 // one scan branch per group filters the events by it once, then lists the rules of the group
 // whose detection matches (a rule that matches gives its index, others NULL, unnested).
 func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, error) {
-	ctx := context.Background()
+	ctx := cellCtx()
 	var params []string
 	paramTable := f.eng.tableName("sigma_params")
 	bind := func(v string) string {

@@ -1,7 +1,6 @@
 package hunt
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -20,27 +19,11 @@ import (
 // of the condition's field, temporal needs every correlated rule in it, temporal_ordered needs
 // them in the listed order (each at or after the previous one).
 func (f *Frame) DetectCorrelations(rules *SigmaRuleSet) *Frame {
-	if f.err != nil {
-		return f
-	}
-	if rules == nil {
-		return errFrame(f.eng, errorf("hunt: DetectCorrelations: no rules (nil)"))
-	}
-	if rules.err != nil {
-		return errFrame(f.eng, rules.err)
-	}
-	if f.lazy() {
-		return f.afterRead("DetectCorrelations", func(l *Frame) *Frame { return l.DetectCorrelations(rules) })
-	}
-	q, err := f.correlationSQL(rules)
-	if err != nil {
-		return errFrame(f.eng, err)
-	}
-	return f.derive(q).context("DetectCorrelations")
+	return f.runRules("DetectCorrelations", rules, f.correlationSQL, func(l *Frame) *Frame { return l.DetectCorrelations(rules) })
 }
 
 func (f *Frame) correlationSQL(rules *SigmaRuleSet) (string, error) {
-	ctx := context.Background()
+	ctx := cellCtx()
 	var params []string
 	paramTable := f.eng.tableName("sigma_params")
 	bind := func(v string) string {

@@ -114,23 +114,9 @@ func perField(fields []string, q func(string) map[string]any) map[string]any {
 	return map[string]any{"bool": map[string]any{"should": qs, "minimum_should_match": 1}}
 }
 
-// esWildcard writes the pattern in Elasticsearch wildcard syntax (* ? with backslash escapes).
-func (p Pattern) esWildcard() string {
-	var b strings.Builder
-	for _, x := range p {
-		if x.Wild != 0 {
-			b.WriteRune(x.Wild)
-			continue
-		}
-		for _, c := range x.Lit {
-			if c == '*' || c == '?' || c == '\\' {
-				b.WriteByte('\\')
-			}
-			b.WriteRune(c)
-		}
-	}
-	return b.String()
-}
+// esWildcard writes the pattern in Elasticsearch wildcard syntax (* ? with backslash escapes),
+// which is Sigma's own.
+func (p Pattern) esWildcard() string { return p.String() }
 
 // luceneRegexp turns an unanchored RE2 expression into a Lucene regexp (which matches the
 // whole value): .* around it, ^ and $ at the ends removed. Constructs Lucene lacks are errors.
