@@ -3,6 +3,7 @@ package hunt
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -75,6 +76,7 @@ func (f *Frame) Detect(rules *SigmaRuleSet) *Frame {
 // keeps a frame on another engine lazy (again runs over the rows read, on DuckDB), and otherwise
 // derives the frame of build's query.
 func (f *Frame) runRules(op string, rules *SigmaRuleSet, build func(*SigmaRuleSet) (string, error), again func(*Frame) *Frame) *Frame {
+	defer runtime.KeepAlive(f) // see tableRef
 	if f.err != nil {
 		return f
 	}

@@ -219,6 +219,11 @@ const gcEvery = 4
 // tableRef stands for one table the engine made (a source read, a Cache, an Elasticsearch
 // chunk). Every frame whose query reads the table holds its tableRef; when none is reachable,
 // a cleanup drops the table and its memory goes back to DuckDB.
+//
+// Go may collect a frame as soon as its last use has passed, which can be before DuckDB has
+// bound a query built from the frame's text. So every method that runs a frame's query keeps
+// the frame alive until the query is bound (runtime.KeepAlive), and newFrame takes the
+// tableRefs of its query before it binds it.
 type tableRef struct{ name string }
 
 // tableState is what the engine knows of one of its tables: the weak pointer to its tableRef
@@ -264,6 +269,11 @@ func (e *engine) refs(query string) []*tableRef {
 func (e *engine) dropTable(name string) {
 	e.tablesMu.Lock()
 	st, ok := e.tables[name]
+	if ok && st.ref.Value() != nil {
+		// The tableRef this cleanup was for is gone, but a frame built since (from a query
+		// text that outlived the old frames) holds a new one: the table stays.
+		ok = false
+	}
 	if ok {
 		st.dropped = true
 		delete(e.tables, name)

@@ -40,6 +40,8 @@ func errFrame(e *engine, err error) *Frame { return &Frame{eng: e, err: err} }
 // newFrame binds query (DuckDB SQL) and returns a frame of it, or a frame carrying the binding
 // error. Binding runs DESCRIBE, which plans the query without reading data.
 func newFrame(e *engine, query string) *Frame {
+	// The tableRefs first: they keep the tables the query reads while DESCRIBE binds it.
+	refs := e.refs(query)
 	cols, err := e.describe(query)
 	if err != nil {
 		return errFrame(e, err)
@@ -65,7 +67,7 @@ func newFrame(e *engine, query string) *Frame {
 		}
 		query = "SELECT * FROM (" + query + ") AS __q(" + strings.Join(ids, ", ") + ")"
 	}
-	return &Frame{eng: e, sql: query, cols: cols, refs: e.refs(query)}
+	return &Frame{eng: e, sql: query, cols: cols, refs: refs}
 }
 
 func (e *engine) describe(query string) ([]column, error) {

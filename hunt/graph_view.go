@@ -3,6 +3,7 @@ package hunt
 import (
 	"database/sql"
 	"fmt"
+	"runtime"
 
 	"github.com/gohunt/gohunt/hunt/view"
 )
@@ -20,6 +21,7 @@ const GraphDrawEdges = 20000
 //
 //	g.Draw().Highlight("foothold to DC", "10.0.0.5", "WKST5", "DC1")
 func (g *Graph) Draw() *GraphView {
+	defer runtime.KeepAlive(g) // see tableRef
 	if err := g.Err(); err != nil {
 		return &view.Graph{Error: err}
 	}

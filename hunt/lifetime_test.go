@@ -2,6 +2,7 @@ package hunt
 
 import (
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -68,5 +69,54 @@ func TestUnreachableTablesAreDropped(t *testing.T) {
 	_ = kept
 	if n := settle(); n != before {
 		t.Fatalf("after the last frames went: %d tables, want %d", n, before)
+	}
+}
+
+// TestFramesStayBoundUnderCollection: a frame used only as the receiver of an operation (the
+// chains a cell writes, hunt.Read(path).ProcessTree()) may be collected as soon as its last
+// use has passed; its table must live until the operation's query is bound. Collections run
+// back to back while the chains run, so a table dropped too early fails a query here.
+func TestFramesStayBoundUnderCollection(t *testing.T) {
+	const sample = "../testdata/mordor/empire_shell_reg_dump_sam.zip"
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.GC()
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	read := func() *Frame { return Read(sample).Cache() }
+	for i := 0; i < 5; i++ {
+		if err := read().ProcessTree().Err(); err != nil {
+			t.Fatalf("round %d: ProcessTree: %v", i, err)
+		}
+		if err := read().Timeline("@timestamp", "Hostname").Err(); err != nil {
+			t.Fatalf("round %d: Timeline: %v", i, err)
+		}
+		if n, err := read().Where(Col("EventID").Eq(4688)).Count(); err != nil {
+			t.Fatalf("round %d: Count: %v (%d)", i, err, n)
+		}
+		if err := read().Join(read().Select("RecordNumber"), "RecordNumber", "inner").Err(); err != nil {
+			t.Fatalf("round %d: Join: %v", i, err)
+		}
+		if err := read().Union(read(), read()).Err(); err != nil {
+			t.Fatalf("round %d: Union: %v", i, err)
+		}
+		if _, err := read().ValueCounts("EventID").Collect(); err != nil {
+			t.Fatalf("round %d: ValueCounts: %v", i, err)
+		}
+		if html := read().HTML(); strings.Contains(html, "does not exist") {
+			t.Fatalf("round %d: display: %s", i, html)
+		}
+		if err := read().ValueCounts("EventID").Bar().Err(); err != nil {
+			t.Fatalf("round %d: Bar: %v", i, err)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package hunt
 
 import (
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -337,6 +338,7 @@ func anyLazy(fs []*Frame) bool {
 // Union appends the rows of others, matching columns by name (Spark's unionByName with
 // allowMissingColumns): a column missing on one side is NULL there, and types widen.
 func (f *Frame) Union(others ...*Frame) *Frame {
+	defer runtime.KeepAlive(others) // see tableRef
 	if f.err != nil {
 		return f
 	}
@@ -479,6 +481,7 @@ func (g *Grouped) Count() *Frame { return g.Agg(Count()) }
 // of both sides is kept. how is "inner" (also ""), "left", "right", "full", "semi" or "anti";
 // semi and anti keep only f's columns.
 func (f *Frame) Join(other *Frame, on any, how string) *Frame {
+	defer runtime.KeepAlive(other) // see tableRef
 	if f.err != nil {
 		return f
 	}
@@ -577,6 +580,7 @@ func (f *Frame) Join(other *Frame, on any, how string) *Frame {
 // cache()), so that later operations read the stored rows instead of re-running the query or
 // re-reading the source. It is the one chain operation that does work at once.
 func (f *Frame) Cache() *Frame {
+	defer runtime.KeepAlive(f) // see tableRef
 	if f.err != nil {
 		return f
 	}

@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 // query runs a DuckDB query (built on f.sql) and returns its rows. A query asked for under
 // context.Background() runs under the running cell's context, so that an interrupt stops it.
 func (f *Frame) query(ctx context.Context, q string) (*sql.Rows, error) {
+	defer runtime.KeepAlive(f) // see tableRef
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -31,6 +33,7 @@ func (f *Frame) query(ctx context.Context, q string) (*sql.Rows, error) {
 
 // Count runs the frame and returns its number of rows.
 func (f *Frame) Count() (int64, error) {
+	defer runtime.KeepAlive(f) // see tableRef
 	if f == nil {
 		return 0, errorf("hunt: nil frame")
 	}
@@ -102,6 +105,7 @@ type RowIter struct {
 
 // Rows runs the frame and returns an iterator over its rows, streaming them from DuckDB.
 func (f *Frame) Rows() (*RowIter, error) {
+	defer runtime.KeepAlive(f) // see tableRef
 	if f.lazy() && f.err == nil {
 		return f.Local().Rows()
 	}
@@ -234,6 +238,7 @@ func (f *Frame) Collect() ([]map[string]any, error) {
 // structs and other types. NULL becomes the zero value ("" , 0, false) in typed slices and nil
 // in []any; use Where(Col(name).IsNotNull()) first to leave NULLs out.
 func (f *Frame) Column(name string) (any, error) {
+	defer runtime.KeepAlive(f) // see tableRef
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -379,6 +384,7 @@ func (f *Frame) outputSelect() string {
 }
 
 func (f *Frame) copyTo(path, opts string) error {
+	defer runtime.KeepAlive(f) // see tableRef
 	if f == nil {
 		return errorf("hunt: nil frame")
 	}

@@ -6,6 +6,7 @@ import (
 	"html"
 	"math/big"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -120,6 +121,7 @@ func shownColumns(n, max int) (idx []int, gap int) {
 }
 
 func (f *Frame) preview(n, maxCols int) (*preview, error) {
+	defer runtime.KeepAlive(f) // see tableRef
 	if f.err != nil {
 		return nil, f.err
 	}

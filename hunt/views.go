@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -109,6 +110,7 @@ func (f *Frame) Timeline(timeCol, by string) *Timeline {
 // fillTimeline runs the timeline queries over base (columns ts TIMESTAMP, lane VARCHAR, and
 // raw, the grouping value before the cast, which orders lanes of equal counts).
 func (f *Frame) fillTimeline(ctx context.Context, t *view.Timeline, base string) error {
+	defer runtime.KeepAlive(f) // see tableRef
 	db := f.eng.db
 	var first, last sql.NullTime
 	var timed, all int64
@@ -218,6 +220,7 @@ func spanCheck(first, last time.Time) error {
 // RareValues (f.ValueCounts("Image").Bar()), GroupBy(...).Count() and SQL results. It draws the
 // first BarRows rows and its caption says how many rows and how much of the total they hold.
 func (f *Frame) Bar() *Bars {
+	defer runtime.KeepAlive(f) // see tableRef
 	b := &view.Bars{}
 	if err := f.Err(); err != nil {
 		b.Error = err
@@ -369,6 +372,7 @@ func WithNull() ValueOption { return ValueOption{null: true} }
 // other column is drawn as its value counts, most frequent first (the first BarRows values).
 // For times use Timeline.
 func (f *Frame) Histogram(col string) *Bars {
+	defer runtime.KeepAlive(f) // see tableRef
 	b := &view.Bars{}
 	if err := f.Err(); err != nil {
 		b.Error = err

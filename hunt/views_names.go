@@ -3,6 +3,7 @@ package hunt
 import (
 	"context"
 	"database/sql"
+	"runtime"
 	"strings"
 
 	"github.com/gohunt/gohunt/hunt/view"
@@ -19,6 +20,7 @@ var (
 // ProcessAccess"): each lane takes the name its id has in the channel most of its events
 // come from. Lanes of other columns, and ids the names table lacks, keep their value.
 func (f *Frame) nameEventLanes(ctx context.Context, t *view.Timeline, by column) error {
+	defer runtime.KeepAlive(f) // see tableRef
 	isID := false
 	for _, n := range eventIDColumns {
 		isID = isID || by.name == n

@@ -3,6 +3,7 @@ package hunt
 import (
 	"database/sql"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/gohunt/gohunt/hunt/view"
@@ -31,6 +32,7 @@ func (f *Frame) pick(names ...string) (column, bool) {
 // Filter the frame first (a host, a time window) for a readable tree; the HTML shows at most
 // 2000 processes and says so when there are more.
 func (f *Frame) ProcessTree() *ProcessTree {
+	defer runtime.KeepAlive(f) // see tableRef
 	fail := func(err error) *ProcessTree { return &view.ProcessTree{Error: err} }
 	if err := f.Err(); err != nil {
 		return fail(err)
