@@ -25,7 +25,7 @@ const (
 	// DefaultFollowLast is how many of the newest rows a follow shows.
 	DefaultFollowLast = 20
 	// DefaultFollowKeep is how many of the newest events a follow keeps for its views.
-	DefaultFollowKeep = 100_000
+	DefaultFollowKeep = 10_000
 	// DefaultFollowLag is how far behind the newest event time an Elasticsearch follow looks
 	// again for events indexed late (see docs/follow.md).
 	DefaultFollowLag = 30 * time.Second

@@ -115,7 +115,7 @@ func (s *esFollow) begin(ctx context.Context, w *Follower) ([]json.RawMessage, e
 	var newest []json.RawMessage
 	err := s.withPIT(ctx, func(pit string) error {
 		var r esFollowResp
-		body := s.body(pit, nil, w.last, "desc")
+		body := s.body(pit, nil, w.last, "desc", nil)
 		if err := s.search(ctx, body, &r); err != nil {
 			return err
 		}
@@ -132,28 +132,66 @@ func (s *esFollow) begin(ctx context.Context, w *Follower) ([]json.RawMessage, e
 		}
 		s.hi, s.have = t, true
 		// Remember every event of the snapshot within the lag: they are not new.
-		return s.page(ctx, pit, false, func(key string, t int64, _ json.RawMessage) {
+		return s.page(ctx, pit, false, nil, func(key string, t int64, _ json.RawMessage) {
 			s.seen[key] = t
 		})
 	})
 	return newest, err
 }
 
-// poll returns the events that are new since the last poll.
+// poll returns the events that are new since the last poll. In one point-in-time it pages
+// through the ids and times of the events at or after the watermark (no sources: most are
+// known), then fetches the sources of the new ones only, by id.
 func (s *esFollow) poll(ctx context.Context) ([]json.RawMessage, []string, error) {
 	var out []json.RawMessage
 	hi, have := s.hi, s.have
 	err := s.withPIT(ctx, func(pit string) error {
-		return s.page(ctx, pit, true, func(key string, t int64, src json.RawMessage) {
+		var fresh []string
+		pos := map[string]int{}
+		times := map[string]int64{}
+		err := s.page(ctx, pit, false, nil, func(key string, t int64, _ json.RawMessage) {
 			if _, dup := s.seen[key]; dup {
 				return
 			}
+			if _, dup := pos[key]; dup {
+				return
+			}
+			pos[key] = len(fresh)
+			fresh = append(fresh, key)
+			times[key] = t
+		})
+		if err != nil || len(fresh) == 0 {
+			return err
+		}
+		docs := make([]json.RawMessage, len(fresh))
+		for from := 0; from < len(fresh); from += s.batch {
+			chunk := fresh[from:min(from+s.batch, len(fresh))]
+			ids := make([]string, 0, len(chunk))
+			for _, k := range chunk {
+				ids = append(ids, k[strings.IndexByte(k, 0)+1:])
+			}
+			byID := map[string]any{"ids": map[string]any{"values": ids}}
+			err := s.page(ctx, pit, true, byID, func(key string, _ int64, src json.RawMessage) {
+				if i, ok := pos[key]; ok && docs[i] == nil {
+					docs[i] = src
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for i, key := range fresh {
+			if docs[i] == nil {
+				return errorf("hunt: Follow %s: event %q was listed but could not be fetched from the same point-in-time", s.rel.pattern, strings.ReplaceAll(key, "\x00", "/"))
+			}
+			t := times[key]
 			s.seen[key] = t
-			out = append(out, src)
+			out = append(out, docs[i])
 			if !have || t > hi {
 				hi, have = t, true
 			}
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, nil, err
@@ -174,12 +212,13 @@ func (s *esFollow) poll(ctx context.Context) ([]json.RawMessage, []string, error
 func (s *esFollow) watermark() int64 { return s.hi - int64(s.lag) - int64(time.Millisecond) }
 
 // page reads, in the point-in-time pit, every event at or after the watermark (all events
-// before the first one is seen), oldest first, and hands each to fn with its key and time.
-func (s *esFollow) page(ctx context.Context, pit string, withSource bool, fn func(key string, t int64, src json.RawMessage)) error {
+// before the first one is seen) that also matches extra (nil for none), oldest first, and
+// hands each to fn with its key and time.
+func (s *esFollow) page(ctx context.Context, pit string, withSource bool, extra any, fn func(key string, t int64, src json.RawMessage)) error {
 	var after []json.RawMessage
 	for {
 		var r esFollowResp
-		body := s.body(pit, after, s.batch, "asc")
+		body := s.body(pit, after, s.batch, "asc", extra)
 		if !withSource {
 			body["_source"] = false
 		}
@@ -206,8 +245,11 @@ func (s *esFollow) page(ctx context.Context, pit string, withSource bool, fn fun
 // body is the search of one page: the frame's pushed query, the time field present and at or
 // after the watermark, sorted by time (as nanoseconds, so date and date_nanos indices sort
 // together) and _shard_doc.
-func (s *esFollow) body(pit string, after []json.RawMessage, size int, order string) map[string]any {
+func (s *esFollow) body(pit string, after []json.RawMessage, size int, order string, extra any) map[string]any {
 	filters := []any{map[string]any{"exists": map[string]any{"field": s.ts}}}
+	if extra != nil {
+		filters = append(filters, extra)
+	}
 	if q := s.rel.query(); q != nil {
 		filters = append(filters, q)
 	}

@@ -84,6 +84,7 @@ func TestESFollowWriter(t *testing.T) {
 	var mu sync.Mutex
 	var got []string
 	w := frame.Follow(50 * time.Millisecond).Lag(20 * time.Second).Last(5).UntilEvents(perWriter).For(3 * time.Minute)
+	w.src.(*esFollow).batch = 7 // several search_after pages per poll
 	w.onBatch = func(docs []json.RawMessage) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -160,6 +161,7 @@ func TestESFollowWriter(t *testing.T) {
 	if len(dup)+len(extra)+len(missing) > 0 {
 		t.Fatalf("%d delivered, want %d: duplicated %v, not matching %v, missing %v", len(got), len(want), dup, extra, missing)
 	}
+	t.Logf("%d events in %d polls", r.Events, r.Polls)
 	if r.Events != int64(len(want)) {
 		t.Fatalf("result %+v, want %d events", r, len(want))
 	}
