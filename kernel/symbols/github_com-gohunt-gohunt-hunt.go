@@ -21,7 +21,7 @@ func init() {
 		"CountDistinct":       reflect.ValueOf(hunt.CountDistinct),
 		"DecodeCommand":       reflect.ValueOf(hunt.DecodeCommand),
 		"DefaultFollowEvery":  reflect.ValueOf(hunt.DefaultFollowEvery),
-		"DefaultFollowKeep":   reflect.ValueOf(constant.MakeFromLiteral("100000", token.INT, 0)),
+		"DefaultFollowKeep":   reflect.ValueOf(constant.MakeFromLiteral("10000", token.INT, 0)),
 		"DefaultFollowLag":    reflect.ValueOf(hunt.DefaultFollowLag),
 		"DefaultFollowLast":   reflect.ValueOf(constant.MakeFromLiteral("20", token.INT, 0)),
 		"DefaultMaxLineBytes": reflect.ValueOf(constant.MakeFromLiteral("67108864", token.INT, 0)),
