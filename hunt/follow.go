@@ -398,13 +398,18 @@ func (st *followState) add(docs []json.RawMessage, initial bool) (int, error) {
 	if st.w.onBatch != nil && !initial {
 		st.w.onBatch(docs)
 	}
-	f := st.frame(batch)
-	if err := f.Err(); err != nil {
-		return 0, err
-	}
-	seqs, err := f.Strings(followSeq)
+	f, skipped, err := st.load(batch)
 	if err != nil {
 		return 0, err
+	}
+	if skipped > 0 {
+		st.notes = append(st.notes, fmt.Sprintf("%d event(s) the JSON loader rejects were left out: %s", skipped, f.Note()))
+	}
+	var seqs []string
+	if f != nil {
+		if seqs, err = f.Strings(followSeq); err != nil {
+			return 0, err
+		}
 	}
 	pass := make(map[int64]bool, len(seqs))
 	for _, s := range seqs {
@@ -434,24 +439,42 @@ func (st *followState) add(docs []json.RawMessage, initial bool) (int, error) {
 
 // frame loads events (each with its sequence number) into DuckDB and shapes them.
 func (st *followState) frame(docs []followDoc) *Frame {
-	ld := newJSONLoader(st.e, readConfig{})
+	l, _, err := st.load(docs)
+	if err != nil {
+		return errFrame(st.e, err)
+	}
+	if l == nil {
+		return errFrame(st.e, errorf("hunt: follow: no event could be loaded"))
+	}
+	return l
+}
+
+// load loads events (each with its sequence number) into DuckDB and shapes them. Events the
+// JSON loader rejects (hostile bytes) are skipped and counted; when all are, the frame is nil.
+func (st *followState) load(docs []followDoc) (*Frame, int64, error) {
+	ld := newJSONLoader(st.e, readConfig{skipBad: true})
 	var b []byte
 	for _, d := range docs {
 		b = withSeq(b[:0], d.seq, d.doc)
 		if err := ld.addLine(b, fmt.Sprintf("%s event %d", st.w.src.describe(), d.seq)); err != nil {
 			ld.discard()
-			return errFrame(st.e, err)
+			return nil, 0, err
 		}
+	}
+	skipped := ld.skipped
+	if ld.rows == 0 {
+		ld.discard()
+		return nil, skipped, nil
 	}
 	l, err := ld.frame()
 	if err != nil {
-		return errFrame(st.e, err)
+		return nil, skipped, err
 	}
 	l = st.w.src.shape(l)
 	for _, c := range st.w.where {
 		l = l.Where(c)
 	}
-	return l
+	return l, skipped, l.Err()
 }
 
 // withSeq writes doc (a JSON object) with the field followSeq = seq added first.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"unicode/utf8"
 )
 
 // followTailBytes is how much of a file's end begin reads for the last lines to show.
@@ -165,7 +166,7 @@ func (s *fileFollow) read(out []json.RawMessage) ([]json.RawMessage, error) {
 // jsonObject returns line as one JSON object (trimmed), or false.
 func jsonObject(line []byte) (json.RawMessage, bool) {
 	l := bytes.TrimSpace(line)
-	if len(l) < 2 || l[0] != '{' || !json.Valid(l) {
+	if len(l) < 2 || l[0] != '{' || !utf8.Valid(l) || !json.Valid(l) {
 		return nil, false
 	}
 	return append(json.RawMessage(nil), l...), true

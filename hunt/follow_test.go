@@ -1,6 +1,7 @@
 package hunt
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -291,4 +292,54 @@ func TestFollowErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "missing.jsonl") {
 		t.Errorf("missing file: %v", err)
 	}
+}
+
+// FuzzFollowTail writes hostile bytes to a followed file in pieces cut at arbitrary places,
+// polling after each piece: the events delivered are the complete lines that are one JSON
+// object each, in order, whatever the cuts; a last line without its newline is not delivered.
+func FuzzFollowTail(f *testing.F) {
+	f.Add([]byte("{\"a\":1}\n{\"b\":\"x\"}\nnot json\n{\"c\":[1,2]}\n{\"partial\":"), uint8(3), uint8(7))
+	f.Add([]byte("\n\n{}\r\n{\"a\":\"\\u202e\"}\n[1,2]\n{\"a\":1}{\"b\":2}\n"), uint8(1), uint8(200))
+	f.Add([]byte("{\"x\":\"</script>\"}\n\xff\xfe{\"y\":1}\n"), uint8(5), uint8(0))
+	f.Fuzz(func(t *testing.T, data []byte, step, skew uint8) {
+		path := filepath.Join(t.TempDir(), "f.jsonl")
+		if err := os.WriteFile(path, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src := &fileFollow{path: path}
+		if _, err := src.begin(context.Background(), Follow(path).FromStart()); err != nil {
+			t.Fatal(err)
+		}
+		defer src.close()
+		out, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer out.Close()
+		var got []string
+		n := int(step)%17 + 1
+		for i := 0; i < len(data); {
+			j := min(len(data), i+n+int(skew)%(i+3))
+			out.Write(data[i:j])
+			i = j
+			docs, _, err := src.poll(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range docs {
+				got = append(got, string(d))
+			}
+		}
+		var want []string
+		if end := bytes.LastIndexByte(data, '\n'); end >= 0 {
+			for _, l := range bytes.Split(data[:end], []byte{'\n'}) {
+				if d, ok := jsonObject(l); ok {
+					want = append(want, string(d))
+				}
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("delivered %q, want %q", got, want)
+		}
+	})
 }
