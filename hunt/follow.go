@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -407,7 +408,9 @@ func (st *followState) add(docs []json.RawMessage, initial bool) (int, error) {
 	}
 	var seqs []string
 	if f != nil {
-		if seqs, err = f.Strings(followSeq); err != nil {
+		seqs, err = f.Strings(followSeq)
+		runtime.KeepAlive(f)
+		if err != nil {
 			return 0, err
 		}
 	}
@@ -470,6 +473,9 @@ func (st *followState) load(docs []followDoc) (*Frame, int64, error) {
 	if err != nil {
 		return nil, skipped, err
 	}
+	// The loaded table lives while a frame reading it is reachable: keep the first one alive
+	// until the derived frames (which hold the table too) are built.
+	defer runtime.KeepAlive(l)
 	l = st.w.src.shape(l)
 	for _, c := range st.w.where {
 		l = l.Where(c)
@@ -511,6 +517,7 @@ func (st *followState) rows() *Frame {
 	if f.Err() != nil {
 		return f
 	}
+	defer runtime.KeepAlive(f)
 	return f.OrderBy(followSeq).Drop(followSeq)
 }
 
@@ -519,13 +526,16 @@ func (st *followState) redraw() {
 	v := &followShow{header: st.header(), notes: st.notes, stopped: st.stopped}
 	v.rows = st.rows()
 	if len(st.w.views) > 0 && len(st.kept) > 0 {
-		all := st.frame(st.kept)
+		loaded := st.frame(st.kept)
+		all := loaded
 		if all.Err() == nil {
 			all = all.Drop(followSeq)
 		}
 		for _, vw := range st.w.views {
 			v.views = append(v.views, vw.draw(all))
 		}
+		runtime.KeepAlive(loaded)
+		runtime.KeepAlive(all)
 	}
 	if !st.shown {
 		session.Show(st.id, v)
