@@ -208,8 +208,14 @@ func (s *esFollow) poll(ctx context.Context) ([]json.RawMessage, []string, error
 	return out, nil, nil
 }
 
-// watermark is the oldest event time a poll asks for (ns).
-func (s *esFollow) watermark() int64 { return s.hi - int64(s.lag) - int64(time.Millisecond) }
+// watermark is the oldest event time a poll asks for (ns): the newest time seen minus the lag
+// and 1ms, in whole milliseconds, so that a date (millisecond) field compares with it exactly
+// as the ids kept are pruned by it.
+func (s *esFollow) watermark() int64 {
+	ms := int64(time.Millisecond)
+	m := s.hi - int64(s.lag) - ms
+	return m - ((m%ms)+ms)%ms
+}
 
 // page reads, in the point-in-time pit, every event at or after the watermark (all events
 // before the first one is seen) that also matches extra (nil for none), oldest first, and
