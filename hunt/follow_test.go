@@ -343,3 +343,22 @@ func FuzzFollowTail(f *testing.F) {
 		}
 	})
 }
+
+// TestFollowWatermark: the Elasticsearch watermark is the newest time minus the lag and 1ms,
+// rounded down to whole milliseconds (a date field's range compares in milliseconds).
+func TestFollowWatermark(t *testing.T) {
+	for _, c := range []struct {
+		hi   int64
+		lag  time.Duration
+		want int64
+	}{
+		{10_000_000_000, time.Second, 8_999_000_000},
+		{10_000_700_123, 1500 * time.Microsecond, 9_998_000_000},
+		{-5, 0, -2_000_000},
+	} {
+		s := &esFollow{hi: c.hi, lag: c.lag}
+		if got := s.watermark(); got != c.want {
+			t.Errorf("watermark(hi %d, lag %v) = %d, want %d", c.hi, c.lag, got, c.want)
+		}
+	}
+}
