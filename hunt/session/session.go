@@ -18,6 +18,7 @@ import (
 	"reflect"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Display is where the library shows progress, supplied by the kernel: Show shows v (a value
@@ -31,6 +32,16 @@ type Display interface {
 type cell struct {
 	ctx  context.Context
 	disp Display
+
+	mu      sync.Mutex
+	endless []*endless
+}
+
+// endless is work of a cell that runs until the cell is interrupted (see UntilInterrupt).
+type endless struct {
+	done        chan struct{}
+	note        string
+	interrupted bool
 }
 
 var (
@@ -69,6 +80,62 @@ func Update(id string, v any) {
 	if c := current.Load(); c != nil && c.disp != nil {
 		c.disp.Update(id, v)
 	}
+}
+
+// UntilInterrupt registers, in the running cell, work whose normal end is the cell's interrupt
+// (following live events until the user stops it). It returns finish, which the work calls
+// once it has stopped: interrupted says whether the cell's interrupt stopped it, note is the
+// line the cell ends with ("stopped after 12 events"; "" when the work showed it itself).
+// Outside a cell finish does nothing.
+func UntilInterrupt() (finish func(note string, interrupted bool)) {
+	c := current.Load()
+	if c == nil {
+		return func(string, bool) {}
+	}
+	w := &endless{done: make(chan struct{})}
+	c.mu.Lock()
+	c.endless = append(c.endless, w)
+	c.mu.Unlock()
+	var once sync.Once
+	return func(note string, interrupted bool) {
+		once.Do(func() {
+			c.mu.Lock()
+			w.note, w.interrupted = note, interrupted
+			c.mu.Unlock()
+			close(w.done)
+		})
+	}
+}
+
+// InterruptEnded is asked by the kernel when the running cell's context was cancelled: it
+// waits (at most wait) for the cell's work registered with UntilInterrupt to stop, and reports
+// whether the interrupt was the normal end of such work, with the notes to show. When ok is
+// false the interrupt fails the cell as usual.
+func InterruptEnded(wait time.Duration) (notes []string, ok bool) {
+	c := current.Load()
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	ws := append([]*endless(nil), c.endless...)
+	c.mu.Unlock()
+	deadline := time.After(wait)
+	for _, w := range ws {
+		select {
+		case <-w.done:
+		case <-deadline:
+			return nil, false
+		}
+		c.mu.Lock()
+		if w.interrupted {
+			ok = true
+			if w.note != "" {
+				notes = append(notes, w.note)
+			}
+		}
+		c.mu.Unlock()
+	}
+	return notes, ok
 }
 
 // NewID returns a fresh random display ID.

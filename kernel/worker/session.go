@@ -292,7 +292,16 @@ func (s *Session) Execute(req ipc.Request) ipc.ExecuteReply {
 
 	res := &cellResult{payload: []any{}}
 	err := s.runCellSafe(ctx, req.Code, res)
-	if err == nil && ctx.Err() != nil {
+	var endNotes []string
+	ended := false
+	if ctx.Err() != nil {
+		// An interrupt that stopped library work running until interrupted (a follow of live
+		// events) is that work's normal end: the cell ends ok with its note.
+		if notes, ok := huntsession.InterruptEnded(10 * time.Second); ok {
+			err, endNotes, ended = nil, notes, true
+		}
+	}
+	if err == nil && ctx.Err() != nil && !ended {
 		// Interrupted inside a library call that stopped and returned (a query cancelled
 		// through the cell's context): the cell did not finish what it was asked.
 		err = s.interrupted()
@@ -325,6 +334,9 @@ func (s *Session) Execute(req ipc.Request) ipc.ExecuteReply {
 	}
 	notes := append(s.cellOut.restore(), s.cellErr.restore()...)
 	s.syncOutput()
+	for _, n := range endNotes {
+		s.sendStream("stdout", n+"\n")
+	}
 	for _, n := range notes {
 		s.sendStream("stderr", "gohunt: "+n+"\n")
 	}
