@@ -142,7 +142,9 @@ func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-func isHexDigit(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+func isHexDigit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
 
 func isDomainChar(c byte) bool { return isAlnum(c) || c == '.' || c == '-' }
 
@@ -497,7 +499,7 @@ func scanHashes(t string, add func(string, string)) {
 func pathStop(c byte) bool { return strings.IndexByte("/:*?\"'<>|\r\n\t", c) >= 0 || c < 0x20 }
 
 // scanPaths finds Windows paths (C:\..., %SystemRoot%\...), UNC paths (\\server\share\...) and
-// registry keys (HKLM\..., HKEY_LOCAL_MACHINE\..., \REGISTRY\MACHINE\...). A folder name may hold
+// registry keys (HKLM\..., HKEY_LOCAL_MACHINE\..., PowerShell's HKCU:\..., \REGISTRY\MACHINE\...). A folder name may hold
 // spaces (C:\Program Files\...); the last component ends at a space.
 func scanPaths(t string, add func(string, string)) {
 	if strings.IndexByte(t, '\\') < 0 {
@@ -536,10 +538,17 @@ func scanPaths(t string, add func(string, string)) {
 				continue
 			}
 			for _, root := range registryRoots {
-				if len(t) > i+len(root) && strings.EqualFold(t[i:i+len(root)], root) && t[i+len(root)] == '\\' {
-					if p, n := pathRest(t, i+len(root)); n > 1 {
-						add(iocRegistry, t[i:i+len(root)]+p)
-						i += len(root) + n - 1
+				if len(t) <= i+len(root) || !strings.EqualFold(t[i:i+len(root)], root) {
+					continue
+				}
+				r := len(root)
+				if t[i+r] == ':' && root[0] == 'H' && i+r+1 < len(t) { // PowerShell's HKCU:\ drive
+					r++
+				}
+				if t[i+r] == '\\' {
+					if p, n := pathRest(t, i+r); n > 1 {
+						add(iocRegistry, t[i:i+r]+p)
+						i += r + n - 1
 					}
 					break
 				}

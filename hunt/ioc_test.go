@@ -56,6 +56,7 @@ func TestExtractIOCsCases(t *testing.T) {
 		{`reg save HKLM\SAM C:\sam.save & reg query "HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Run"`,
 			[]string{`registry_key HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Run`, `registry_key HKLM\SAM`, `windows_path C:\sam.save`}},
 		{`\REGISTRY\MACHINE\SYSTEM\CurrentControlSet\Services\evil`, []string{`registry_key \REGISTRY\MACHINE\SYSTEM\CurrentControlSet\Services\evil`}},
+		{`Set-ItemProperty -Path HKCU:\Software\Microsoft\Windows\CurrentVersion -Name debug`, []string{`registry_key HKCU:\Software\Microsoft\Windows\CurrentVersion`}},
 		{``, nil},
 	}
 	for _, c := range cases {
