@@ -72,7 +72,9 @@ func generate(path, subset string, n, m int) error {
 	dom := func() string {
 		return fmt.Sprintf("%s%d.%s-%s.%s", words[r.IntN(len(words))], r.IntN(100), words[r.IntN(len(words))], hex(4), tlds[r.IntN(len(tlds))])
 	}
-	ip := func() string { return fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(222), r.IntN(256), r.IntN(256), 1+r.IntN(254)) }
+	ip := func() string {
+		return fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(222), r.IntN(256), r.IntN(256), 1+r.IntN(254))
+	}
 	user := func() string { return fmt.Sprintf("user%04d", r.IntN(5000)) }
 	for i := 0; i < n; i++ {
 		var s string

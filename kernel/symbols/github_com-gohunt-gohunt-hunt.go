@@ -38,6 +38,7 @@ func init() {
 		"ESRetries":           reflect.ValueOf(hunt.ESRetries),
 		"ESSlices":            reflect.ValueOf(hunt.ESSlices),
 		"ESTimeout":           reflect.ValueOf(hunt.ESTimeout),
+		"ExtractIOCs":         reflect.ValueOf(hunt.ExtractIOCs),
 		"First":               reflect.ValueOf(hunt.First),
 		"Format":              reflect.ValueOf(hunt.Format),
 		"FromRows":            reflect.ValueOf(hunt.FromRows),
