@@ -78,7 +78,7 @@ var registryRoots = []string{
 // {.} [dot] (dot) for a dot, [at] (at) [@] for @, [:] for a colon and [/] for a slash. Text with
 // none of these is returned as it is.
 func refang(s string) string {
-	if !strings.ContainsAny(s, "[({xX") {
+	if !mayBeDefanged(s) {
 		return s
 	}
 	var b strings.Builder
@@ -112,6 +112,25 @@ func refang(s string) string {
 		return s
 	}
 	return b.String()
+}
+
+// mayBeDefanged reports whether s holds a bracket or an "xp" (of hxxp, fxp), the only text
+// refang changes.
+func mayBeDefanged(s string) bool {
+	if strings.ContainsAny(s, "[({") {
+		return true
+	}
+	for i := strings.IndexAny(s, "pP"); i >= 0; {
+		if i > 0 && (s[i-1] == 'x' || s[i-1] == 'X') {
+			return true
+		}
+		j := strings.IndexAny(s[i+1:], "pP")
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // defangBracket reads a defanging token at the start of s ("[.]", "(at)", ...) and returns its
@@ -155,13 +174,14 @@ func extractIOCs(s string) []iocFound {
 	}
 	t := refang(s)
 	var out []iocFound
-	seen := map[iocFound]bool{}
 	add := func(typ, v string) {
 		k := iocFound{typ, v}
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, k)
+		for _, o := range out {
+			if o == k {
+				return
+			}
 		}
+		out = append(out, k)
 	}
 	scanURLs(t, add)
 	scanEmails(t, add)
