@@ -181,7 +181,7 @@ var iocDifferences = []iocDifference{
 				return false
 			}
 			low := strings.ToLower(refang(d.src))
-			return strings.Contains(low, "://"+d.val) || strings.Contains(low, "@"+d.val) || strings.Contains(low, "."+d.val) && false
+			return strings.Contains(low, "://"+d.val) || strings.Contains(low, "@"+d.val)
 		}},
 }
 
