@@ -90,7 +90,7 @@ func (decodeCommandUDF) Executor() duckdb.ScalarFuncExecutor {
 	}}
 }
 
-// registerFunctions adds gohunt's SQL functions (decode_command) to the session's database,
+// registerFunctions adds gohunt's SQL functions (decode_command, and ioc.go's) to the session's database,
 // where every connection sees them.
 func registerFunctions(db *sql.DB) error {
 	conn, err := db.Conn(context.Background())
@@ -101,5 +101,5 @@ func registerFunctions(db *sql.DB) error {
 	if err := duckdb.RegisterScalarUDF(conn, decodeCommandSQL, decodeCommandUDF{}); err != nil {
 		return fmt.Errorf("hunt: registering %s: %w", decodeCommandSQL, err)
 	}
-	return nil
+	return registerIOCFunctions(conn)
 }

@@ -42,6 +42,7 @@ func init() {
 		"ESRetries":           reflect.ValueOf(hunt.ESRetries),
 		"ESSlices":            reflect.ValueOf(hunt.ESSlices),
 		"ESTimeout":           reflect.ValueOf(hunt.ESTimeout),
+		"ExtractIOCs":         reflect.ValueOf(hunt.ExtractIOCs),
 		"First":               reflect.ValueOf(hunt.First),
 		"Follow":              reflect.ValueOf(hunt.Follow),
 		"Format":              reflect.ValueOf(hunt.Format),
