@@ -105,6 +105,11 @@ func (f *Frame) Graph(src, dst any, opts ...GraphOption) *Graph {
 	return &Graph{edges: f.derive(q).context("Graph")}
 }
 
+// Cache builds the edge table now and keeps it in the session database (Frame.Cache), so that
+// every later operation (Components, Paths, Vertices, ...) reads the stored edges instead of
+// grouping the events again. Build once, ask many questions: g := hunt.LogonGraph(ev).Cache().
+func (g *Graph) Cache() *Graph { return &Graph{edges: g.edges.Cache(), undirected: g.undirected} }
+
 // Err returns the error building the graph ran into, or nil.
 func (g *Graph) Err() error { return g.edges.Err() }
 
@@ -177,16 +182,23 @@ FROM __io GROUP BY id ORDER BY id`)
 // of its component, as a string order) and size (vertices in the component), ordered by
 // component, id. It is label propagation in a recursive CTE: each round gives every vertex the
 // smallest label among its neighbours, and only vertices whose label dropped carry on, so the
-// rounds are the component's diameter and the work is about edges × rounds.
+// rounds are the component's diameter and the work is about edges × rounds. The vertices are
+// numbered in id order first (so the smallest number is the smallest id) and the rounds join
+// integers, not strings; the numbered vertices and arcs are materialized once, not recomputed
+// in every round.
 func (g *Graph) Components() *Frame {
-	return g.derive("Components", `, __u AS (SELECT src AS a, dst AS b FROM __e UNION SELECT dst, src FROM __e),
+	return g.derive("Components", `, __v AS MATERIALIZED (
+  SELECT id, (row_number() OVER (ORDER BY id))::BIGINT AS n FROM (SELECT src AS id FROM __e UNION SELECT dst FROM __e)),
+__i AS (SELECT s.n AS a, d.n AS b FROM __e JOIN __v AS s ON __e.src = s.id JOIN __v AS d ON __e.dst = d.id),
+__u AS MATERIALIZED (SELECT a, b FROM __i UNION SELECT b, a FROM __i),
 __cc AS (WITH RECURSIVE __c(id, comp) USING KEY (id) AS (
-    SELECT DISTINCT a, a FROM __u
+    SELECT n, n FROM __v
     UNION
     SELECT __u.b, min(__c.comp) FROM __c JOIN __u ON __c.id = __u.a JOIN recurring.__c AS __r ON __r.id = __u.b
     GROUP BY __u.b HAVING min(__c.comp) < min(__r.comp))
   SELECT id, comp FROM __c)
-SELECT id, comp AS component, count(*) OVER (PARTITION BY comp) AS size FROM __cc ORDER BY component, id`)
+SELECT v.id, c.id AS component, count(*) OVER (PARTITION BY __cc.comp) AS size
+FROM __cc JOIN __v AS v ON v.n = __cc.id JOIN __v AS c ON c.n = __cc.comp ORDER BY __cc.comp, __cc.id`)
 }
 
 // Paths returns every shortest path from vertex from to vertex to of at most maxHops edges:

@@ -88,28 +88,34 @@ func LogonGraph(ev *Frame) *Graph {
 	if bad != nil {
 		return bad
 	}
-	logon, err := c.events("security", "4624", "4625")
+	cond, err := c.events("security", "4624", "4625", "4648")
 	if err != nil {
 		return &Graph{edges: errFrame(f.eng, errorf("hunt: LogonGraph: %s", strings.TrimPrefix(err.Error(), "hunt: ")))}
 	}
-	explicit, _ := c.events("security", "4648")
-	acct := func(dom, user string) string {
-		d, u := c.str(dom), c.str(user)
-		return "CASE WHEN " + u + " IS NULL THEN NULL WHEN " + d + " IS NULL OR " + d + " = '-' THEN " + u + " ELSE " + d + " || '\\' || " + u + " END"
-	}
-	host, tm, eid := c.host(), c.time(), c.eventID()
-	ip := c.str("IpAddress")
-	lt := c.str("LogonType")
-	srv := c.str("TargetServerName")
-	q := "SELECT 'account' AS kind, " + acct("TargetDomainName", "TargetUserName") + " AS src, " + host + " AS dst, " + lt + " AS logon_type, " + eid + " AS event_id, " + tm + " AS \"time\" FROM " + f.from() + " WHERE " + logon +
-		" UNION ALL SELECT 'ip', " + ip + ", " + host + ", " + lt + ", " + eid + ", " + tm + " FROM " + f.from() + " WHERE " + logon + " AND coalesce(" + ip + ", '-') NOT IN ('-', '::1', '127.0.0.1')" +
-		" UNION ALL SELECT 'account', " + acct("TargetDomainName", "TargetUserName") + ", CASE WHEN " + srv + " IS NULL OR lower(" + srv + ") = 'localhost' THEN " + host + " ELSE " + srv + " END, 'explicit', " + eid + ", " + tm + " FROM " + f.from() + " WHERE " + explicit
-	in := f.derive(q).context("LogonGraph")
-	return in.Graph(Col("src"), Col("dst"), GraphTime("time"), GraphOption{rawAggs: []string{
-		"any_value(kind) AS kind",
-		"string_agg(DISTINCT logon_type, ',' ORDER BY logon_type) AS logon_types",
-		"count(*) FILTER (WHERE event_id = 4625) AS failures",
-	}})
+	// One scan groups the logon events by the raw fields the edges are made of (most logons
+	// repeat: the same account on the same host from the same address); the edges are then
+	// derived from those groups, and the logon types of an edge are the distinct values of its
+	// groups. This costs one hash aggregation of the events on their own columns instead of one
+	// per kind of edge over computed strings.
+	x := "SELECT " + c.str("TargetDomainName") + " AS dom, " + c.str("TargetUserName") + " AS usr, " + c.host() + " AS host, " +
+		c.str("IpAddress") + " AS ip, " + c.str("LogonType") + " AS lt, " + c.str("TargetServerName") + " AS srv, " + c.eventID() + " AS eid, " +
+		"count(*) AS n, min(" + c.time() + ") AS f, max(" + c.time() + ") AS l FROM " + f.from() + " WHERE " + cond + " GROUP BY ALL"
+	acct := "CASE WHEN usr IS NULL THEN NULL WHEN dom IS NULL OR dom = '-' THEN usr ELSE dom || '\\' || usr END"
+	q := "WITH __x AS MATERIALIZED (" + x + "),\n" +
+		"__r AS (SELECT 'account' AS kind, " + acct + " AS src, host AS dst, lt, eid, n, f, l FROM __x WHERE eid <> 4648\n" +
+		"  UNION ALL SELECT 'ip', ip, host, lt, eid, n, f, l FROM __x WHERE eid <> 4648 AND coalesce(ip, '-') NOT IN ('-', '::1', '127.0.0.1')\n" +
+		"  UNION ALL SELECT 'account', " + acct + ", CASE WHEN srv IS NULL OR lower(srv) = 'localhost' THEN host ELSE srv END, 'explicit', eid, n, f, l FROM __x WHERE eid = 4648)\n" +
+		"SELECT src, dst, sum(n)::BIGINT AS \"count\", min(f) AS \"first\", max(l) AS \"last\", any_value(kind) AS kind, " +
+		distinctValues("lt") + " AS logon_types, coalesce(sum(n) FILTER (WHERE eid = 4625), 0)::BIGINT AS failures\n" +
+		"FROM __r WHERE nullif(src, '') IS NOT NULL AND nullif(dst, '') IS NOT NULL GROUP BY src, dst"
+	return &Graph{edges: f.derive(q).context("LogonGraph")}
+}
+
+// distinctValues renders the aggregate of the distinct non-NULL values of the VARCHAR column
+// col, sorted and comma separated (NULL when there are none): string_agg(DISTINCT col, ','
+// ORDER BY col), computed as a sorted list, which DuckDB does several times faster.
+func distinctValues(col string) string {
+	return "nullif(array_to_string(list_sort(list_distinct(list(" + col + "))), ','), '')"
 }
 
 // NetworkGraph builds the graph of network connections in the frame's Sysmon EventID 3 events:
@@ -132,8 +138,8 @@ func NetworkGraph(ev *Frame) *Graph {
 		c.str("Protocol") + " AS protocol, " + c.str("DestinationHostname") + " AS dhost, " + c.time() + " AS \"time\" FROM " + f.from() + " WHERE " + cond
 	in := f.derive(q).context("NetworkGraph")
 	return in.Graph(Col("src"), Col("dst"), GraphTime("time"), GraphOption{rawAggs: []string{
-		"string_agg(DISTINCT protocol, ',' ORDER BY protocol) AS protocol",
-		"string_agg(DISTINCT dhost, ',' ORDER BY dhost) AS hostnames",
+		distinctValues("protocol") + " AS protocol",
+		distinctValues("dhost") + " AS hostnames",
 	}})
 }
 
@@ -156,6 +162,6 @@ func ProcessGraph(ev *Frame) *Graph {
 	in := f.derive(q).context("ProcessGraph")
 	return in.Graph(Col("src"), Col("dst"), GraphTime("time"), GraphOption{rawAggs: []string{
 		"count(DISTINCT host) AS hosts",
-		"string_agg(DISTINCT usr, ',' ORDER BY usr) AS users",
+		distinctValues("usr") + " AS users",
 	}})
 }

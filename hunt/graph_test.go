@@ -226,3 +226,68 @@ func TestGraphMotif(t *testing.T) {
 		}
 	}
 }
+
+// logonGraphByRows is LogonGraph written the plain way, as a reference: one row per edge end
+// pair (account and address edges of 4624/4625, account edges of 4648), then Frame.Graph with
+// string_agg(DISTINCT ...) for the logon types. LogonGraph groups the events first; both must
+// give the same edges with the same columns.
+func logonGraphByRows(ev *Frame) *Graph {
+	f, c, _ := builderFrame(ev, "reference")
+	logon, _ := c.events("security", "4624", "4625")
+	explicit, _ := c.events("security", "4648")
+	acct := func(dom, user string) string {
+		d, u := c.str(dom), c.str(user)
+		return "CASE WHEN " + u + " IS NULL THEN NULL WHEN " + d + " IS NULL OR " + d + " = '-' THEN " + u + " ELSE " + d + " || '\\' || " + u + " END"
+	}
+	host, tm, eid := c.host(), c.time(), c.eventID()
+	ip, lt, srv := c.str("IpAddress"), c.str("LogonType"), c.str("TargetServerName")
+	q := "SELECT 'account' AS kind, " + acct("TargetDomainName", "TargetUserName") + " AS src, " + host + " AS dst, " + lt + " AS logon_type, " + eid + " AS event_id, " + tm + " AS \"time\" FROM " + f.from() + " WHERE " + logon +
+		" UNION ALL SELECT 'ip', " + ip + ", " + host + ", " + lt + ", " + eid + ", " + tm + " FROM " + f.from() + " WHERE " + logon + " AND coalesce(" + ip + ", '-') NOT IN ('-', '::1', '127.0.0.1')" +
+		" UNION ALL SELECT 'account', " + acct("TargetDomainName", "TargetUserName") + ", CASE WHEN " + srv + " IS NULL OR lower(" + srv + ") = 'localhost' THEN " + host + " ELSE " + srv + " END, 'explicit', " + eid + ", " + tm + " FROM " + f.from() + " WHERE " + explicit
+	return f.derive(q).Graph(Col("src"), Col("dst"), GraphTime("time"), GraphOption{rawAggs: []string{
+		"any_value(kind) AS kind",
+		"string_agg(DISTINCT logon_type, ',' ORDER BY logon_type) AS logon_types",
+		"count(*) FILTER (WHERE event_id = 4625) AS failures",
+	}})
+}
+
+// synthLogons has every case LogonGraph distinguishes: failures, repeated logons with several
+// types, "-" domains and addresses, loopback, 4648 to a server, to localhost and to nobody,
+// empty names, another channel.
+const synthLogons = `SELECT * FROM (VALUES
+ ('Security', 4624, 'CORP', 'alice', 'WKS1', '10.0.0.5', '3', NULL, '2024-01-01T00:00:01Z'),
+ ('Security', 4624, 'CORP', 'alice', 'WKS1', '10.0.0.5', '10', NULL, '2024-01-01T00:00:02Z'),
+ ('Security', 4625, 'CORP', 'alice', 'WKS1', '10.0.0.5', '3', NULL, '2024-01-01T00:00:03Z'),
+ ('Security', 4625, '-', 'admin', 'SRV1', '203.0.113.9', '3', NULL, '2024-01-01T00:00:04Z'),
+ ('Security', 4624, 'CORP', 'bob', 'WKS2', '-', '2', NULL, '2024-01-01T00:00:05Z'),
+ ('Security', 4624, 'CORP', 'bob', 'WKS2', '127.0.0.1', NULL, NULL, '2024-01-01T00:00:06Z'),
+ ('Security', 4624, NULL, 'carol', 'WKS2', '::1', '11', NULL, NULL),
+ ('Security', 4624, 'CORP', '', 'WKS3', '10.0.0.7', '3', NULL, '2024-01-01T00:00:07Z'),
+ ('Security', 4648, 'CORP', 'alice', 'WKS1', '-', NULL, 'SRV1', '2024-01-01T00:00:08Z'),
+ ('Security', 4648, 'CORP', 'alice', 'WKS1', '-', NULL, 'localhost', '2024-01-01T00:00:09Z'),
+ ('Security', 4648, 'CORP', 'bob', 'WKS2', '-', NULL, NULL, '2024-01-01T00:00:10Z'),
+ ('Security', 4648, 'CORP', 'bob', NULL, '-', NULL, NULL, '2024-01-01T00:00:11Z'),
+ ('Application', 4624, 'CORP', 'eve', 'WKS9', '10.0.0.9', '3', NULL, '2024-01-01T00:00:12Z'),
+ ('Security', 4688, 'CORP', 'alice', 'WKS1', '-', NULL, NULL, '2024-01-01T00:00:13Z')
+) t("Channel", "EventID", "TargetDomainName", "TargetUserName", "Hostname", "IpAddress", "LogonType", "TargetServerName", "@timestamp")`
+
+func TestGraphLogonGraphReference(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		ev   *Frame
+	}{
+		{"synthetic", DuckSQL(synthLogons)},
+		{sampleFlat, Read(sampleFlat)},
+		{sampleFlat2, Read(sampleFlat2)},
+		{"winlogbeat layout", Read("../testdata/mordor/synthetic_legacy_winlogbeat6.tar.gz")},
+	} {
+		got := collectStrings(t, LogonGraph(c.ev).Edges())
+		want := collectStrings(t, logonGraphByRows(c.ev).Edges())
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: LogonGraph edges differ from the plain formulation:\n got %q\nwant %q", c.name, got, want)
+		}
+		if c.name == "synthetic" && len(got) != 8 {
+			t.Errorf("synthetic: %d edges, want 8: %q", len(got), got)
+		}
+	}
+}
