@@ -15,7 +15,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/traefik/yaegi/interp"
+	"github.com/gohunt/gohunt/third_party/yaegi/interp"
 )
 
 // logFatal is the panic value of log.Fatal in a cell.

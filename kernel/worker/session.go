@@ -26,7 +26,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/traefik/yaegi/interp"
+	"github.com/gohunt/gohunt/third_party/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 
 	huntsession "github.com/gohunt/gohunt/hunt/session"

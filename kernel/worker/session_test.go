@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/traefik/yaegi/interp"
+	"github.com/gohunt/gohunt/third_party/yaegi/interp"
 
 	"github.com/gohunt/gohunt/kernel/ipc"
 )

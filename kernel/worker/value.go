@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/traefik/yaegi/interp"
+	"github.com/gohunt/gohunt/third_party/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 
 	"github.com/gohunt/gohunt/internal/redact"
