@@ -18,5 +18,6 @@ test-worker:
 	$(GO) test -run 'Interrupt|Faults' ./kernel/worker/
 	$(GO) test -run '^$$' -fuzz '^FuzzCellTools$$' -fuzztime 10s ./kernel/worker/
 	$(GO) test ./kernel/symbols/...
+	$(GO) test -count=1 ./third_party/yaegi/...
 
 TEST_STEPS += test-worker

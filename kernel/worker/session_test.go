@@ -321,3 +321,22 @@ func TestGenerics(t *testing.T) {
 		t.Fatalf("inference failure not explained: %s", r.errorText())
 	}
 }
+
+// TestTopLevelIndexOfCompiledResult: a cell that defines a slice or map from a compiled
+// function and then indexes it at the top level, the way hunters take the first of a frame's
+// values, runs (yaegi v0.16.1 failed it as a "constant definition loop": fixed in the copy of
+// its interp package, third_party/yaegi/PATCHES.md).
+func TestTopLevelIndexOfCompiledResult(t *testing.T) {
+	s := newTestSession(t)
+	cells := []struct{ code, want string }{
+		{"names := strings.Fields(\"wkst5 dc01\")\nfirst := names[0]\nfmt.Println(first, names[len(names)-1])", "wkst5 dc01\n"},
+		{"host := names[1]\nfmt.Println(host)", "dc01\n"},
+		{"ev := hunt.Read(\"../../testdata/mordor/empire_shell_reg_dump_sam.zip\")\nhosts, _ := ev.Select(\"Hostname\").Distinct().OrderBy(\"Hostname\").Strings(\"Hostname\")\nh0 := hosts[0]\nrows, _ := ev.Limit(1).Collect()\nrec := rows[0]\nfmt.Println(h0 != \"\", rec[\"Hostname\"] != nil)", "true true\n"},
+	}
+	for _, c := range cells {
+		r := s.run(c.code)
+		if r.status() != "ok" || r.stream("stdout") != c.want {
+			t.Errorf("%q: %s, stdout %q, want %q", c.code, r.errorText(), r.stream("stdout"), c.want)
+		}
+	}
+}

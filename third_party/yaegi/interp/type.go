@@ -829,6 +829,28 @@ func nodeType2(interp *Interpreter, sc *scope, n *node, seen []*node) (t *itype,
 		switch lt.cat {
 		case arrayT, mapT, sliceT, variadicT:
 			t = lt.val
+		case stringT:
+			t = sc.getType("byte")
+		case ptrT:
+			// A pointer to an array, as cfg types it.
+			if lt.val.cat == valueT {
+				t = valueTOf(lt.val.rtype.Elem())
+			} else if lt.val.cat == arrayT {
+				t = lt.val.val
+			}
+		case valueT:
+			// A compiled type (the result of a compiled function, a type of an imported
+			// package), as cfg types it. Without this case, a top-level definition
+			// `x := strings.Fields(s)[0]`, or `y := x[0]` after `x := strings.Fields(s)`,
+			// never got a type and failed as a "constant definition loop".
+			switch k := lt.rtype.Kind(); {
+			case k == reflect.String:
+				t = sc.getType("byte")
+			case k == reflect.Array || k == reflect.Slice || k == reflect.Map:
+				t = valueTOf(lt.rtype.Elem())
+			case k == reflect.Ptr && lt.rtype.Elem().Kind() == reflect.Array:
+				t = valueTOf(lt.rtype.Elem().Elem())
+			}
 		case genericT:
 			t1, err := nodeType2(interp, sc, n.child[1], seen)
 			if err != nil {
