@@ -55,4 +55,3 @@ func evalAll(t *testing.T, inputs []string, want string) {
 		}
 	}
 }
-
