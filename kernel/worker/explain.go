@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/token"
 	"regexp"
 	"runtime"
 	"runtime/debug"
@@ -159,6 +160,9 @@ func (s *Session) explain(err error, code string, p *parsedChunk) error { // cod
 			if g := s.topLevelGenericAssign(p); g != "" {
 				return &execError{Ename: "InterpreterError", Evalue: fmt.Sprintf("yaegi v0.16.1 cannot assign the result of the generic function %s at the top level of a cell (it fails or gives a wrong value): use the call inside a func, or as the cell's last expression", g)}
 			}
+			if line, form := topLevelCommaOk(p); line > 0 && strings.Contains(msg, "nil type") {
+				return &execError{Ename: "InterpreterError", Evalue: fmt.Sprintf("cell:%d: yaegi v0.16.1 cannot define two values from %s at the top level of a cell: do it inside a func (func() { v, ok := ...; ... }()), or take the value alone (v := m[k])", line, form)}
+			}
 			hint := ""
 			if rangeRE.MatchString(code) {
 				hint = "; if the cell ranges over an int or a function (Go 1.22/1.23 range forms), yaegi v0.16.1 does not support it unless the int is recognizable (see %help): write `for i := 0; i < n; i++` or call the iterator function with a yield callback"
@@ -267,6 +271,36 @@ func (s *Session) undefinedName(p *parsedChunk) *ast.Ident {
 
 // topLevelGenericAssign returns the generic function whose result a top-level statement of the
 // chunk assigns, if any.
+// topLevelCommaOk returns the cell line of the first top-level two-value definition from a
+// map index, a type assertion or a receive in p (which yaegi v0.16.1 fails with "nil type"),
+// and what it defines from; 0 if there is none.
+func topLevelCommaOk(p *parsedChunk) (int, string) {
+	if p == nil {
+		return 0, ""
+	}
+	for _, st := range p.stmts {
+		a, ok := st.(*ast.AssignStmt)
+		if !ok || a.Tok != token.DEFINE || len(a.Lhs) != 2 || len(a.Rhs) != 1 {
+			continue
+		}
+		form := ""
+		switch r := a.Rhs[0].(type) {
+		case *ast.IndexExpr:
+			form = "a map index"
+		case *ast.TypeAssertExpr:
+			form = "a type assertion"
+		case *ast.UnaryExpr:
+			if r.Op == token.ARROW {
+				form = "a receive"
+			}
+		}
+		if form != "" {
+			return p.fset.Position(a.Pos()).Line - 1, form
+		}
+	}
+	return 0, ""
+}
+
 func (s *Session) topLevelGenericAssign(p *parsedChunk) string {
 	if p == nil {
 		return ""

@@ -340,3 +340,32 @@ func TestTopLevelIndexOfCompiledResult(t *testing.T) {
 		}
 	}
 }
+
+// TestTopLevelCommaOkExplained: the two-value definitions yaegi v0.16.1 fails at the top level
+// with "nil type" are explained with the cell line and what to write instead; the session
+// keeps its variables.
+func TestTopLevelCommaOkExplained(t *testing.T) {
+	s := newTestSession(t)
+	if r := s.run("m := map[string]int{\"a\": 1}"); r.status() != "ok" {
+		t.Fatal(r.errorText())
+	}
+	for _, c := range []struct{ code, want string }{
+		{"x := 1\nv, ok := m[\"a\"]", "cell:2: yaegi v0.16.1 cannot define two values from a map index"},
+		{"var y any = 1\n_ = y", ""},
+		{"s, ok := y.(string)", "cell:1: yaegi v0.16.1 cannot define two values from a type assertion"},
+	} {
+		r := s.run(c.code)
+		if c.want == "" {
+			if r.status() != "ok" {
+				t.Fatalf("%q: %s", c.code, r.errorText())
+			}
+			continue
+		}
+		if r.status() != "error" || !strings.Contains(r.errorText(), c.want) || !strings.Contains(r.errorText(), "inside a func") {
+			t.Errorf("%q: %s, want %q", c.code, r.errorText(), c.want)
+		}
+	}
+	if r := s.run("func() { v, ok := m[\"a\"]; fmt.Println(v, ok) }()"); r.status() != "ok" || r.stream("stdout") != "1 true\n" {
+		t.Errorf("inside a func: %s %q", r.errorText(), r.stream("stdout"))
+	}
+}
