@@ -15,6 +15,7 @@ type readConfig struct {
 	keepStructs bool   // keep nested objects as STRUCT columns instead of dotted columns
 	format      string // force a format: json, csv, parquet ("" = by file name)
 	maxLine     int    // longest line (JSON object) read, in bytes; 0 = DefaultMaxLineBytes
+	eventTimes  bool   // type the known event-time fields as TIMESTAMP (read_times.go)
 }
 
 // DefaultMaxLineBytes is the longest line (one JSON object, or one element of a JSON array) Read
@@ -189,6 +190,14 @@ func (l *jsonLoader) frame() (*Frame, error) {
 	f := newFrame(l.e, "SELECT * FROM "+table)
 	if f.err != nil {
 		return nil, f.err
+	}
+	if l.cfg.eventTimes {
+		if err := typeEventTimes(cellCtx(), exec, l.e.queryBools, table, f.cols); err != nil {
+			return nil, fmt.Errorf("hunt: loading events into DuckDB: %w", err)
+		}
+		if f = newFrame(l.e, "SELECT * FROM "+table); f.err != nil {
+			return nil, f.err
+		}
 	}
 	if l.skipped > 0 {
 		f.note = "skipped " + strconv.FormatInt(l.skipped, 10) + " malformed line(s); first: " + l.firstBad

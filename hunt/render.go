@@ -184,7 +184,7 @@ func formatValue(v any) (string, bool) {
 	case []byte:
 		return fmt.Sprintf("%x", x), true
 	case time.Time:
-		return x.Format("2006-01-02 15:04:05.999999999"), true
+		return formatTime(x), true
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64), true
 	case *big.Int:
@@ -216,6 +216,23 @@ func formatValue(v any) (string, bool) {
 		return "{" + strings.Join(parts, ", ") + "}", true
 	}
 	return fmt.Sprint(v), true
+}
+
+// formatTime renders a time as 2020-09-21 04:14:53.715: date and time with a space, the
+// fraction of a second in milliseconds, or in micro- or nanoseconds when the value has them, none
+// on a whole second. Event times (Read's TIMESTAMP columns) are UTC wall-clock times and are shown
+// as they are, with no zone.
+func formatTime(t time.Time) string {
+	ns := t.Nanosecond()
+	switch {
+	case ns == 0:
+		return t.Format("2006-01-02 15:04:05")
+	case ns%1e6 == 0:
+		return t.Format("2006-01-02 15:04:05.000")
+	case ns%1e3 == 0:
+		return t.Format("2006-01-02 15:04:05.000000")
+	}
+	return t.Format("2006-01-02 15:04:05.000000000")
 }
 
 // cut shortens s to n characters (n <= 0: never), ending in "…" when it was cut.
