@@ -60,7 +60,7 @@ func typeEventTimes(ctx context.Context, exec func(context.Context, string) erro
 		}
 		id, fs := quoteIdent(c.ident), quoteString(f)
 		cands = append(cands, c)
-		checks = append(checks, fmt.Sprintf("count(%s) > 0 AND coalesce(bool_and(strftime(try_strptime(%s, %s), %s) = %s), false)", id, id, fs, fs, id))
+		checks = append(checks, fmt.Sprintf("coalesce(bool_and(coalesce(strftime(try_strptime(%s, %s), %s) = %s, false)) FILTER (WHERE %s IS NOT NULL), false)", id, fs, fs, id, id))
 	}
 	if len(cands) == 0 {
 		return nil

@@ -288,7 +288,7 @@ func visibleLines(s string) string {
 // notebooks), values are still cut to the width limit.
 const tableCSS = `<style>.hunt-frame table{border-collapse:collapse;font-size:12px;table-layout:auto}` +
 	`.hunt-frame th,.hunt-frame td{border:1px solid #ddd;padding:2px 6px;text-align:left!important;vertical-align:top;white-space:pre!important;max-width:none}` +
-	`.hunt-frame .n{text-align:right!important}.hunt-frame .gap{text-align:center!important;color:#888}` +
+	`.hunt-frame .n{text-align:right!important}.hunt-frame td.t{white-space:nowrap!important}.hunt-frame .gap{text-align:center!important;color:#888}` +
 	`.hunt-frame th small{color:#888;font-weight:normal}.hunt-frame .null{color:#aaa;font-style:italic}` +
 	`.hunt-frame p{font-size:12px;margin:4px 0}</style>`
 
