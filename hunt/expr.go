@@ -478,6 +478,11 @@ func coerceCompare(l, r rendered) (string, string) {
 		return l.sql, "spark_long(" + r.sql + ")"
 	case isFloatType(l.typ) && isStringType(r.typ):
 		return l.sql, "spark_double(" + r.sql + ")"
+	case l.typ == "TIMESTAMP" && isStringType(r.typ):
+		// event times are UTC: a bound with a zone (Z, +02:00) is converted to UTC, one without is UTC
+		return l.sql, "hunt_utc_timestamp(" + r.sql + ")"
+	case isStringType(l.typ) && r.typ == "TIMESTAMP":
+		return "hunt_utc_timestamp(" + l.sql + ")", r.sql
 	}
 	return l.sql, r.sql
 }

@@ -191,14 +191,6 @@ func (l *jsonLoader) frame() (*Frame, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	if l.cfg.eventTimes {
-		if err := typeEventTimes(cellCtx(), exec, l.e.queryBools, table, f.cols); err != nil {
-			return nil, fmt.Errorf("hunt: loading events into DuckDB: %w", err)
-		}
-		if f = newFrame(l.e, "SELECT * FROM "+table); f.err != nil {
-			return nil, f.err
-		}
-	}
 	if l.skipped > 0 {
 		f.note = "skipped " + strconv.FormatInt(l.skipped, 10) + " malformed line(s); first: " + l.firstBad
 	}
@@ -212,6 +204,10 @@ func (l *jsonLoader) flatten(proj []string, alloc *identAllocator, c *jfield, ex
 			proj = l.flatten(proj, alloc, k, expr+"."+quoteIdent(k.key), name+"."+k.name)
 		}
 		return proj
+	}
+	if l.cfg.eventTimes && c.kind == jString && c.time == timeOK {
+		// every value is in the field's event-time form (read_times.go)
+		expr = "strptime(" + expr + ", " + quoteString(eventTimeFormat(c.name)) + ")"
 	}
 	return append(proj, expr+" AS "+quoteIdent(alloc.ident(name)))
 }

@@ -1,15 +1,12 @@
 package hunt
 
-import (
-	"context"
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // Event times. Read turns the known event-time fields of JSON events into TIMESTAMP columns
 // (UTC wall-clock, as the recordings write them), so that sorting, Between, Timeline and
 // arithmetic work on times rather than on text. A field is typed only when every one of its
-// values is written in the one text form its name has (eventTimeFormat), so that the original
+// values is written in the one text form its name has (eventTimeFormat; checked as the JSON is
+// scanned, so typing costs no second pass), so that the original
 // text is exactly strftime(column, format): Spark SQL, which reads these fields as strings, sees
 // that text again (sparkView), and nothing is lost.
 
@@ -24,20 +21,27 @@ import (
 //	                                                         wall clock, no zone (kept as written)
 //	TimeCreated                   2020-09-21T04:14:53.715123Z  evtx exporters' System/TimeCreated
 func eventTimeFormat(name string) string {
+	f, _ := eventTimeForm(name)
+	return f
+}
+
+// eventTimeForm returns the format of eventTimeFormat and the mask of its text: d a digit, any
+// other byte itself.
+func eventTimeForm(name string) (format, mask string) {
 	if i := strings.LastIndexByte(name, '.'); i >= 0 && name != "@timestamp" {
 		name = name[i+1:]
 	}
 	switch name {
 	case "@timestamp":
-		return "%Y-%m-%dT%H:%M:%S.%gZ"
+		return "%Y-%m-%dT%H:%M:%S.%gZ", "dddd-dd-ddTdd:dd:dd.dddZ"
 	case "UtcTime", "CreationUtcTime", "PreviousCreationUtcTime":
-		return "%Y-%m-%d %H:%M:%S.%g"
+		return "%Y-%m-%d %H:%M:%S.%g", "dddd-dd-dd dd:dd:dd.ddd"
 	case "EventTime", "EventReceivedTime":
-		return "%Y-%m-%d %H:%M:%S"
+		return "%Y-%m-%d %H:%M:%S", "dddd-dd-dd dd:dd:dd"
 	case "TimeCreated":
-		return "%Y-%m-%dT%H:%M:%S.%fZ"
+		return "%Y-%m-%dT%H:%M:%S.%fZ", "dddd-dd-ddTdd:dd:dd.ddddddZ"
 	}
-	return ""
+	return "", ""
 }
 
 // isEventTime reports whether c is an event-time column Read typed: a TIMESTAMP column with a
@@ -46,67 +50,66 @@ func isEventTime(c column) bool {
 	return c.typ == "TIMESTAMP" && eventTimeFormat(c.name) != ""
 }
 
-// typeEventTimes alters the text columns of table (a table the loader just created, whose
-// columns are cols) that hold known event-time fields into TIMESTAMP columns, for each column
-// whose every non-NULL value is in its name's text form exactly (parsed and printed back to the
-// same text). One scan checks all candidate columns; columns with any other value stay text.
-func typeEventTimes(ctx context.Context, exec func(context.Context, string) error, query func(context.Context, string) ([]bool, error), table string, cols []column) error {
-	var cands []column
-	var checks []string
-	for _, c := range cols {
-		f := eventTimeFormat(c.name)
-		if f == "" || c.typ != "VARCHAR" {
-			continue
-		}
-		id, fs := quoteIdent(c.ident), quoteString(f)
-		cands = append(cands, c)
-		checks = append(checks, fmt.Sprintf("coalesce(bool_and(coalesce(strftime(try_strptime(%s, %s), %s) = %s, false)) FILTER (WHERE %s IS NOT NULL), false)", id, fs, fs, id, id))
+// timeState is what the scanner knows of a key's text values as event times.
+type timeState uint8
+
+const (
+	timeUnknown timeState = iota // no text value seen yet
+	timeNo                       // not a known event-time key
+	timeOK                       // every text value so far is in the key's form
+	timeBad                      // some text value is not
+)
+
+// checkTime records whether raw, a text value of key f (esc: it holds escapes), is in the text
+// form of f's event-time name; the change is journaled, so a skipped malformed line leaves no
+// trace.
+func (s *lineScanner) checkTime(f *jfield, raw []byte, esc bool) {
+	_, mask := eventTimeForm(f.name)
+	if mask == "" {
+		f.time = timeNo // a property of the name alone: nothing to undo
+		return
 	}
-	if len(cands) == 0 {
-		return nil
+	next := timeOK
+	if esc || !timeTextOK(mask, raw) {
+		next = timeBad
 	}
-	ok, err := query(ctx, "SELECT "+strings.Join(checks, ", ")+" FROM "+table)
-	if err != nil {
-		return fmt.Errorf("checking the event-time columns: %w", err)
+	if next != f.time {
+		s.journal = append(s.journal, undo{f: f, time: true, oldTime: f.time})
+		f.time = next
 	}
-	for i, c := range cands {
-		if !ok[i] {
-			continue
-		}
-		id := quoteIdent(c.ident)
-		q := fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET DATA TYPE TIMESTAMP USING strptime(%s, %s)", table, id, id, quoteString(eventTimeFormat(c.name)))
-		if err := exec(ctx, q); err != nil {
-			return fmt.Errorf("typing column %s as TIMESTAMP: %w", c.name, err)
-		}
-	}
-	return nil
 }
 
-// queryBools runs q, a query of one row of BOOLEAN columns, and returns that row (NULL is false).
-func (e *engine) queryBools(ctx context.Context, q string) ([]bool, error) {
-	rows, err := e.db.QueryContext(ctx, q)
-	if err != nil {
-		return nil, duckErr(err)
+// timeTextOK reports whether s matches mask (d a digit, other bytes themselves) and names a real
+// time: month 1-12, a day the month has, hours below 24, minutes and seconds below 60, a year
+// from 1. Such a text is exactly what strftime prints of strptime's value (all fields are fixed
+// width), so the TIMESTAMP loses nothing of it.
+func timeTextOK(mask string, s []byte) bool {
+	if len(s) != len(mask) || len(s) < 19 {
+		return false
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
+	for i := 0; i < len(mask); i++ {
+		if mask[i] == 'd' {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+		} else if s[i] != mask[i] {
+			return false
+		}
 	}
-	vals := make([]*bool, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
+	num := func(a, b int) int {
+		n := 0
+		for _, c := range s[a:b] {
+			n = n*10 + int(c-'0')
+		}
+		return n
 	}
-	if !rows.Next() {
-		return nil, fmt.Errorf("no row: %w", rows.Err())
+	y, mo, d := num(0, 4), num(5, 7), num(8, 10)
+	if y < 1 || mo < 1 || mo > 12 || d < 1 || num(11, 13) > 23 || num(14, 16) > 59 || num(17, 19) > 59 {
+		return false
 	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return nil, err
+	days := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[mo]
+	if mo == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		days = 29
 	}
-	out := make([]bool, len(cols))
-	for i, v := range vals {
-		out[i] = v != nil && *v
-	}
-	return out, duckErr(rows.Err())
+	return d <= days
 }

@@ -94,6 +94,12 @@ func TestReadEventTimesOnlyWhenExact(t *testing.T) {
 	if s := v.([]string); len(s) != 2 || s[0] != "2020-09-21T04:14:53.715Z" || s[1] != "2020-09-21T04:14:54Z" {
 		t.Errorf("@timestamp texts: %q", s)
 	}
+	// A malformed line skipped by SkipBadLines leaves no trace: its odd @timestamp does not
+	// keep the column as text.
+	b := writeFile(t, "bad.jsonl", `{"@timestamp":"2020-09-21T04:14:53.715Z"}`+"\n"+`{"@timestamp":"yesterday", "x": }`+"\n"+`{"@timestamp":"2020-02-29T23:59:59.999Z"}`)
+	if got := colType(t, mustOK(t, Read(b, SkipBadLines())), "@timestamp"); got != "TIMESTAMP" {
+		t.Errorf("@timestamp after a skipped malformed line: %s, want TIMESTAMP", got)
+	}
 	// Microsecond TimeCreated (evtx exporters) is typed when every value has that form.
 	q := writeFile(t, "evtx.jsonl", `{"TimeCreated":"2020-09-21T04:14:53.715123Z"}`+"\n"+`{"TimeCreated":"2020-09-21T04:14:54.000001Z"}`)
 	g := mustOK(t, Read(q))
@@ -128,7 +134,8 @@ func TestReadEventTimesLegacyLayout(t *testing.T) {
 }
 
 // TestEventTimesBetweenAndOrder: Between on a typed event time takes strings in the usual forms
-// (ISO with T and Z, with a space, a date alone) and time.Time values, all meaning UTC, and counts
+// (ISO with T and Z, with a space, a date alone: UTC; with a zone offset: converted to UTC) and
+// time.Time values, and counts
 // what a reference over the events' own text counts; OrderBy sorts by time.
 func TestEventTimesBetweenAndOrder(t *testing.T) {
 	raw := loadEvents(t, sampleFlat2)
@@ -155,6 +162,7 @@ func TestEventTimesBetweenAndOrder(t *testing.T) {
 		{lo.Format("2006-01-02T15:04:05.000Z"), hi.Format("2006-01-02T15:04:05.000Z")},
 		{lo.Format("2006-01-02 15:04:05.000"), hi.Format("2006-01-02 15:04:05.000")},
 		{lo, hi},
+		{lo.In(time.FixedZone("", 2*3600)).Format("2006-01-02T15:04:05.000-07:00"), hi.In(time.FixedZone("", -5*3600)).Format("2006-01-02 15:04:05.000-0700")},
 	} {
 		if n := count(t, f.Between("@timestamp", bounds[0], bounds[1])); n != int64(want) {
 			t.Errorf("Between(@timestamp, %v, %v): %d events, want %d", bounds[0], bounds[1], n, want)

@@ -34,6 +34,8 @@ CREATE OR REPLACE MACRO spark_long(s) AS CASE WHEN regexp_full_match(trim(CAST(s
 CREATE OR REPLACE MACRO spark_double(s) AS CASE WHEN regexp_full_match(trim(CAST(s AS VARCHAR)), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(Infinity|NaN)')
   THEN TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE) END;
 CREATE OR REPLACE MACRO spark_unix_timestamp(s) AS CAST(floor(epoch(TRY_CAST(s AS TIMESTAMP))) AS BIGINT);
+CREATE OR REPLACE MACRO hunt_utc_timestamp(s) AS CASE WHEN regexp_matches(trim(s), '([+-][0-9][0-9]:?[0-9][0-9]|[zZ])$')
+  THEN CAST(timezone('UTC', CAST(trim(s) AS TIMESTAMPTZ)) AS TIMESTAMP) ELSE CAST(trim(s) AS TIMESTAMP) END;
 `
 
 type tokKind int
