@@ -1,6 +1,10 @@
 package hunt
 
-import "strings"
+import (
+	"context"
+	"fmt"
+	"strings"
+)
 
 // Event times. Read turns the known event-time fields of JSON events into TIMESTAMP columns
 // (UTC wall-clock, as the recordings write them), so that sorting, Between, Timeline and
@@ -112,4 +116,74 @@ func timeTextOK(mask string, s []byte) bool {
 		days = 29
 	}
 	return d <= days
+}
+
+// typeEventTimes gives frame l (the result of an Elasticsearch read) the event-time columns Read
+// gives a file: each text column that holds a known event-time field mapped as a date, when every
+// value is in the field's form (one query checks them all), becomes a TIMESTAMP column. isDate
+// reports whether a column name is mapped as an Elasticsearch date.
+func typeEventTimes(l *Frame, isDate func(name string) bool) *Frame {
+	if l.err != nil {
+		return l
+	}
+	var cands []column
+	var checks []string
+	for _, c := range l.cols {
+		f := eventTimeFormat(c.name)
+		if f == "" || c.typ != "VARCHAR" || !isDate(c.name) {
+			continue
+		}
+		id, fs := quoteIdent(c.ident), quoteString(f)
+		cands = append(cands, c)
+		checks = append(checks, "coalesce(bool_and(coalesce(strftime(try_strptime("+id+", "+fs+"), "+fs+") = "+id+", false)) FILTER (WHERE "+id+" IS NOT NULL), false)")
+	}
+	if len(cands) == 0 {
+		return l
+	}
+	ok, err := l.eng.queryBools(cellCtx(), "SELECT "+strings.Join(checks, ", ")+" FROM "+l.from())
+	if err != nil {
+		return errFrame(l.eng, fmt.Errorf("hunt: checking the event-time columns %v: %w", cands, err))
+	}
+	var repl []string
+	for i, c := range cands {
+		if ok[i] {
+			id := quoteIdent(c.ident)
+			repl = append(repl, "strptime("+id+", "+quoteString(eventTimeFormat(c.name))+") AS "+id)
+		}
+	}
+	if len(repl) == 0 {
+		return l
+	}
+	g := l.derive("SELECT * REPLACE (" + strings.Join(repl, ", ") + ") FROM " + l.from())
+	g.note = l.note
+	return g
+}
+
+// queryBools runs q, a query of one row of BOOLEAN columns, and returns that row (NULL is false).
+func (e *engine) queryBools(ctx context.Context, q string) ([]bool, error) {
+	rows, err := e.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, duckErr(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]*bool, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if !rows.Next() {
+		return nil, fmt.Errorf("no row: %w", rows.Err())
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	out := make([]bool, len(cols))
+	for i, v := range vals {
+		out[i] = v != nil && *v
+	}
+	return out, duckErr(rows.Err())
 }
