@@ -277,3 +277,38 @@ func TestFormatTime(t *testing.T) {
 		}
 	}
 }
+
+// TestSparkExprSeesEventTimeText: Spark SQL expressions over a frame (Where strings, SQLExpr) see
+// the event times' text too, as hunt.SQL does: the HELK walkthrough's
+// replace(UtcTime, " ", "T") || "Z" and a LIKE on @timestamp work and give the events' text.
+func TestSparkExprSeesEventTimeText(t *testing.T) {
+	raw := loadEvents(t, sampleFlat2)
+	f := mustOK(t, Read(sampleFlat2))
+	like := 0
+	for _, ev := range raw {
+		if is(containsLike(sv(ev, "@timestamp"), "2020-09-22T08:28:2")) {
+			like++
+		}
+	}
+	if n := count(t, f.Where("`@timestamp` LIKE \"%2020-09-22T08:28:2%\"")); n != int64(like) || like == 0 {
+		t.Errorf("Where LIKE on @timestamp: %d rows, want %d", n, like)
+	}
+	g := mustOK(t, f.Where(Col("UtcTime").IsNotNull()).Select(SQLExpr(`replace(UtcTime, " ", "T") || "Z"`).As("iso"), Col("UtcTime")))
+	rows, err := g.Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) == 0 {
+		t.Fatal("no Sysmon rows")
+	}
+	for _, r := range rows {
+		want := r["UtcTime"].(time.Time).Format("2006-01-02T15:04:05.000Z")
+		if r["iso"] != want {
+			t.Fatalf("replace(UtcTime, ...) = %v, want %s", r["iso"], want)
+		}
+	}
+	// a qualified reference and a comparison with a number keep working through the wrap
+	if n := count(t, f.Where("EventID = 1 AND `@timestamp` > \"2020-09-22T08:28:30\"")); n == 0 {
+		t.Error("string comparison on @timestamp in a Where string matched nothing")
+	}
+}

@@ -23,3 +23,20 @@ func sparkView(f *Frame) *Frame {
 	}
 	return f.derive("SELECT * REPLACE (" + strings.Join(repl, ", ") + ") FROM " + f.from())
 }
+
+// timesAsText wraps each reference to an event-time column (a TIMESTAMP Read typed; see
+// sparkView) in strftime with the column's format, so that a Spark SQL expression over a frame
+// (Where and SQLExpr strings) sees the text Spark sees, as hunt.SQL does through sparkView.
+func timesAsText(out []outTok) {
+	for j := range out {
+		if !out[j].col || out[j].timeText == "" {
+			continue
+		}
+		start := j
+		if j >= 2 && out[j-1].text == "." && out[j-2].qual {
+			start = j - 2
+		}
+		out[start].text = "strftime(" + out[start].text
+		out[j].text += ", " + quoteString(out[j].timeText) + ")"
+	}
+}
