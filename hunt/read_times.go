@@ -10,9 +10,9 @@ import (
 // (UTC wall-clock, as the recordings write them), so that sorting, Between, Timeline and
 // arithmetic work on times rather than on text. A field is typed only when every one of its
 // values is written in the one text form its name has (eventTimeFormat; checked as the JSON is
-// scanned, so typing costs no second pass), so that the original
-// text is exactly strftime(column, format): Spark SQL, which reads these fields as strings, sees
-// that text again (sparkView), and nothing is lost.
+// scanned, so typing costs no second pass), so that the original text is exactly
+// strftime(column, format): Spark SQL, which reads these fields as strings, sees that text again
+// (sparkView, timesAsText), and nothing is lost.
 
 // eventTimeFormat returns the DuckDB strptime/strftime format of the known event-time field
 // name (the last part of a dotted name, so "event_data.UtcTime" is UtcTime), or "" when the
