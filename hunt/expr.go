@@ -118,8 +118,9 @@ func (e Expr) In(vals ...any) Expr {
 	return Expr{op: "in", args: args}
 }
 
-// Between is true when from <= e <= to. For a string column and time.Time bounds, the column is
-// read as a timestamp (ISO 8601, as @timestamp and UtcTime are).
+// Between is true when from <= e <= to. For a TIMESTAMP e, string bounds are read as UTC times
+// (a bound with a zone offset is converted to UTC); for a string column and time.Time bounds, the
+// column is read as a timestamp (ISO 8601).
 func (e Expr) Between(from, to any) Expr {
 	return Expr{op: "between", args: []Expr{e, toExpr(from), toExpr(to)}}
 }
