@@ -111,7 +111,7 @@ func (f *esRel) readDocs(ctx context.Context, e *engine, quiet bool) *Frame {
 			return f.fail(e, err)
 		}
 	}
-	l = f.project(l)
+	l = typeEventTimes(f.project(l), f.isDate) // the event times Read types (read_times.go)
 	if st.Partial {
 		l.note = joinNote(l.note, fmt.Sprintf("PARTIAL RESULT: %d shard failure(s): %s", len(st.ShardFailures), strings.Join(st.ShardFailures, "; ")))
 	}
@@ -147,7 +147,16 @@ func (f *esRel) nullType(name string) string {
 	if !ok {
 		return "VARCHAR[]" // a nested object: a list of JSON texts when present
 	}
+	if f.isDate(name) && eventTimeFormat(name) != "" {
+		return "TIMESTAMP" // as a read that holds it (typeEventTimes)
+	}
 	return duckTypeOf(fl.Type)
+}
+
+// isDate reports whether name is mapped as an Elasticsearch date.
+func (f *esRel) isDate(name string) bool {
+	fl, ok := f.schema.Field(name)
+	return ok && (fl.Type == "date" || fl.Type == "date_nanos")
 }
 
 // emptyFrame is a frame with no rows and the mapped (or selected) columns.

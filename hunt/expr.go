@@ -118,8 +118,9 @@ func (e Expr) In(vals ...any) Expr {
 	return Expr{op: "in", args: args}
 }
 
-// Between is true when from <= e <= to. For a string column and time.Time bounds, the column is
-// read as a timestamp (ISO 8601, as @timestamp and UtcTime are).
+// Between is true when from <= e <= to. For a TIMESTAMP e, string bounds are read as UTC times
+// (a bound with a zone offset is converted to UTC); for a string column and time.Time bounds, the
+// column is read as a timestamp (ISO 8601).
 func (e Expr) Between(from, to any) Expr {
 	return Expr{op: "between", args: []Expr{e, toExpr(from), toExpr(to)}}
 }
@@ -478,6 +479,11 @@ func coerceCompare(l, r rendered) (string, string) {
 		return l.sql, "spark_long(" + r.sql + ")"
 	case isFloatType(l.typ) && isStringType(r.typ):
 		return l.sql, "spark_double(" + r.sql + ")"
+	case l.typ == "TIMESTAMP" && isStringType(r.typ):
+		// event times are UTC: a bound with a zone (Z, +02:00) is converted to UTC, one without is UTC
+		return l.sql, "hunt_utc_timestamp(" + r.sql + ")"
+	case isStringType(l.typ) && r.typ == "TIMESTAMP":
+		return "hunt_utc_timestamp(" + l.sql + ")", r.sql
 	}
 	return l.sql, r.sql
 }

@@ -38,6 +38,7 @@ type jfield struct {
 	byLower  map[string]int // lower-cased key -> count of keys with that lower case
 	renamed  bool           // some child has key != name
 	seenAt   uint64         // number of the object this key was last seen in (duplicate check)
+	time     timeState      // for a known event-time key: whether every text value is in its form
 }
 
 func newJField(name string) *jfield { return &jfield{name: name, key: name} }
@@ -135,6 +136,8 @@ type undo struct {
 	byName   map[string]*jfield
 	byLower  map[string]int
 	oldBig   bool
+	time     bool // f.time changed, from oldTime
+	oldTime  timeState
 }
 
 // widen widens f by k, recording the change in the journal.
@@ -158,6 +161,8 @@ func (s *lineScanner) rollback() {
 			f.elem = nil
 		case u.big:
 			f.big = false
+		case u.time:
+			f.time = u.oldTime
 		default:
 			if c, ok := f.byName[u.added]; ok {
 				delete(f.byName, u.added)
@@ -276,12 +281,15 @@ func (s *lineScanner) value(i int, f *jfield, top bool) (int, error) {
 			return i, &scanErr{i, "expected , or ] in array"}
 		}
 	case c == '"':
-		end, _, _, err := scanStringRaw(b, i)
+		end, raw, esc, err := scanStringRaw(b, i)
 		if err != nil {
 			return end, err
 		}
 		if f != nil {
 			s.widen(f, jString)
+			if f.time != timeNo && f.time != timeBad {
+				s.checkTime(f, raw, esc)
+			}
 		}
 		return end, nil
 	case c == 't' || c == 'f' || c == 'n':

@@ -15,6 +15,7 @@ type readConfig struct {
 	keepStructs bool   // keep nested objects as STRUCT columns instead of dotted columns
 	format      string // force a format: json, csv, parquet ("" = by file name)
 	maxLine     int    // longest line (JSON object) read, in bytes; 0 = DefaultMaxLineBytes
+	eventTimes  bool   // type the known event-time fields as TIMESTAMP (read_times.go)
 }
 
 // DefaultMaxLineBytes is the longest line (one JSON object, or one element of a JSON array) Read
@@ -203,6 +204,10 @@ func (l *jsonLoader) flatten(proj []string, alloc *identAllocator, c *jfield, ex
 			proj = l.flatten(proj, alloc, k, expr+"."+quoteIdent(k.key), name+"."+k.name)
 		}
 		return proj
+	}
+	if l.cfg.eventTimes && c.kind == jString && c.time == timeOK {
+		// every value is in the field's event-time form (read_times.go)
+		expr = "strptime(" + expr + ", " + quoteString(eventTimeFormat(c.name)) + ")"
 	}
 	return append(proj, expr+" AS "+quoteIdent(alloc.ident(name)))
 }

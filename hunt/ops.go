@@ -41,9 +41,12 @@ func condExpr(cond any, op string) (Expr, error) {
 	return Expr{}, errorf("hunt: %s takes an Expr or a Spark SQL string, not %T", op, cond)
 }
 
-// Between keeps rows whose column col lies in [from, to] (both ends included). For time ranges
-// on a string column such as "@timestamp" or "UtcTime", pass time.Time bounds: the column is read
-// as a timestamp. String bounds compare as strings (as Spark does with string columns).
+// Between keeps rows whose column col lies in [from, to] (both ends included). On a TIMESTAMP
+// column (the event times Read types: "@timestamp", "UtcTime", ...) the bounds may be time.Time
+// values or strings ("2020-09-22", "2020-09-22 08:28:30", "2020-09-22T08:28:30.5Z"), read as UTC
+// unless they carry a zone offset ("+02:00"), which is converted to UTC. On a string column,
+// time.Time bounds read the column as a timestamp, and string bounds compare as strings (as Spark
+// does with string columns).
 func (f *Frame) Between(col string, from, to any) *Frame {
 	return f.Where(Col(col).Between(from, to))
 }

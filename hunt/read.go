@@ -30,8 +30,15 @@ import (
 // kinds to text), so no row is dropped; integers beyond 2^53 (Keywords) keep every digit; arrays
 // become list columns; nested objects (winlogbeat 6's event_data, user, beat) become dotted
 // columns such as "event_data.Image" unless KeepStructs is given; keys differing only by case
-// (SourceProcessGUID, SourceProcessGuid) stay distinct columns. Values are not reinterpreted:
-// "@timestamp" stays a string, as with Spark's JSON reader.
+// (SourceProcessGUID, SourceProcessGuid) stay distinct columns. Text values are not
+// reinterpreted, except the known event-time fields: "@timestamp" (2020-09-21T04:14:53.715Z),
+// Sysmon's "UtcTime", "CreationUtcTime" and "PreviousCreationUtcTime" (2020-09-21 04:14:53.715),
+// NXLog's "EventTime" and "EventReceivedTime" (2020-09-21 00:14:53, the host's local wall clock,
+// kept as written) and "TimeCreated" (2020-09-21T04:14:53.715123Z), also as the last part of a
+// dotted name (event_data.UtcTime), become TIMESTAMP columns when every value of the field is
+// written in that form; a field with any other value stays text. Frame operations, Between,
+// Timeline and DuckSQL use the TIMESTAMP; Spark SQL (SQL, %%sql) sees the original text, as
+// Spark's JSON reader gives it, so the playbooks' string comparisons return what Spark returns.
 //
 // A malformed line fails Read with an error naming the file, archive member and line; with
 // SkipBadLines such lines are skipped and counted in Note. JSON sources are parsed once, at Read,
@@ -41,7 +48,7 @@ func Read(path string, opts ...ReadOption) *Frame {
 	if err != nil {
 		return &Frame{err: err}
 	}
-	var cfg readConfig
+	cfg := readConfig{eventTimes: true}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)

@@ -55,7 +55,7 @@ func TestReadFlatZip(t *testing.T) {
 	if n := count(t, f); n != 869 {
 		t.Fatalf("covenant_dcsync: %d events, want 869", n)
 	}
-	for name, typ := range map[string]string{"EventID": "BIGINT", "Keywords": "BIGINT", "tags": "VARCHAR[]", "@timestamp": "VARCHAR", "ProcessId": "VARCHAR"} {
+	for name, typ := range map[string]string{"EventID": "BIGINT", "Keywords": "BIGINT", "tags": "VARCHAR[]", "@timestamp": "TIMESTAMP", "UtcTime": "TIMESTAMP", "EventTime": "TIMESTAMP", "ProcessId": "VARCHAR"} {
 		if got := colType(t, f, name); got != typ {
 			t.Errorf("%s: type %s, want %s", name, got, typ)
 		}

@@ -186,7 +186,7 @@ func formatValue(v any) (string, bool) {
 	case []byte:
 		return fmt.Sprintf("%x", x), true
 	case time.Time:
-		return x.Format("2006-01-02 15:04:05.999999999"), true
+		return formatTime(x), true
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64), true
 	case *big.Int:
@@ -218,6 +218,23 @@ func formatValue(v any) (string, bool) {
 		return "{" + strings.Join(parts, ", ") + "}", true
 	}
 	return fmt.Sprint(v), true
+}
+
+// formatTime renders a time as 2020-09-21 04:14:53.715: date and time with a space, the
+// fraction of a second in milliseconds, or in micro- or nanoseconds when the value has them, none
+// on a whole second. Event times (Read's TIMESTAMP columns) are UTC wall-clock times and are shown
+// as they are, with no zone.
+func formatTime(t time.Time) string {
+	ns := t.Nanosecond()
+	switch {
+	case ns == 0:
+		return t.Format("2006-01-02 15:04:05")
+	case ns%1e6 == 0:
+		return t.Format("2006-01-02 15:04:05.000")
+	case ns%1e3 == 0:
+		return t.Format("2006-01-02 15:04:05.000000")
+	}
+	return t.Format("2006-01-02 15:04:05.000000000")
 }
 
 // cut shortens s to n characters (n <= 0: never), ending in "…" when it was cut.
@@ -273,7 +290,7 @@ func visibleLines(s string) string {
 // notebooks), values are still cut to the width limit.
 const tableCSS = `<style>.hunt-frame table{border-collapse:collapse;font-size:12px;table-layout:auto}` +
 	`.hunt-frame th,.hunt-frame td{border:1px solid #ddd;padding:2px 6px;text-align:left!important;vertical-align:top;white-space:pre!important;max-width:none}` +
-	`.hunt-frame .n{text-align:right!important}.hunt-frame .gap{text-align:center!important;color:#888}` +
+	`.hunt-frame .n{text-align:right!important}.hunt-frame td.t{white-space:nowrap!important}.hunt-frame .gap{text-align:center!important;color:#888}` +
 	`.hunt-frame th small{color:#888;font-weight:normal}.hunt-frame .null{color:#aaa;font-style:italic}` +
 	`.hunt-frame p{font-size:12px;margin:4px 0}</style>`
 

@@ -34,6 +34,8 @@ CREATE OR REPLACE MACRO spark_long(s) AS CASE WHEN regexp_full_match(trim(CAST(s
 CREATE OR REPLACE MACRO spark_double(s) AS CASE WHEN regexp_full_match(trim(CAST(s AS VARCHAR)), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(Infinity|NaN)')
   THEN TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE) END;
 CREATE OR REPLACE MACRO spark_unix_timestamp(s) AS CAST(floor(epoch(TRY_CAST(s AS TIMESTAMP))) AS BIGINT);
+CREATE OR REPLACE MACRO hunt_utc_timestamp(s) AS CASE WHEN regexp_matches(trim(s), '([+-][0-9][0-9]:?[0-9][0-9]|[zZ])$')
+  THEN CAST(timezone('UTC', CAST(trim(s) AS TIMESTAMPTZ)) AS TIMESTAMP) ELSE CAST(trim(s) AS TIMESTAMP) END;
 `
 
 type tokKind int
@@ -284,6 +286,7 @@ func isOct(c byte) bool { return c >= '0' && c <= '7' }
 type colInfo struct {
 	ident string
 	typ   string // "" when frames disagree
+	text  string // an event time Read typed: the strftime format of its text, what Spark sees
 }
 
 // translator holds the column and table names a query may use.
@@ -295,14 +298,18 @@ type translator struct {
 
 func (t *translator) addFrame(f *Frame) {
 	for _, c := range f.cols {
+		ci := colInfo{ident: c.ident, typ: c.typ}
+		if isEventTime(c) {
+			ci.typ, ci.text = "VARCHAR", eventTimeFormat(c.name)
+		}
 		if old, ok := t.cols[c.name]; ok {
-			if old.typ != c.typ {
-				old.typ = ""
+			if old.typ != ci.typ || old.text != ci.text {
+				old.typ, old.text = "", ""
 				t.cols[c.name] = old
 			}
 			continue
 		}
-		t.cols[c.name] = colInfo{ident: c.ident, typ: c.typ}
+		t.cols[c.name] = ci
 	}
 }
 
@@ -315,6 +322,8 @@ type outTok struct {
 	qual bool   // a qualifier (followed by '.')
 	src  int    // byte offset in the Spark SQL of the token it came from
 	agg  string // collect_list or collect_set, translated to list
+	// timeText is the strftime format of an event-time column reference: Spark sees its text
+	timeText string
 }
 
 func significant(toks []token, i int) int {
@@ -417,7 +426,7 @@ func (t *translator) translate(toks []token) (string, error) {
 				matched := false
 				for k := len(parts); k >= 2; k-- {
 					if ci, ok := t.cols[strings.Join(parts[:k], ".")]; ok {
-						emit(outTok{text: quoteIdent(ci.ident), kind: tkDQIdent, typ: ci.typ, col: true})
+						emit(outTok{text: quoteIdent(ci.ident), kind: tkDQIdent, typ: ci.typ, col: true, timeText: ci.text})
 						i = ends[k-1]
 						matched = true
 						break
@@ -436,7 +445,7 @@ func (t *translator) translate(toks []token) (string, error) {
 				continue
 			}
 			if ci, ok := t.cols[tk.text]; ok {
-				emit(outTok{text: quoteIdent(ci.ident), kind: tkDQIdent, typ: ci.typ, col: true})
+				emit(outTok{text: quoteIdent(ci.ident), kind: tkDQIdent, typ: ci.typ, col: true, timeText: ci.text})
 				continue
 			}
 			if name, ok := t.tables[strings.ToLower(tk.text)]; ok {
@@ -467,6 +476,7 @@ func (t *translator) translate(toks []token) (string, error) {
 		}
 	}
 	rewriteArrayFuncs(out)
+	timesAsText(out)
 	coerceComparisons(out)
 	coerceInLists(out)
 	shiftSubscripts(out)

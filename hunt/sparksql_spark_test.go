@@ -118,6 +118,9 @@ func TestSparkTHPSamples(t *testing.T) {
 			if f.Err() != nil {
 				t.Fatal(f.Err())
 			}
+			if typ := colType(t, f, "@timestamp"); typ != "TIMESTAMP" {
+				t.Fatalf("%s: @timestamp read as %s, want TIMESTAMP (Spark SQL must see its text)", q.dataset, typ)
+			}
 			if err := Register("mordorTable", f); err != nil {
 				t.Fatal(err)
 			}
@@ -236,4 +239,46 @@ func sparkClass(err error) string {
 		return ""
 	}
 	return se.Class
+}
+
+// TestSparkEventTimeText: the event times Read types as TIMESTAMP are, in Spark SQL, the strings
+// Spark's JSON reader gives: string functions, LIKE, string bounds, min/max and grouping on them
+// give Spark's rows over a Mordor file.
+func TestSparkEventTimeText(t *testing.T) {
+	path := sampleFlat2
+	s := sparkSession(t)
+	ctx := context.Background()
+	if err := s.Read(unzipJSON(t, path, t.TempDir()), spark.JSONL, nil).CreateTempView(ctx, "timedTable", true); err != nil {
+		t.Fatal(err)
+	}
+	f := Read(path)
+	if typ := colType(t, f, "UtcTime"); typ != "TIMESTAMP" {
+		t.Fatalf("UtcTime read as %s, want TIMESTAMP", typ)
+	}
+	if err := Register("timedTable", f); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"SELECT substring(`@timestamp`, 1, 16) AS m, count(*) AS n FROM timedTable GROUP BY substring(`@timestamp`, 1, 16) ORDER BY m",
+		`SELECT count(*) AS n FROM timedTable WHERE UtcTime LIKE "2020-09-22 08:28:2%"`,
+		`SELECT min(EventTime) AS a, max(UtcTime) AS b, max(CreationUtcTime) AS c FROM timedTable`,
+		"SELECT `@timestamp`, UtcTime, EventReceivedTime FROM timedTable WHERE EventID = 1 ORDER BY `@timestamp`, UtcTime",
+		"SELECT count(*) AS n FROM timedTable WHERE `@timestamp` BETWEEN \"2020-09-22 08:28\" AND \"2020-09-22T08:28:40\"",
+		`SELECT concat(UtcTime, "|", EventTime) AS c FROM timedTable WHERE EventID = 13 ORDER BY c LIMIT 5`,
+		"SELECT length(`@timestamp`) AS l, count(*) AS n FROM timedTable GROUP BY length(`@timestamp`)",
+	} {
+		want, err := sparkRows(s, q)
+		if err != nil {
+			t.Errorf("%s: Spark: %v", q, err)
+			continue
+		}
+		res := SQL(q)
+		if res.Err() != nil {
+			t.Errorf("%s: hunt.SQL: %v", q, res.Err())
+			continue
+		}
+		if got := frameRows(t, res); strings.Join(got, "\n") != strings.Join(want, "\n") || len(want) == 0 {
+			t.Errorf("%s\n got: %q\nwant: %q (Spark)", q, got, want)
+		}
+	}
 }

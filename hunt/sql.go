@@ -98,6 +98,11 @@ func (e *engine) sparkSQL(query string) *Frame {
 	if err := localFrames(used); err != nil {
 		return errFrame(e, err)
 	}
+	for k, f := range used {
+		if used[k] = sparkView(f); used[k].err != nil {
+			return errFrame(e, used[k].err)
+		}
+	}
 	tr := &translator{cols: map[string]colInfo{}, tables: tables}
 	for _, k := range sortedKeys(used) {
 		tr.addFrame(used[k])

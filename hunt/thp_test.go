@@ -3,7 +3,8 @@ package hunt
 // The Threat Hunter Playbook samples of ../shared/analytics/thp_spark_sql.md, run verbatim through
 // hunt.SQL and compared row for row with an independent Go implementation of each query under
 // Spark's semantics (NULL logic, case-sensitive LIKE, string-to-number casts, string comparison
-// of @timestamp). The datasets come from HUNT_SHARED_DATA (../shared/datasets under make test).
+// of @timestamp: Read types it as a TIMESTAMP and Spark SQL sees its text, as Spark's JSON reader
+// gives it). The datasets come from HUNT_SHARED_DATA (../shared/datasets under make test).
 
 import (
 	"archive/zip"
@@ -429,6 +430,11 @@ func TestTHPSamples(t *testing.T) {
 			frames[q.dataset] = f
 			if f.Err() != nil {
 				t.Fatal(f.Err())
+			}
+			// The samples run over typed event times (Spark SQL sees their text): the test
+			// covers the translation of TIMESTAMP columns back to Spark's strings.
+			if typ := colType(t, f, "@timestamp"); typ != "TIMESTAMP" {
+				t.Fatalf("%s: @timestamp read as %s, want TIMESTAMP", q.dataset, typ)
 			}
 			n, err := f.Count()
 			if err != nil || n != int64(len(events[q.dataset])) {
