@@ -2,13 +2,16 @@ package hunt
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/gohunt/gohunt/hunt/session"
 	"github.com/gohunt/gohunt/hunt/spark"
 )
 
@@ -32,12 +35,90 @@ func SparkToken(token string) SparkOption { return spark.WithToken(token) }
 //	sp := hunt.Spark("sc://127.0.0.1:15002")
 //	ev := sp.Read("/data/mordor/empire_shell.json")   // the path as the cluster sees it
 //	ev.Where("EventID = 10").Select("SourceImage", "TargetImage")
+//
+// The session lasts as long as the hunt session: when that closes (the kernel shuts down or
+// restarts its worker; a program calls session.Close), every Spark session opened by Spark is
+// closed and released on the server, which drops its temporary views; frames on it fail
+// afterwards.
 func Spark(url string, opts ...SparkOption) *SparkSession {
 	s, err := spark.Connect(cellCtx(), url, opts...)
 	if err != nil {
 		return &SparkSession{err: &Error{Msg: "hunt.Spark: " + err.Error(), Err: err}}
 	}
+	sparkOpen.add(s)
 	return &SparkSession{s: s}
+}
+
+// sparkSessions are the Spark sessions Spark opened in the hunt session, closed with it.
+type sparkSessions struct {
+	mu   sync.Mutex
+	open []*spark.Session
+}
+
+// sparkOpen is part of the hunt session's state, emptied by session.Close as the DuckDB engine is.
+var sparkOpen sparkSessions
+
+func init() { session.OnClose(sparkOpen.closeAll) }
+
+func (o *sparkSessions) add(s *spark.Session) {
+	o.mu.Lock()
+	o.open = append(o.open, s)
+	o.mu.Unlock()
+}
+
+func (o *sparkSessions) remove(s *spark.Session) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i, x := range o.open {
+		if x == s {
+			o.open = append(o.open[:i], o.open[i+1:]...)
+			return
+		}
+	}
+}
+
+// closeAll closes every session (concurrently: each may wait for an unreachable server) and
+// returns their errors joined, each naming its session.
+func (o *sparkSessions) closeAll() error {
+	o.mu.Lock()
+	open := o.open
+	o.open = nil
+	o.mu.Unlock()
+	errs := make([]error, len(open))
+	var wg sync.WaitGroup
+	for i, s := range open {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.Close(); err != nil {
+				errs[i] = fmt.Errorf("hunt: closing %s: %w", s, err)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// ID returns the Spark Connect session id, by which the server's logs and UI name the session
+// ("" for a session that could not be opened).
+func (sp *SparkSession) ID() string {
+	if sp.s == nil {
+		return ""
+	}
+	return sp.s.ID()
+}
+
+// Close closes the session and releases it on the server now, instead of when the hunt
+// session closes; frames on it fail afterwards.
+func (sp *SparkSession) Close() error {
+	if sp.s == nil {
+		return nil
+	}
+	sparkOpen.remove(sp.s)
+	if err := sp.s.Close(); err != nil {
+		return &Error{Msg: "hunt: closing " + sp.s.String() + ": " + err.Error(), Err: err}
+	}
+	return nil
 }
 
 // Err returns the error of a session that could not be opened, or nil.
