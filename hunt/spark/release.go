@@ -146,4 +146,3 @@ func newSessionRequest(name, sessionID, user string) (protoreflect.Message, erro
 	req.Set(fd, protoreflect.ValueOfMessage(uc))
 	return req, nil
 }
-
