@@ -268,8 +268,12 @@ func (f *Frame) Plan() string {
 }
 
 // lazyPreview is preview for a frame on another engine: when the engine runs the whole plan,
-// only n+1 rows are read (a size) and the total comes from the engine's count; otherwise the
-// frame is read and previewed on DuckDB.
+// only n+1 rows are read (a size) and, on Elasticsearch, the total comes from its _count;
+// otherwise the frame is read and previewed on DuckDB.
+//
+// A Spark frame's display costs only its first rows, as df.show() does: counting the rest is a
+// second Spark job over all of them (as long as the read of every row, not of the first), so
+// the total is left unknown (-1) and the summary says how to count (Count).
 func (f *Frame) lazyPreview(n, maxCols int) (*preview, error) {
 	if f.plan.op != "source" || f.plan.read() != nil {
 		l := f.Local()
@@ -277,25 +281,6 @@ func (f *Frame) lazyPreview(n, maxCols int) (*preview, error) {
 			return nil, l.err
 		}
 		return l.preview(n, maxCols)
-	}
-	// On Spark the total is counted while the first rows are read (a count job waited for
-	// after the read costs as much as the read), and dropped when the rows read show there are
-	// no more. An Elasticsearch _count is cheap and runs after the read, so that no request of
-	// a display outlives it.
-	ctx, cancel := context.WithCancel(cellCtx())
-	defer cancel()
-	type counted struct {
-		n   int64
-		err error
-	}
-	total := make(chan counted, 1)
-	countNow := func() {
-		n, err := f.plan.rel.count(ctx)
-		total <- counted{n, err}
-	}
-	_, early := f.plan.rel.(*sparkRel)
-	if early {
-		go countNow()
 	}
 	head := f.Limit(n + 1)
 	var l *Frame
@@ -312,14 +297,17 @@ func (f *Frame) lazyPreview(n, maxCols int) (*preview, error) {
 		return nil, err
 	}
 	if p.more {
-		if !early {
-			countNow()
+		if _, ok := f.plan.rel.(*sparkRel); ok {
+			p.total = -1
+			return p, nil
 		}
-		c := <-total
-		if c.err != nil {
-			return nil, c.err
+		// An Elasticsearch _count is cheap and runs after the read, so that no request of a
+		// display outlives it.
+		c, err := f.plan.rel.count(cellCtx())
+		if err != nil {
+			return nil, err
 		}
-		p.total = c.n
+		p.total = c
 	}
 	return p, nil
 }

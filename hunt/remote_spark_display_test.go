@@ -1,0 +1,54 @@
+//go:build spark
+
+package hunt
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gohunt/gohunt/hunt/session"
+)
+
+// TestSparkDisplayFirstRowsOnly: showing a Spark frame reads its first rows and counts nothing,
+// as df.show() does. The frame has 10^12 rows behind a filter, so a count would scan for hours:
+// the display finishing at all (within the cell's context bound, set far above what reading 21
+// rows takes) shows no count ran. The summary says the rest was not counted and how to count it;
+// a frame that fits in the display still says its exact size.
+func TestSparkDisplayFirstRowsOnly(t *testing.T) {
+	sp := Spark(sparkURL(t))
+	if sp.Err() != nil {
+		t.Fatal(sp.Err())
+	}
+	defer sp.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	end := session.Begin(ctx, nil)
+	defer end()
+	huge := sp.SQL("SELECT id, id % 13 AS m FROM range(1000000000000) WHERE id % 7 = 1")
+	s := huge.String()
+	if ctx.Err() != nil {
+		t.Fatalf("the display did not end before the bound: it counted the 10^12 rows?\n%s", s)
+	}
+	if !strings.Contains(s, "showing the first 20 rows (more not counted: Count() counts them), 2 columns") {
+		t.Fatalf("display of a large Spark frame:\n%s", s)
+	}
+	if !strings.Contains(s, "|  1| 1|") || !strings.Contains(s, "|134| 4|") {
+		t.Errorf("display of a large Spark frame lacks its first rows (ids 1, 8, ..., 134):\n%s", s)
+	}
+	if h := huge.HTML(); !strings.Contains(h, "more not counted") || strings.Count(h, "<tr>") != 21 {
+		t.Errorf("HTML display of a large Spark frame: %d rows, want a header and 20 rows, and the summary:\n%s", strings.Count(h, "<tr>"), h)
+	}
+	small := sp.SQL("SELECT id FROM range(5)")
+	if s := small.String(); !strings.Contains(s, "5 rows, 1 column") {
+		t.Errorf("display of a 5-row Spark frame:\n%s", s)
+	}
+	exact := sp.SQL("SELECT id FROM range(21)")
+	if s := exact.String(); !strings.Contains(s, "showing the first 20 rows (more not counted") {
+		t.Errorf("display of a 21-row Spark frame:\n%s", s)
+	}
+	if n, err := exact.Count(); err != nil || n != 21 {
+		t.Errorf("Count() = %d, %v; want 21", n, err)
+	}
+}
