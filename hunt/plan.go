@@ -49,6 +49,36 @@ type node struct {
 
 	mu    sync.Mutex
 	local *Frame // the plan's result on DuckDB, once read
+
+	shown shownCache // a Spark source's display, kept for the cell that read it
+}
+
+// shownCache keeps the preview a display of a Spark frame read, for the rest of the cell that
+// read it: the kernel renders a value as HTML and as text, and each would otherwise be a Spark
+// job. A later cell reads again (the table may have changed). Outside a cell nothing is kept.
+type shownCache struct {
+	mu      sync.Mutex
+	ctx     context.Context
+	n, cols int
+	p       *preview
+}
+
+func (c *shownCache) get(ctx context.Context, n, cols int) *preview {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.p != nil && c.ctx == ctx && c.n == n && c.cols == cols && ctx.Err() == nil {
+		return c.p
+	}
+	return nil
+}
+
+func (c *shownCache) put(ctx context.Context, n, cols int, p *preview) {
+	if ctx == context.Background() {
+		return
+	}
+	c.mu.Lock()
+	c.ctx, c.n, c.cols, c.p = ctx, n, cols, p
+	c.mu.Unlock()
 }
 
 // opArgs are the arguments of one operation, as the user gave them.
@@ -282,10 +312,17 @@ func (f *Frame) lazyPreview(n, maxCols int) (*preview, error) {
 		}
 		return l.preview(n, maxCols)
 	}
+	_, onSpark := f.plan.rel.(*sparkRel)
+	ctx := cellCtx()
+	if onSpark {
+		if p := f.plan.shown.get(ctx, n, maxCols); p != nil {
+			return p, nil
+		}
+	}
 	head := f.Limit(n + 1)
 	var l *Frame
 	if head.lazy() && head.plan.op == "source" {
-		l = head.plan.rel.read(cellCtx(), f.eng, true)
+		l = head.plan.rel.read(ctx, f.eng, true)
 	} else {
 		l = head.Local()
 	}
@@ -296,14 +333,17 @@ func (f *Frame) lazyPreview(n, maxCols int) (*preview, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.more {
-		if _, ok := f.plan.rel.(*sparkRel); ok {
+	if onSpark {
+		if p.more {
 			p.total = -1
-			return p, nil
 		}
+		f.plan.shown.put(ctx, n, maxCols, p)
+		return p, nil
+	}
+	if p.more {
 		// An Elasticsearch _count is cheap and runs after the read, so that no request of a
 		// display outlives it.
-		c, err := f.plan.rel.count(cellCtx())
+		c, err := f.plan.rel.count(ctx)
 		if err != nil {
 			return nil, err
 		}

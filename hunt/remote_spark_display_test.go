@@ -4,6 +4,7 @@ package hunt
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -50,5 +51,24 @@ func TestSparkDisplayFirstRowsOnly(t *testing.T) {
 	}
 	if n, err := exact.Count(); err != nil || n != 21 {
 		t.Errorf("Count() = %d, %v; want 21", n, err)
+	}
+	end()
+
+	// The kernel renders a shown value as HTML and as text: within one cell both come from one
+	// read (uuid() differs on every run of the query), a later cell reads again.
+	ids := sp.SQL("SELECT uuid() AS u FROM range(30)")
+	uuidRE := regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	cell := func() (html, text string) {
+		c, cancel := context.WithCancel(ctx)
+		defer cancel()
+		defer session.Begin(c, nil)()
+		return uuidRE.FindString(ids.HTML()), uuidRE.FindString(ids.String())
+	}
+	h1, t1 := cell()
+	if h1 == "" || h1 != t1 {
+		t.Errorf("one cell's HTML and text show different first rows (%q, %q): the display read the frame twice", h1, t1)
+	}
+	if h2, _ := cell(); h2 == "" || h2 == h1 {
+		t.Errorf("a later cell showed the rows of an earlier cell's read (%q, %q)", h2, h1)
 	}
 }
