@@ -118,8 +118,12 @@ func (f *Frame) then(op *node) *Frame {
 		}
 	}
 	if f.lazy() && f.plan.op == "source" {
-		if err := checkColumns(op, f.plan.rel.columns()); err != nil {
-			return errFrame(f.eng, err)
+		// A relation whose columns are not known without a round trip (a Spark read not
+		// analyzed yet) leaves the check to its engine.
+		if d, ok := f.plan.rel.(interface{ columnsDeferred() bool }); !ok || !d.columnsDeferred() {
+			if err := checkColumns(op, f.plan.rel.columns()); err != nil {
+				return errFrame(f.eng, err)
+			}
 		}
 		if r, ok := f.plan.rel.push(op); ok {
 			return &Frame{eng: f.eng, plan: &node{op: "source", rel: r}, note: f.note}

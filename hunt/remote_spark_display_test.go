@@ -4,6 +4,7 @@ package hunt
 
 import (
 	"context"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -70,5 +71,42 @@ func TestSparkDisplayFirstRowsOnly(t *testing.T) {
 	}
 	if h2, _ := cell(); h2 == "" || h2 == h1 {
 		t.Errorf("a later cell showed the rows of an earlier cell's read (%q, %q)", h2, h1)
+	}
+}
+
+// TestSparkReadDefersAnalysis: sp.Read asks the server nothing until the frame is used (as
+// PySpark does): a bad path fails at the first read with Spark's PATH_NOT_FOUND, a column the
+// data lacks fails on Spark naming it, Columns asks the server for the schema, and a frame whose
+// columns are known again checks operations at once.
+func TestSparkReadDefersAnalysis(t *testing.T) {
+	sp := Spark(sparkURL(t))
+	if sp.Err() != nil {
+		t.Fatal(sp.Err())
+	}
+	defer sp.Close()
+	bad := sp.Read("/nonexistent/gohunt/events.parquet")
+	if bad.Err() != nil {
+		t.Fatalf("Read of a bad path asked the server: %v", bad.Err())
+	}
+	if _, err := bad.Collect(); err == nil || !strings.Contains(err.Error(), "PATH_NOT_FOUND") {
+		t.Errorf("Collect of a bad path: %v, want Spark's PATH_NOT_FOUND", err)
+	}
+	path := t.TempDir() + "/ev.json"
+	if err := os.WriteFile(path, []byte(`{"EventID": 1, "Image": "a.exe"}`+"\n"+`{"EventID": 3, "Image": "b.exe"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ev := sp.Read(path)
+	if _, err := ev.Select("Imagee").Collect(); err == nil || !strings.Contains(err.Error(), "Imagee") {
+		t.Errorf("Select of a missing column: %v, want Spark's error naming Imagee", err)
+	}
+	rows, err := ev.Where(Col("EventID").Eq(3)).Select("Image").Collect()
+	if err != nil || len(rows) != 1 || rows[0]["Image"] != "b.exe" {
+		t.Fatalf("Where + Select on a deferred read: %v, %v", rows, err)
+	}
+	if got := strings.Join(ev.Columns(), ","); got != "EventID,Image" {
+		t.Fatalf("Columns() = %s", got)
+	}
+	if f := ev.Select("Imagee"); f.Err() == nil || !strings.Contains(f.Err().Error(), "Image") {
+		t.Errorf("Select of a missing column once the columns are known: %v, want the check at once", f.Err())
 	}
 }

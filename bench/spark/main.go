@@ -3,8 +3,8 @@
 //
 //   - filter + group-by: sp.Read(parquet).Where(EventID = 10).GroupBy(Hostname, Image).Count()
 //     collected, vs spark.read.parquet(...).where(...).groupBy(...).count().collect();
-//   - first rows: showing a 10M-row Spark frame (its String form: the rows a display reads and
-//     the total) vs df.show().
+//   - first rows: showing a 10M-row Spark frame as the kernel shows a cell's value (its MIME
+//     bundle, HTML and text, within a cell: the first rows, no count) vs df.show().
 //
 // Both run against one Spark Connect server over the same Parquet events (written by Spark
 // before the timings); each timing is the median of BENCH_SPARK_REPS runs after one untimed
@@ -16,6 +16,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -29,6 +30,8 @@ import (
 	"time"
 
 	"github.com/gohunt/gohunt/hunt"
+	"github.com/gohunt/gohunt/hunt/session"
+	"github.com/gohunt/gohunt/kernel/display"
 )
 
 func main() {
@@ -117,23 +120,26 @@ func run() error {
 	}
 	report(fmt.Sprintf("filter + group-by (%d groups)", len(goRows)), goSecs, py1.Seconds)
 
-	// First rows: a display of the whole 10M-row frame vs df.show().
+	// First rows: a display of the whole 10M-row frame, as the kernel shows a cell's value (its
+	// MIME bundle: HTML and text, in a cell), vs df.show().
 	show := func() ([][]any, error) {
-		s := sp.Read(path).String()
-		if len(s) == 0 {
-			return nil, fmt.Errorf("an empty display")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		defer session.Begin(ctx, nil)()
+		b, err := display.Bundle(sp.Read(path))
+		if err != nil {
+			return nil, err
+		}
+		h, _ := b[display.MIMEHTML].(string)
+		s, _ := b[display.MIMEText].(string)
+		if !containsAll(h, "RecordNumber", "Hostname") || !containsAll(s, "RecordNumber", "Hostname") {
+			return nil, fmt.Errorf("the display shows no table:\n%s", s)
 		}
 		return nil, nil
 	}
 	goSecs, _, err = timeGo(reps, show)
 	if err != nil {
 		return fmt.Errorf("gohunt display: %w", err)
-	}
-	if e := sp.Read(path).Err(); e != nil {
-		return e
-	}
-	if s := sp.Read(path).String(); !containsAll(s, "RecordNumber", "Hostname") {
-		return fmt.Errorf("the display shows no table:\n%s", s)
 	}
 	py2, err := runPeer(py, peer, url, "show", path, reps)
 	if err != nil {
