@@ -91,6 +91,9 @@ func TestSparkReadDefersAnalysis(t *testing.T) {
 	if _, err := bad.Collect(); err == nil || !strings.Contains(err.Error(), "PATH_NOT_FOUND") {
 		t.Errorf("Collect of a bad path: %v, want Spark's PATH_NOT_FOUND", err)
 	}
+	if f := sp.SQL("SELECT * FROM no_such_view_gohunt"); f.Err() == nil || !strings.Contains(f.Err().Error(), "TABLE_OR_VIEW_NOT_FOUND") {
+		t.Errorf("SQL over a missing view: %v, want the error at SQL (Spark analyzed the statement when it ran)", f.Err())
+	}
 	path := t.TempDir() + "/ev.json"
 	if err := os.WriteFile(path, []byte(`{"EventID": 1, "Image": "a.exe"}`+"\n"+`{"EventID": 3, "Image": "b.exe"}`+"\n"), 0o644); err != nil {
 		t.Fatal(err)
