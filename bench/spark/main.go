@@ -4,7 +4,10 @@
 //   - filter + group-by: sp.Read(parquet).Where(EventID = 10).GroupBy(Hostname, Image).Count()
 //     collected, vs spark.read.parquet(...).where(...).groupBy(...).count().collect();
 //   - first rows: showing a 10M-row Spark frame as the kernel shows a cell's value (its MIME
-//     bundle, HTML and text, within a cell: the first rows, no count) vs df.show().
+//     bundle, HTML and text, within a cell: the first rows, no count) vs df.show();
+//   - the Threat Hunter Playbook samples of ../shared/analytics/thp_spark_sql.md over their
+//     Mordor recordings read by Spark (a temporary view mordorTable), shown as `%%sql -e sp`
+//     shows them vs spark.sql(q).show(20, False); each query's rows must be equal.
 //
 // Both run against one Spark Connect server over the same Parquet events (written by Spark
 // before the timings); each timing is the median of BENCH_SPARK_REPS runs after one untimed
@@ -12,7 +15,8 @@
 //
 // Environment: SPARK_URL (required; make bench-spark starts the server), PY (python with
 // pyspark[connect], default build/spark/bench-venv/bin/python), BENCH_SPARK_EVENTS (default
-// 10000000), BENCH_SPARK_REPS (default 3).
+// 10000000), BENCH_SPARK_REPS (default 3), HUNT_SHARED (default ../shared; missing: the THP part
+// is not measured and says so, or fails under HUNT_REQUIRE_SHARED=1).
 package main
 
 import (
@@ -157,7 +161,20 @@ func run() error {
 		return fmt.Errorf("first rows: the peer returned different rows: %w", err)
 	}
 	report(fmt.Sprintf("first rows of the %d-row frame (display vs df.show())", n), goSecs, py2.Seconds)
-	return nil
+
+	// The Threat Hunter Playbook samples, from ../shared (not part of the repository).
+	shared := os.Getenv("HUNT_SHARED")
+	if shared == "" {
+		shared = filepath.Join("..", "shared")
+	}
+	if _, err := os.Stat(filepath.Join(shared, "analytics", "thp_spark_sql.md")); err != nil {
+		if os.Getenv("HUNT_REQUIRE_SHARED") == "1" {
+			return fmt.Errorf("THP samples: %s/analytics/thp_spark_sql.md is missing and HUNT_REQUIRE_SHARED=1", shared)
+		}
+		fmt.Printf("  THP samples: NOT MEASURED: %s/analytics/thp_spark_sql.md not found (set HUNT_SHARED)\n", shared)
+		return nil
+	}
+	return benchTHP(url, py, peer, shared, reps)
 }
 
 // timeGo runs f once untimed, then reps times, and returns the timings and the last rows.

@@ -3,6 +3,9 @@
 usage: peer.py URL gen PATH N     write N synthetic events as Parquet at PATH (setup, not timed)
        peer.py URL groupby PATH R time the filter + group-by R times; print JSON {"seconds": [...], "rows": [...]}
        peer.py URL show PATH R    time df.show() R times; print JSON {"seconds": [...], "rows": first 20 rows}
+       peer.py URL thp SPEC R     the THP samples of SPEC (JSON: settings, view statement, queries with
+                                  their recording): each query's spark.sql(q).show(20, False) timed R
+                                  times; print JSON {"seconds": [[...] per query], "rows": [rows per query]}
 """
 import contextlib
 import io
@@ -29,6 +32,9 @@ def main():
         print(json.dumps({"rows": n}))
         return
     reps = int(sys.argv[4])
+    if mode == "thp":
+        thp(spark, path, reps)
+        return
     secs, rows = [], None
     for _ in range(reps):
         t = time.perf_counter()
@@ -46,6 +52,27 @@ def main():
         # The rows show() printed, taken the same way (the first 20 of the scan), for the check.
         rows = [[r["EventID"], r["Hostname"], r["Image"], r["User"], r["RecordNumber"]] for r in spark.read.parquet(path).head(20)]
     print(json.dumps({"seconds": secs, "rows": rows}))
+
+
+def thp(spark, spec_path, reps):
+    with open(spec_path) as f:
+        spec = json.load(f)
+    for s in spec["settings"]:
+        spark.sql(s)
+    secs, rows, view = [], [], None
+    for q in spec["queries"]:
+        if q["path"] != view:
+            spark.sql(spec["view"].replace("PATH", q["path"].replace("'", "\\'")))
+            view = q["path"]
+        ts = []
+        for _ in range(reps):
+            t = time.perf_counter()
+            with contextlib.redirect_stdout(io.StringIO()):
+                spark.sql(q["sql"]).show(20, False)
+            ts.append(time.perf_counter() - t)
+        secs.append(ts)
+        rows.append([list(r) for r in spark.sql(q["sql"]).collect()])
+    print(json.dumps({"seconds": secs, "rows": rows}, default=str))
 
 
 if __name__ == "__main__":
