@@ -3,6 +3,8 @@
 usage: peer.py URL gen PATH N     write N synthetic events as Parquet at PATH (setup, not timed)
        peer.py URL groupby PATH R time the filter + group-by R times; print JSON {"seconds": [...], "rows": [...]}
        peer.py URL show PATH R    time df.show() R times; print JSON {"seconds": [...], "rows": first 20 rows}
+       peer.py URL serve - 0      read "groupby PATH" or "show PATH" lines on stdin; run each once and
+                                  print one JSON line {"seconds": [t], "rows": [...]} (runs interleaved with gohunt's)
        peer.py URL thp SPEC R     the THP samples of SPEC (JSON: settings, view statement, queries with
                                   their recording): each query's spark.sql(q).show(20, False) timed R
                                   times; print JSON {"seconds": [[...] per query], "rows": [rows per query]}
@@ -34,6 +36,24 @@ def main():
     reps = int(sys.argv[4])
     if mode == "thp":
         thp(spark, path, reps)
+        return
+    if mode == "serve":
+        for line in sys.stdin:
+            m, p = line.rstrip("\n").split(" ", 1)
+            t = time.perf_counter()
+            if m == "groupby":
+                out = spark.read.parquet(p).where("EventID = 10").groupBy("Hostname", "Image").count().collect()
+            elif m == "show":
+                with contextlib.redirect_stdout(io.StringIO()):
+                    spark.read.parquet(p).show()
+            else:
+                raise SystemExit("unknown mode " + m)
+            secs = time.perf_counter() - t
+            if m == "groupby":
+                rows = [[r["Hostname"], r["Image"], r["count"]] for r in out]
+            else:
+                rows = [[r["EventID"], r["Hostname"], r["Image"], r["User"], r["RecordNumber"]] for r in spark.read.parquet(p).head(20)]
+            print(json.dumps({"seconds": [secs], "rows": rows}), flush=True)
         return
     secs, rows = [], None
     for _ in range(reps):
