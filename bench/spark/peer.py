@@ -3,12 +3,12 @@
 usage: peer.py URL gen PATH N     write N synthetic events as Parquet at PATH (setup, not timed)
        peer.py URL groupby PATH R time the filter + group-by R times; print JSON {"seconds": [...], "rows": [...]}
        peer.py URL show PATH R    time df.show() R times; print JSON {"seconds": [...], "rows": first 20 rows}
-       peer.py URL serve - 0      read "groupby PATH" or "show PATH" lines on stdin; run each once and
-                                  print one JSON line {"seconds": [t], "rows": [...]} (runs interleaved with gohunt's)
-       peer.py URL thp SPEC R     the THP samples of SPEC (JSON: settings, view statement, queries with
-                                  their recording): each query's spark.sql(q).show(20, False) timed R
-                                  times; print JSON {"seconds": [[...] per query], "rows": [rows per query]}
+       peer.py URL serve - 0      read "groupby PATH", "show PATH", "exec B64SQL" (a statement) or
+                                  "showsql B64SQL" (spark.sql(q).show(20, False), then its rows) lines on
+                                  stdin; run each once and print one JSON line {"seconds": [t], "rows": [...]}
+                                  (runs interleaved with gohunt's)
 """
+import base64
 import contextlib
 import io
 import json
@@ -34,12 +34,21 @@ def main():
         print(json.dumps({"rows": n}))
         return
     reps = int(sys.argv[4])
-    if mode == "thp":
-        thp(spark, path, reps)
-        return
     if mode == "serve":
         for line in sys.stdin:
             m, p = line.rstrip("\n").split(" ", 1)
+            if m in ("exec", "showsql"):
+                q = base64.b64decode(p).decode()
+                t = time.perf_counter()
+                if m == "exec":
+                    spark.sql(q)
+                else:
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        spark.sql(q).show(20, False)
+                secs = time.perf_counter() - t
+                rows = [list(r) for r in spark.sql(q).collect()] if m == "showsql" else []
+                print(json.dumps({"seconds": [secs], "rows": rows}, default=str), flush=True)
+                continue
             t = time.perf_counter()
             if m == "groupby":
                 out = spark.read.parquet(p).where("EventID = 10").groupBy("Hostname", "Image").count().collect()
@@ -72,27 +81,6 @@ def main():
         # The rows show() printed, taken the same way (the first 20 of the scan), for the check.
         rows = [[r["EventID"], r["Hostname"], r["Image"], r["User"], r["RecordNumber"]] for r in spark.read.parquet(path).head(20)]
     print(json.dumps({"seconds": secs, "rows": rows}))
-
-
-def thp(spark, spec_path, reps):
-    with open(spec_path) as f:
-        spec = json.load(f)
-    for s in spec["settings"]:
-        spark.sql(s)
-    secs, rows, view = [], [], None
-    for q in spec["queries"]:
-        if q["path"] != view:
-            spark.sql(spec["view"].replace("PATH", q["path"].replace("'", "\\'")))
-            view = q["path"]
-        ts = []
-        for _ in range(reps):
-            t = time.perf_counter()
-            with contextlib.redirect_stdout(io.StringIO()):
-                spark.sql(q["sql"]).show(20, False)
-            ts.append(time.perf_counter() - t)
-        secs.append(ts)
-        rows.append([list(r) for r in spark.sql(q["sql"]).collect()])
-    print(json.dumps({"seconds": secs, "rows": rows}, default=str))
 
 
 if __name__ == "__main__":

@@ -3,15 +3,12 @@ package main
 import (
 	"archive/zip"
 	"context"
-	"encoding/json"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gohunt/gohunt/hunt"
 	"github.com/gohunt/gohunt/hunt/session"
@@ -102,15 +99,10 @@ func unzipOne(zipPath, out string) error {
 	return f.Close()
 }
 
-// thpPeerOut is what peer.py prints in mode thp: per query, its timings and its rows.
-type thpPeerOut struct {
-	Seconds [][]float64 `json:"seconds"`
-	Rows    [][][]any   `json:"rows"`
-}
-
 // benchTHP times every THP sample as `%%sql -e sp` shows it (sp.SQL(query) displayed as the
 // kernel displays a cell's value) against PySpark's spark.sql(query).show(20, False), on the
-// same server over the same views, and checks that both clients return the same rows.
+// same server over the same views (each client's session makes its own), the runs interleaved,
+// and checks that both clients return the same rows.
 func benchTHP(url, py, peer, shared string, reps int) error {
 	dir, err := os.MkdirTemp("", "gohunt-bench-thp-")
 	if err != nil {
@@ -138,18 +130,34 @@ func benchTHP(url, py, peer, shared string, reps int) error {
 		defer session.Begin(ctx, nil)()
 		return f()
 	}
-	goSecs := make([][]float64, len(qs))
-	goRows := make([][][]any, len(qs))
+	pp, err := startPeer(py, peer, url)
+	if err != nil {
+		return err
+	}
+	defer pp.close()
+	peerSQL := func(mode, q string) (*peerOut, error) {
+		return pp.run(mode, base64.StdEncoding.EncodeToString([]byte(q)))
+	}
+	for _, s := range thpSettings {
+		if _, err := peerSQL("exec", s); err != nil {
+			return err
+		}
+	}
+	var gSum, pSum float64
+	fmt.Printf("  THP samples (%d, ../shared/analytics/thp_spark_sql.md) as %%%%sql -e sp shows them vs spark.sql(q).show(20, False):\n", len(qs))
 	view := ""
-	for i, q := range qs {
+	for _, q := range qs {
 		if q.Path != view {
 			if err := sp.SQL(thpView(q.Path)).Err(); err != nil {
 				return fmt.Errorf("%s: %w", q.Name, err)
 			}
+			if _, err := peerSQL("exec", thpView(q.Path)); err != nil {
+				return fmt.Errorf("%s: %w", q.Name, err)
+			}
 			view = q.Path
 		}
-		show := func() error {
-			return cell(func() error {
+		show := func() ([][]any, error) {
+			return nil, cell(func() error {
 				b, err := display.Bundle(sp.SQL(q.SQL))
 				if err != nil {
 					return err
@@ -160,14 +168,9 @@ func benchTHP(url, py, peer, shared string, reps int) error {
 				return nil
 			})
 		}
-		for r := 0; r <= reps; r++ { // the first run is a warm-up
-			t := time.Now()
-			if err := show(); err != nil {
-				return fmt.Errorf("%s: %w", q.Name, err)
-			}
-			if r > 0 {
-				goSecs[i] = append(goSecs[i], time.Since(t).Seconds())
-			}
+		goSecs, _, p, err := interleave(reps, show, func() (*peerOut, error) { return peerSQL("showsql", q.SQL) })
+		if err != nil {
+			return fmt.Errorf("%s: %w", q.Name, err)
 		}
 		f := sp.SQL(q.SQL)
 		rows, err := f.Collect()
@@ -175,45 +178,20 @@ func benchTHP(url, py, peer, shared string, reps int) error {
 			return fmt.Errorf("%s: %w", q.Name, err)
 		}
 		cols := f.Columns()
+		var goRows [][]any
 		for _, r := range rows {
 			row := make([]any, len(cols))
 			for j, c := range cols {
 				row[j] = r[c]
 			}
-			goRows[i] = append(goRows[i], row)
+			goRows = append(goRows, row)
 		}
-	}
-	spec := filepath.Join(dir, "thp.json")
-	b, _ := json.Marshal(map[string]any{"settings": thpSettings, "queries": qs, "view": thpView("PATH")})
-	if err := os.WriteFile(spec, b, 0o644); err != nil {
-		return err
-	}
-	out, err := exec.Command(py, peer, url, "thp", spec, strconv.Itoa(reps+1)).Output()
-	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			return fmt.Errorf("peer thp: %v\n%s", err, ee.Stderr)
-		}
-		return fmt.Errorf("peer thp: %w", err)
-	}
-	var p thpPeerOut
-	if err := json.Unmarshal(out, &p); err != nil {
-		return fmt.Errorf("peer thp printed %q: %w", out, err)
-	}
-	if len(p.Seconds) != len(qs) || len(p.Rows) != len(qs) {
-		return fmt.Errorf("peer thp: results for %d queries, want %d", len(p.Seconds), len(qs))
-	}
-	var gSum, pSum float64
-	fmt.Printf("  THP samples (%d, ../shared/analytics/thp_spark_sql.md) as %%%%sql -e sp shows them vs spark.sql(q).show(20, False):\n", len(qs))
-	for i, q := range qs {
-		if len(p.Seconds[i]) != reps+1 {
-			return fmt.Errorf("peer thp %s: %d timings, want %d", q.Name, len(p.Seconds[i]), reps+1)
-		}
-		if err := sameRowsAllowEmpty(goRows[i], p.Rows[i]); err != nil {
+		if err := sameRowsAllowEmpty(goRows, p.Rows); err != nil {
 			return fmt.Errorf("THP %s: the peer returned different rows: %w", q.Name, err)
 		}
-		g, py := median(goSecs[i]), median(p.Seconds[i][1:])
+		g, py := median(goSecs), median(p.Seconds)
 		gSum, pSum = gSum+g, pSum+py
-		fmt.Printf("    %-40s %d rows   gohunt %6.3f s   PySpark Connect %6.3f s   ratio %.2fx\n", q.Name, len(goRows[i]), g, py, g/py)
+		fmt.Printf("    %-40s %d rows   gohunt %6.3f s   PySpark Connect %6.3f s   ratio %.2fx\n", q.Name, len(goRows), g, py, g/py)
 	}
 	fmt.Printf("  %-60s gohunt %7.3f s   PySpark Connect %7.3f s   ratio %.2fx (sums of per-query medians of %d)\n", "THP samples, all", gSum, pSum, gSum/pSum, reps)
 	return nil
