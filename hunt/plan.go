@@ -49,6 +49,36 @@ type node struct {
 
 	mu    sync.Mutex
 	local *Frame // the plan's result on DuckDB, once read
+
+	shown shownCache // a Spark source's display, kept for the cell that read it
+}
+
+// shownCache keeps the preview a display of a Spark frame read, for the rest of the cell that
+// read it: the kernel renders a value as HTML and as text, and each would otherwise be a Spark
+// job. A later cell reads again (the table may have changed). Outside a cell nothing is kept.
+type shownCache struct {
+	mu      sync.Mutex
+	ctx     context.Context
+	n, cols int
+	p       *preview
+}
+
+func (c *shownCache) get(ctx context.Context, n, cols int) *preview {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.p != nil && c.ctx == ctx && c.n == n && c.cols == cols && ctx.Err() == nil {
+		return c.p
+	}
+	return nil
+}
+
+func (c *shownCache) put(ctx context.Context, n, cols int, p *preview) {
+	if ctx == context.Background() {
+		return
+	}
+	c.mu.Lock()
+	c.ctx, c.n, c.cols, c.p = ctx, n, cols, p
+	c.mu.Unlock()
 }
 
 // opArgs are the arguments of one operation, as the user gave them.
@@ -88,8 +118,12 @@ func (f *Frame) then(op *node) *Frame {
 		}
 	}
 	if f.lazy() && f.plan.op == "source" {
-		if err := checkColumns(op, f.plan.rel.columns()); err != nil {
-			return errFrame(f.eng, err)
+		// A relation whose columns are not known without a round trip (a Spark read not
+		// analyzed yet) leaves the check to its engine.
+		if d, ok := f.plan.rel.(interface{ columnsDeferred() bool }); !ok || !d.columnsDeferred() {
+			if err := checkColumns(op, f.plan.rel.columns()); err != nil {
+				return errFrame(f.eng, err)
+			}
 		}
 		if r, ok := f.plan.rel.push(op); ok {
 			return &Frame{eng: f.eng, plan: &node{op: "source", rel: r}, note: f.note}
@@ -268,8 +302,12 @@ func (f *Frame) Plan() string {
 }
 
 // lazyPreview is preview for a frame on another engine: when the engine runs the whole plan,
-// only n+1 rows are read (a size) and the total comes from the engine's count; otherwise the
-// frame is read and previewed on DuckDB.
+// only n+1 rows are read (a size) and, on Elasticsearch, the total comes from its _count;
+// otherwise the frame is read and previewed on DuckDB.
+//
+// A Spark frame's display costs only its first rows, as df.show() does: counting the rest is a
+// second Spark job over all of them (as long as the read of every row, not of the first), so
+// the total is left unknown (-1) and the summary says how to count (Count).
 func (f *Frame) lazyPreview(n, maxCols int) (*preview, error) {
 	if f.plan.op != "source" || f.plan.read() != nil {
 		l := f.Local()
@@ -278,29 +316,17 @@ func (f *Frame) lazyPreview(n, maxCols int) (*preview, error) {
 		}
 		return l.preview(n, maxCols)
 	}
-	// On Spark the total is counted while the first rows are read (a count job waited for
-	// after the read costs as much as the read), and dropped when the rows read show there are
-	// no more. An Elasticsearch _count is cheap and runs after the read, so that no request of
-	// a display outlives it.
-	ctx, cancel := context.WithCancel(cellCtx())
-	defer cancel()
-	type counted struct {
-		n   int64
-		err error
-	}
-	total := make(chan counted, 1)
-	countNow := func() {
-		n, err := f.plan.rel.count(ctx)
-		total <- counted{n, err}
-	}
-	_, early := f.plan.rel.(*sparkRel)
-	if early {
-		go countNow()
+	_, onSpark := f.plan.rel.(*sparkRel)
+	ctx := cellCtx()
+	if onSpark {
+		if p := f.plan.shown.get(ctx, n, maxCols); p != nil {
+			return p, nil
+		}
 	}
 	head := f.Limit(n + 1)
 	var l *Frame
 	if head.lazy() && head.plan.op == "source" {
-		l = head.plan.rel.read(cellCtx(), f.eng, true)
+		l = head.plan.rel.read(ctx, f.eng, true)
 	} else {
 		l = head.Local()
 	}
@@ -311,15 +337,21 @@ func (f *Frame) lazyPreview(n, maxCols int) (*preview, error) {
 	if err != nil {
 		return nil, err
 	}
+	if onSpark {
+		if p.more {
+			p.total = -1
+		}
+		f.plan.shown.put(ctx, n, maxCols, p)
+		return p, nil
+	}
 	if p.more {
-		if !early {
-			countNow()
+		// An Elasticsearch _count is cheap and runs after the read, so that no request of a
+		// display outlives it.
+		c, err := f.plan.rel.count(ctx)
+		if err != nil {
+			return nil, err
 		}
-		c := <-total
-		if c.err != nil {
-			return nil, c.err
-		}
-		p.total = c.n
+		p.total = c
 	}
 	return p, nil
 }

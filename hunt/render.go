@@ -93,7 +93,7 @@ type preview struct {
 	names  []string
 	types  []string
 	rows   [][]any
-	total  int64
+	total  int64 // -1: not counted (more is true)
 	more   bool
 	hidden int // columns not shown
 	gap    int // index in names before which the "…" column stands (-1: none)
@@ -381,6 +381,9 @@ func (p *preview) summary() string {
 	cols := plural(len(p.names)+p.hidden, "column")
 	if p.hidden > 0 {
 		cols += fmt.Sprintf(" (%d hidden; hunt.SetDisplay(hunt.MaxColumns(n)) shows more)", p.hidden)
+	}
+	if p.more && p.total < 0 { // not counted (a Spark frame: counting is a job over every row)
+		return fmt.Sprintf("showing the first %d rows (more not counted: Count() counts them), %s", len(p.rows), cols)
 	}
 	if p.more {
 		return fmt.Sprintf("showing the first %d of %d rows, %s", len(p.rows), p.total, cols)

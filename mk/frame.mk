@@ -24,8 +24,10 @@ test-spark-worker: build
 TEST_STEPS += test-spark-worker
 
 # gohunt on Spark vs PySpark's own Spark Connect client on the same server (bench/spark): a
-# filter + group-by over 10M synthetic events in Parquet and the first rows of a 10M-row frame
-# vs df.show(); ratios printed, fails when PySpark returns different rows. The peer's client
+# filter + group-by over 10M synthetic events in Parquet, the first rows of a 10M-row frame
+# (shown as the kernel shows it) vs df.show(), and the Threat Hunter Playbook samples of
+# ../shared/analytics as `%%sql -e sp` shows them vs spark.sql(q).show(); ratios printed, fails
+# when PySpark returns different rows. The peer's client
 # (pyspark[connect], scripts/requirements-spark-bench.txt) lives in build/spark/bench-venv.
 .PHONY: bench-spark
 

@@ -3,21 +3,30 @@
 //
 //   - filter + group-by: sp.Read(parquet).Where(EventID = 10).GroupBy(Hostname, Image).Count()
 //     collected, vs spark.read.parquet(...).where(...).groupBy(...).count().collect();
-//   - first rows: showing a 10M-row Spark frame (its String form: the rows a display reads and
-//     the total) vs df.show().
+//   - first rows: showing a 10M-row Spark frame as the kernel shows a cell's value (its MIME
+//     bundle, HTML and text, within a cell: the first rows, no count) vs df.show();
+//   - the Threat Hunter Playbook samples of ../shared/analytics/thp_spark_sql.md over their
+//     Mordor recordings read by Spark (a temporary view mordorTable), shown as `%%sql -e sp`
+//     shows them vs spark.sql(q).show(20, False); each query's rows must be equal.
 //
 // Both run against one Spark Connect server over the same Parquet events (written by Spark
 // before the timings); each timing is the median of BENCH_SPARK_REPS runs after one untimed
-// warm-up of each client. The run fails when the peer returns different rows.
+// warm-up of each client, the two clients' runs interleaved (alternating which goes first) so
+// that the drifting load of a shared machine falls on both. The run fails when the peer returns
+// different rows.
 //
 // Environment: SPARK_URL (required; make bench-spark starts the server), PY (python with
 // pyspark[connect], default build/spark/bench-venv/bin/python), BENCH_SPARK_EVENTS (default
-// 10000000), BENCH_SPARK_REPS (default 3).
+// 10000000), BENCH_SPARK_REPS (default 5), HUNT_SHARED (default ../shared; missing: the THP part
+// is not measured and says so, or fails under HUNT_REQUIRE_SHARED=1).
 package main
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,6 +38,8 @@ import (
 	"time"
 
 	"github.com/gohunt/gohunt/hunt"
+	"github.com/gohunt/gohunt/hunt/session"
+	"github.com/gohunt/gohunt/kernel/display"
 )
 
 func main() {
@@ -69,7 +80,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	reps, err := envInt("BENCH_SPARK_REPS", 3)
+	reps, err := envInt("BENCH_SPARK_REPS", 5)
 	if err != nil {
 		return err
 	}
@@ -104,40 +115,40 @@ func run() error {
 		}
 		return out, nil
 	}
-	goSecs, goRows, err := timeGo(reps, groupBy)
-	if err != nil {
-		return fmt.Errorf("gohunt filter + group-by: %w", err)
-	}
-	py1, err := runPeer(py, peer, url, "groupby", path, reps)
+	pp, err := startPeer(py, peer, url)
 	if err != nil {
 		return err
+	}
+	defer pp.close()
+	goSecs, goRows, py1, err := interleave(reps, groupBy, func() (*peerOut, error) { return pp.run("groupby", path) })
+	if err != nil {
+		return fmt.Errorf("filter + group-by: %w", err)
 	}
 	if err := sameRows(goRows, py1.Rows, true); err != nil {
 		return fmt.Errorf("filter + group-by: the peer returned different rows: %w", err)
 	}
 	report(fmt.Sprintf("filter + group-by (%d groups)", len(goRows)), goSecs, py1.Seconds)
 
-	// First rows: a display of the whole 10M-row frame vs df.show().
+	// First rows: a display of the whole 10M-row frame, as the kernel shows a cell's value (its
+	// MIME bundle: HTML and text, in a cell), vs df.show().
 	show := func() ([][]any, error) {
-		s := sp.Read(path).String()
-		if len(s) == 0 {
-			return nil, fmt.Errorf("an empty display")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		defer session.Begin(ctx, nil)()
+		b, err := display.Bundle(sp.Read(path))
+		if err != nil {
+			return nil, err
+		}
+		h, _ := b[display.MIMEHTML].(string)
+		s, _ := b[display.MIMEText].(string)
+		if !containsAll(h, "RecordNumber", "Hostname") || !containsAll(s, "RecordNumber", "Hostname") {
+			return nil, fmt.Errorf("the display shows no table:\n%s", s)
 		}
 		return nil, nil
 	}
-	goSecs, _, err = timeGo(reps, show)
+	goSecs, _, py2, err := interleave(reps, show, func() (*peerOut, error) { return pp.run("show", path) })
 	if err != nil {
-		return fmt.Errorf("gohunt display: %w", err)
-	}
-	if e := sp.Read(path).Err(); e != nil {
-		return e
-	}
-	if s := sp.Read(path).String(); !containsAll(s, "RecordNumber", "Hostname") {
-		return fmt.Errorf("the display shows no table:\n%s", s)
-	}
-	py2, err := runPeer(py, peer, url, "show", path, reps)
-	if err != nil {
-		return err
+		return fmt.Errorf("display: %w", err)
 	}
 	first, err := sp.Read(path).Limit(20).Collect()
 	if err != nil {
@@ -151,46 +162,116 @@ func run() error {
 		return fmt.Errorf("first rows: the peer returned different rows: %w", err)
 	}
 	report(fmt.Sprintf("first rows of the %d-row frame (display vs df.show())", n), goSecs, py2.Seconds)
-	return nil
+
+	// The Threat Hunter Playbook samples, from ../shared (not part of the repository).
+	shared := os.Getenv("HUNT_SHARED")
+	if shared == "" {
+		shared = filepath.Join("..", "shared")
+	}
+	if _, err := os.Stat(filepath.Join(shared, "analytics", "thp_spark_sql.md")); err != nil {
+		if os.Getenv("HUNT_REQUIRE_SHARED") == "1" {
+			return fmt.Errorf("THP samples: %s/analytics/thp_spark_sql.md is missing and HUNT_REQUIRE_SHARED=1", shared)
+		}
+		fmt.Printf("  THP samples: NOT MEASURED: %s/analytics/thp_spark_sql.md not found (set HUNT_SHARED)\n", shared)
+		return nil
+	}
+	return benchTHP(url, py, peer, shared, reps)
 }
 
-// timeGo runs f once untimed, then reps times, and returns the timings and the last rows.
-func timeGo(reps int, f func() ([][]any, error)) ([]float64, [][]any, error) {
+// interleave runs gohunt's f and the peer's once each untimed, then reps rounds of both, the
+// order alternating, so that the load of a shared machine, which drifts over minutes, falls on
+// both clients alike. It returns gohunt's timings and last rows and the peer's timings and last
+// rows.
+func interleave(reps int, f func() ([][]any, error), peer func() (*peerOut, error)) ([]float64, [][]any, *peerOut, error) {
 	if _, err := f(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, fmt.Errorf("gohunt: %w", err)
 	}
-	var secs []float64
+	if _, err := peer(); err != nil {
+		return nil, nil, nil, err
+	}
+	var goSecs []float64
 	var rows [][]any
+	all := &peerOut{}
 	for i := 0; i < reps; i++ {
-		t := time.Now()
-		r, err := f()
-		if err != nil {
-			return nil, nil, err
+		runGo := func() error {
+			t := time.Now()
+			r, err := f()
+			if err != nil {
+				return fmt.Errorf("gohunt: %w", err)
+			}
+			goSecs, rows = append(goSecs, time.Since(t).Seconds()), r
+			return nil
 		}
-		secs = append(secs, time.Since(t).Seconds())
-		rows = r
+		runPy := func() error {
+			p, err := peer()
+			if err != nil {
+				return err
+			}
+			all.Seconds, all.Rows = append(all.Seconds, p.Seconds...), p.Rows
+			return nil
+		}
+		first, second := runGo, runPy
+		if i%2 == 1 {
+			first, second = runPy, runGo
+		}
+		if err := first(); err != nil {
+			return nil, nil, nil, err
+		}
+		if err := second(); err != nil {
+			return nil, nil, nil, err
+		}
 	}
-	return secs, rows, nil
+	return goSecs, rows, all, nil
 }
 
-// runPeer runs peer.py: one untimed warm-up inside (reps+1 runs, the first dropped).
-func runPeer(py, peer, url, mode, path string, reps int) (*peerOut, error) {
-	out, err := exec.Command(py, peer, url, mode, path, strconv.Itoa(reps+1)).Output()
+// peerProc is peer.py in serve mode: one PySpark session, one run per request line.
+type peerProc struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Scanner
+	err *strings.Builder
+}
+
+func startPeer(py, peer, url string) (*peerProc, error) {
+	cmd := exec.Command(py, peer, url, "serve", "-", "0")
+	in, err := cmd.StdinPipe()
 	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			return nil, fmt.Errorf("peer %s: %v\n%s", mode, err, ee.Stderr)
-		}
-		return nil, fmt.Errorf("peer %s: %w", mode, err)
+		return nil, err
 	}
-	var p peerOut
-	if err := json.Unmarshal(out, &p); err != nil {
-		return nil, fmt.Errorf("peer %s printed %q: %w", mode, out, err)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
 	}
-	if len(p.Seconds) != reps+1 {
-		return nil, fmt.Errorf("peer %s: %d timings, want %d", mode, len(p.Seconds), reps+1)
+	p := &peerProc{cmd: cmd, in: in, out: bufio.NewScanner(out), err: &strings.Builder{}}
+	p.out.Buffer(make([]byte, 1<<20), 64<<20)
+	cmd.Stderr = p.err
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting the peer %s: %w", peer, err)
 	}
-	p.Seconds = p.Seconds[1:]
-	return &p, nil
+	return p, nil
+}
+
+// run asks the peer for one timed run of mode over path.
+func (p *peerProc) run(mode, path string) (*peerOut, error) {
+	if _, err := fmt.Fprintf(p.in, "%s %s\n", mode, path); err != nil {
+		return nil, fmt.Errorf("peer %s: %w\n%s", mode, err, p.err.String())
+	}
+	if !p.out.Scan() {
+		return nil, fmt.Errorf("peer %s: no answer (%v)\n%s", mode, p.out.Err(), p.err.String())
+	}
+	var o peerOut
+	if err := json.Unmarshal(p.out.Bytes(), &o); err != nil {
+		return nil, fmt.Errorf("peer %s printed %q: %w", mode, p.out.Bytes(), err)
+	}
+	if len(o.Seconds) != 1 {
+		return nil, fmt.Errorf("peer %s: %d timings, want 1", mode, len(o.Seconds))
+	}
+	return &o, nil
+}
+
+func (p *peerProc) close() {
+	p.in.Close()
+	p.cmd.Wait()
 }
 
 // sameRows compares rows as JSON values (numbers as JSON numbers), sorted first when

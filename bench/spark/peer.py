@@ -3,7 +3,12 @@
 usage: peer.py URL gen PATH N     write N synthetic events as Parquet at PATH (setup, not timed)
        peer.py URL groupby PATH R time the filter + group-by R times; print JSON {"seconds": [...], "rows": [...]}
        peer.py URL show PATH R    time df.show() R times; print JSON {"seconds": [...], "rows": first 20 rows}
+       peer.py URL serve - 0      read "groupby PATH", "show PATH", "exec B64SQL" (a statement) or
+                                  "showsql B64SQL" (spark.sql(q).show(20, False), then its rows) lines on
+                                  stdin; run each once and print one JSON line {"seconds": [t], "rows": [...]}
+                                  (runs interleaved with gohunt's)
 """
+import base64
 import contextlib
 import io
 import json
@@ -29,6 +34,36 @@ def main():
         print(json.dumps({"rows": n}))
         return
     reps = int(sys.argv[4])
+    if mode == "serve":
+        for line in sys.stdin:
+            m, p = line.rstrip("\n").split(" ", 1)
+            if m in ("exec", "showsql"):
+                q = base64.b64decode(p).decode()
+                t = time.perf_counter()
+                if m == "exec":
+                    spark.sql(q)
+                else:
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        spark.sql(q).show(20, False)
+                secs = time.perf_counter() - t
+                rows = [list(r) for r in spark.sql(q).collect()] if m == "showsql" else []
+                print(json.dumps({"seconds": [secs], "rows": rows}, default=str), flush=True)
+                continue
+            t = time.perf_counter()
+            if m == "groupby":
+                out = spark.read.parquet(p).where("EventID = 10").groupBy("Hostname", "Image").count().collect()
+            elif m == "show":
+                with contextlib.redirect_stdout(io.StringIO()):
+                    spark.read.parquet(p).show()
+            else:
+                raise SystemExit("unknown mode " + m)
+            secs = time.perf_counter() - t
+            if m == "groupby":
+                rows = [[r["Hostname"], r["Image"], r["count"]] for r in out]
+            else:
+                rows = [[r["EventID"], r["Hostname"], r["Image"], r["User"], r["RecordNumber"]] for r in spark.read.parquet(p).head(20)]
+            print(json.dumps({"seconds": [secs], "rows": rows}), flush=True)
+        return
     secs, rows = [], None
     for _ in range(reps):
         t = time.perf_counter()

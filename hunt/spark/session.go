@@ -92,10 +92,7 @@ func Connect(ctx context.Context, rawURL string, opts ...Option) (*Session, erro
 		o(&cfg)
 	}
 	if cfg.user == "" {
-		cfg.user = os.Getenv("USER")
-		if cfg.user == "" {
-			cfg.user = "gohunt"
-		}
+		cfg.user = defaultUser()
 	}
 	s := &Session{addr: addr, user: cfg.user, cfg: cfg, ops: map[string]struct{}{}}
 	conn, err := s.dial()
@@ -121,8 +118,19 @@ func Connect(ctx context.Context, rawURL string, opts ...Option) (*Session, erro
 // String returns "spark sc://host:port" (never a credential).
 func (s *Session) String() string { return "spark sc://" + s.addr }
 
-// Close closes the session's connection. Operations still running on the server are
-// interrupted first.
+// defaultUser is the user id sent when none is given: $USER, or "gohunt".
+func defaultUser() string {
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "gohunt"
+}
+
+// Close ends the session: operations still running on the server are interrupted, the server
+// releases the session (its temporary views, configuration and cached results go; see
+// Released), and the connection is closed. A server that cannot be reached makes Close return
+// an error after at most 10 seconds, with the connection closed all the same. Close is safe to
+// call more than once; later calls do nothing.
 func (s *Session) Close() error {
 	if s.closed.Swap(true) {
 		return nil
@@ -132,7 +140,13 @@ func (s *Session) Close() error {
 		s.InterruptAll(ictx)
 		cancel()
 	}
-	return s.conn.Close()
+	rctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
+	err := s.release(rctx)
+	cancel()
+	if cerr := s.conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // parseURL reads a Spark Connect URL: sc://host[:port][/;key=value;...].

@@ -3,6 +3,7 @@
 package worker
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gohunt/gohunt/hunt/spark"
 	"github.com/gohunt/gohunt/kernel/ipc"
 )
 
@@ -60,5 +62,37 @@ wait:
 	}
 	if r := p.exec("keep + 1").ok(t); r.text() != "42" {
 		t.Fatalf("keep + 1 = %q after the interrupt", r.text())
+	}
+}
+
+// TestProcessSparkSessionReleasedAtShutdown: the Spark sessions a worker's cells opened are
+// closed and released on the server when the worker shuts down (the kernel's shutdown and
+// restart), so the server keeps none of their state. Needs SPARK_URL.
+func TestProcessSparkSessionReleasedAtShutdown(t *testing.T) {
+	url := os.Getenv("SPARK_URL")
+	if url == "" {
+		t.Fatal("SPARK_URL is not set: this test needs the Spark Connect server make test-spark-worker starts with scripts/spark.sh")
+	}
+	p := startProc(t)
+	r := p.exec(fmt.Sprintf("sp := hunt.Spark(%q)\nsp.SQL(\"CREATE OR REPLACE TEMP VIEW probe AS SELECT 1 AS n\").Err()\nfmt.Print(sp.ID())", url)).ok(t)
+	id := strings.TrimSpace(r.stream("stdout"))
+	if len(id) != 36 {
+		t.Fatalf("sp.ID() printed %q (%s), want a session UUID", id, r.text())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if rel, err := spark.Released(ctx, url, id, ""); err != nil || rel {
+		t.Fatalf("while the worker runs: Released = %v, %v; want false", rel, err)
+	}
+	if sd := p.call(ipc.Request{Op: ipc.OpShutdown}, 60*time.Second); sd.reply["status"] != "ok" {
+		t.Fatalf("shutdown: %v", sd.reply)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the worker did not exit after shutdown")
+	}
+	if rel, err := spark.Released(ctx, url, id, ""); err != nil || !rel {
+		t.Fatalf("after the worker shut down: Released = %v, %v; want true (the session was left on the server)", rel, err)
 	}
 }
