@@ -182,21 +182,45 @@ func TestSigmaHitColumns(t *testing.T) {
 	}
 }
 
-// TestSigmaValuesAreBound checks that rule values never enter the SQL text.
-func TestSigmaValuesAreBound(t *testing.T) {
+// TestSigmaValuesAreQuoted checks that rule values reach the SQL text only as quoted
+// constants: quotes, NUL and backslashes in them match themselves and change nothing else,
+// and rule metadata (title, author) stays out of the SQL text (it is bound).
+func TestSigmaValuesAreQuoted(t *testing.T) {
 	evil := `x'); DROP TABLE t; --`
-	rs := loadRuleText(t, "title: \"T'; DROP\"\nauthor: \"a'b\"\ndetection:\n  sel:\n    CommandLine|contains: \""+evil+"\"\n    Image|re: \"evil'regex\"\n  condition: sel")
-	hits := FromRows(sigmaEvents).Detect(rs)
+	rs := loadRuleText(t, "title: \"T'; DROP\"\nauthor: \"a'b\"\ndetection:\n  sel:\n    CommandLine|contains: \""+evil+"\"\n    Image|re: \"evil'regex\"\n"+
+		"  nul:\n    CommandLine|endswith: \"a\\0b\"\n  back:\n    CommandLine: 'C:\\x\\%_'\n  condition: sel or nul or back")
+	ev := FromRows([]map[string]any{
+		{"CommandLine": "run " + evil + " now", "Image": "an evil'regex here"},
+		{"CommandLine": "z a\x00b", "Image": "x"},
+		{"CommandLine": `c:\X\%_`, "Image": "x"},
+		{"CommandLine": `c:\X\ab`, "Image": "x"},
+		{"CommandLine": "x'); DROP TABLE t", "Image": "evil'regex"},
+	})
+	hits := ev.Detect(rs)
 	if hits.Err() != nil {
 		t.Fatal(hits.Err())
 	}
-	for _, s := range []string{"DROP", "evil", "a'b"} {
+	for _, s := range []string{"T'';", "a''b"} {
 		if strings.Contains(hits.SQLText(), s) {
-			t.Errorf("SQL text holds a rule value %q:\n%s", s, hits.SQLText())
+			t.Errorf("SQL text holds rule metadata %q:\n%s", s, hits.SQLText())
 		}
 	}
-	if n, err := hits.Count(); err != nil || n != 0 {
-		t.Errorf("count %d, %v", n, err)
+	rows, err := hits.Select("CommandLine").Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, fmt.Sprint(r["CommandLine"]))
+	}
+	want := []string{"run " + evil + " now", "z a\x00b", `c:\X\%_`}
+	sort.Strings(got)
+	sort.Strings(want)
+	if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+		t.Errorf("hits %q, want %q", got, want)
+	}
+	if n, err := ev.Count(); err != nil || n != 5 {
+		t.Errorf("the events after Detect: %d, %v", n, err)
 	}
 }
 
