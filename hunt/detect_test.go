@@ -304,3 +304,39 @@ func TestSigmaWinlogbeat6Names(t *testing.T) {
 		t.Errorf("hits %v, want event 1 only", hits)
 	}
 }
+
+// TestSigmaPlainForms checks the forms Detect compiles matches to against the plain meaning:
+// value lists of one field (IN and RE2 alternations, with regular-expression metacharacters in
+// the values), integer columns (a non-canonical number never equals an integer's text),
+// keyword search over the joined text (a match never spans two values), and rules over absent
+// fields (folded to false).
+func TestSigmaPlainForms(t *testing.T) {
+	for _, c := range []struct {
+		name, det string
+		want      []int64
+	}{
+		{"value list of mixed shapes", "sel:\n    Image|endswith: ['\\\\nope.exe', '\\\\CMD.exe', 'x', 'y', 'z']\n  condition: sel", []int64{1, 4}},
+		{"startswith list", "sel:\n    CommandLine|startswith: ['cmd.exe /', 'powershell -', 'q', 'r']\n  condition: sel", []int64{1, 2}},
+		{"contains list with an inner wildcard", "sel:\n    NewProcessName|contains: ['a*b', '(x)', '[y]', '.+']\n  condition: sel", []int64{3}},
+		{"contains list with metacharacters", "sel:\n    NewProcessName|contains: ['(x)', '[y]', '.+', 'a\\*b', '\\tools\\a']\n  condition: sel", []int64{3}},
+		{"contains list, none matching", "sel:\n    NewProcessName|contains: ['(x)', '[y]', '.+', 'a.b']\n  condition: sel", nil},
+		{"contains list with escaped star", "sel:\n    NewProcessName|contains: ['a\\*b', '(x)', '[y]', '.+']\n  condition: sel", []int64{3}},
+		{"equality list", "sel:\n    ParentImage: ['cmd.exe', 'a', 'b', 'c']\n  condition: sel", []int64{4}},
+		{"integer equality", "sel:\n    EventID: 4688\n  condition: sel", []int64{3}},
+		{"integer list", "sel:\n    EventID: [3, 4688, 7, 8]\n  condition: sel", []int64{3, 4}},
+		{"non-canonical integer", "sel:\n    EventID: ['04688', '+3', '1.0', ' 1']\n  condition: sel", nil},
+		{"integer startswith", "sel:\n    EventID|startswith: '46'\n  condition: sel", []int64{3}},
+		{"keyword equality", "kw:\n  - 'corp\\\\bob'\n  condition: kw", []int64{2}},
+		{"keyword contains", "kw:\n  - '*WHOAMI*'\n  condition: kw", []int64{1}},
+		{"keyword across two values", "kw:\n  - '*whoami /all*cmd.exe*'\n  condition: kw", nil},
+		{"keyword suffix", "kw:\n  - '*secret'\n  condition: kw", []int64{3}},
+		{"absent field", "sel:\n    NoSuchField: x\n  condition: sel", nil},
+		{"not absent field", "sel:\n    NoSuchField: x\n  condition: not sel", []int64{1, 2, 3, 4}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := detectRule(t, "detection:\n  "+c.det); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("hits %v, want %v", got, c.want)
+			}
+		})
+	}
+}
