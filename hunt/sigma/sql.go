@@ -322,7 +322,11 @@ func orSQL(args []Node, t *SQLTarget) string {
 			parts = append(parts, SQL(a, t))
 			continue
 		}
-		c := t.text(x.Field, !x.Cased)
+		n := t.number(x.Field)
+		c := n
+		if n == "" {
+			c = t.text(x.Field, !x.Cased)
+		}
 		if c == "" {
 			parts = append(parts, "FALSE")
 			for _, j := range idx {
@@ -331,7 +335,6 @@ func orSQL(args []Node, t *SQLTarget) string {
 			continue
 		}
 		var in, alts []string
-		n := t.number(x.Field)
 		for _, j := range idx {
 			done[j] = true
 			shape, s, _ := plainShape(args[j].(Str))
@@ -354,11 +357,7 @@ func orSQL(args []Node, t *SQLTarget) string {
 			}
 		}
 		if len(in) > 0 {
-			if n != "" {
-				parts = append(parts, "("+n+" IN ("+strings.Join(in, ", ")+"))")
-			} else {
-				parts = append(parts, "("+c+" IN ("+strings.Join(in, ", ")+"))")
-			}
+			parts = append(parts, "("+c+" IN ("+strings.Join(in, ", ")+"))")
 		}
 		for len(alts) > 0 { // at most 256 alternatives an expression: RE2 bounds a program's memory
 			n := min(len(alts), 256)
