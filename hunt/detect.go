@@ -65,8 +65,9 @@ func (s *SigmaRuleSet) Mapping() *sigma.Mapping { return s.mapping }
 // rule and matching event, with rule_id, rule_title, level, status, author and tags (the rule's
 // ATT&CK and other tags), then the event's columns. Every hit names the rule's author, as the
 // Detection Rule License of SigmaHQ's rules asks of any message based on a match. Rule values
-// are bound as parameters (a table the engine owns), never pasted into SQL text. Rows come
-// rule by rule in the set's order.
+// are constants of the query, quoted so that every byte stays inside its literal; rule
+// metadata is bound. All rules run in one scan of the events. Rows come rule by rule in the
+// set's order.
 func (f *Frame) Detect(rules *SigmaRuleSet) *Frame {
 	return f.runRules("Detect", rules, f.detectSQL, func(l *Frame) *Frame { return l.Detect(rules) })
 }

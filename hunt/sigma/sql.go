@@ -92,8 +92,8 @@ func (a *Args) Bind(v string) string {
 	return "?"
 }
 
-// SQL renders a condition as a DuckDB boolean expression. Every value is bound through
-// t.Bind; identifiers come from t.Column. A match on a field the events do not have is false,
+// SQL renders a condition as a DuckDB boolean expression. Every value reaches the text through
+// t.Bind; identifiers come from t.Column (or t.Text, t.Lower, t.Number, t.KeywordText). A match on a field the events do not have is false,
 // and NOT is two-valued: NOT COALESCE(x, false).
 func SQL(n Node, t *SQLTarget) string {
 	switch x := n.(type) {
