@@ -66,8 +66,9 @@ func (s *SigmaRuleSet) Mapping() *sigma.Mapping { return s.mapping }
 // rule and matching event, with rule_id, rule_title, level, status, author and tags (the rule's
 // ATT&CK and other tags), then the event's columns. Every hit names the rule's author, as the
 // Detection Rule License of SigmaHQ's rules asks of any message based on a match. Rule values
-// are bound as parameters (a table the engine owns), never pasted into SQL text. Rows come
-// rule by rule in the set's order.
+// are constants of the query, quoted so that every byte stays inside its literal; rule
+// metadata is bound. All rules run in one scan of the events. Rows come rule by rule in the
+// set's order.
 func (f *Frame) Detect(rules *SigmaRuleSet) *Frame {
 	return f.runRules("Detect", rules, f.detectSQL, func(l *Frame) *Frame { return l.Detect(rules) })
 }
@@ -96,26 +97,26 @@ func (f *Frame) runRules(op string, rules *SigmaRuleSet, build func(*SigmaRuleSe
 	return f.derive(q).context(op)
 }
 
-// detectChunk bounds the rules evaluated by one scan branch: DuckDB's planning time grows
-// faster than linearly with the size of one expression list.
+// detectChunk bounds the rules of one list_filter: DuckDB's planning time grows faster than
+// linearly with the size of one list.
 var detectChunk = 64
 
-// detectSQL writes the rules' parameters and metadata into tables of the engine (bound
-// values) and returns the SQL of the hits. Rules are grouped by their log source condition:
-// one scan branch per group filters the events by it once, then lists the rules of the group
-// whose detection matches (a rule that matches gives its index, others NULL, unnested).
+// detectSQL writes the rules' metadata into a table of the engine (bound values) and returns
+// the SQL of the hits: one scan of the events. The fields the rules read are projected once
+// per event (as text, and lower-cased for case-insensitive matches); rules are grouped by their
+// log source condition, and a group's detections are evaluated only for the events that meet
+// its condition (CASE WHEN); each event gives the list of the rules it matches, unnested into
+// hits. Rule values are constants of the SQL text, written by quoteString (every byte
+// handled), so DuckDB compiles each pattern and regular expression once, and the cheapest
+// exact form of each match is used (sigma.SQLTarget.Plain).
 func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, error) {
 	ctx := cellCtx()
-	var params []string
-	paramTable := f.eng.tableName("sigma_params")
-	bind := func(v string) string {
-		params = append(params, v)
-		return "__p.v[" + strconv.Itoa(len(params)) + "]"
-	}
-	target := f.sigmaTarget(rules.mapping, bind)
+	target, projection, keywordUses := f.sigmaConstTarget(rules.mapping)
 	type group struct {
-		where string
-		cases []string
+		ls       sigma.Node
+		where    string
+		cases    []string
+		keywords bool // a rule of the group reads the keyword text
 	}
 	groups := map[string]*group{}
 	var order []string
@@ -129,27 +130,44 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, error) {
 		key := fmt.Sprintf("%#v", ls)
 		g := groups[key]
 		if g == nil {
-			g = &group{where: sigma.SQL(ls, target)}
+			g = &group{ls: ls, where: sigma.SQL(ls, target)}
 			groups[key] = g
 			order = append(order, key)
 		}
-		g.cases = append(g.cases, "CASE WHEN COALESCE("+sigma.SQL(r.Detection, target)+", FALSE) THEN "+strconv.Itoa(i)+" END")
+		before := keywordUses()
+		if cond := sigma.SQL(r.Detection, target); cond != "FALSE" && g.where != "FALSE" {
+			// A rule whose detection reads only fields the events lack is FALSE: left out.
+			g.cases = append(g.cases, "CASE WHEN "+cond+" THEN "+strconv.Itoa(i)+" END")
+			g.keywords = g.keywords || keywordUses() > before
+		}
 		idx = append(idx, int32(i))
 		ids, titles, levels, statuses, authors = append(ids, r.ID), append(titles, r.Title), append(levels, r.Level), append(statuses, r.Status), append(authors, r.Author)
 		tags = append(tags, strings.Join(r.Tags, "\x1f"))
 	}
-	var branches []string
+	var lists []string
+	var keywordWhere []sigma.Node
 	for _, k := range order {
 		g := groups[k]
+		if len(g.cases) == 0 {
+			continue
+		}
+		if g.keywords {
+			keywordWhere = append(keywordWhere, g.ls)
+		}
+		var chunks []string
 		for len(g.cases) > 0 {
 			n := min(len(g.cases), detectChunk)
-			branches = append(branches, "SELECT __t.*, unnest(list_filter(["+strings.Join(g.cases[:n], ", ")+"], __x -> __x IS NOT NULL)) AS __sigma_rule FROM __sigma_ev AS __t, "+
-				quoteIdent(paramTable)+" AS __p WHERE COALESCE("+g.where+", FALSE)")
+			chunks = append(chunks, "list_filter(["+strings.Join(g.cases[:n], ", ")+"], __x -> __x IS NOT NULL)")
 			g.cases = g.cases[n:]
 		}
-	}
-	if err := f.eng.exec(ctx, "CREATE TABLE "+quoteIdent(paramTable)+" AS SELECT CAST(? AS VARCHAR[]) AS v", params); err != nil {
-		return "", fmt.Errorf("hunt: Detect: storing rule values: %w", err)
+		l := chunks[0]
+		if len(chunks) > 1 {
+			l = "flatten([" + strings.Join(chunks, ", ") + "])"
+		}
+		if g.where != "TRUE" {
+			l = "CASE WHEN " + g.where + " THEN " + l + " ELSE CAST([] AS INTEGER[]) END"
+		}
+		lists = append(lists, l)
 	}
 	metaTable := f.eng.tableName("sigma_rules")
 	if err := f.eng.exec(ctx, "CREATE TABLE "+quoteIdent(metaTable)+" AS SELECT unnest(CAST(? AS INTEGER[])) AS idx, unnest(CAST(? AS VARCHAR[])) AS rule_id, "+
@@ -169,18 +187,132 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, error) {
 	for _, c := range f.cols {
 		sel = append(sel, "__h."+quoteIdent(c.ident)+" AS "+quoteIdent(alloc.ident(c.name)))
 	}
-	hits := "SELECT __t.*, NULL::INTEGER AS __sigma_rule FROM __sigma_ev AS __t WHERE FALSE"
-	if len(branches) > 0 {
-		hits = strings.Join(branches, "\nUNION ALL\n")
+	all := "CAST([] AS INTEGER[])"
+	switch len(lists) {
+	case 0:
+	case 1:
+		all = lists[0]
+	default:
+		all = "flatten([" + strings.Join(lists, ", ") + "])"
 	}
-	return "WITH __sigma_ev AS (" + f.sql + ")\nSELECT " + strings.Join(sel, ", ") +
+	events := "(" + f.sql + ")"
+	if p := projection(keywordWhere); p != "" {
+		events = "(SELECT __s.*, " + p + " FROM (" + f.sql + ") AS __s)"
+	}
+	hits := "SELECT __t.*, unnest(" + all + ") AS __sigma_rule FROM " + events + " AS __t"
+	return "SELECT " + strings.Join(sel, ", ") +
 		"\nFROM (" + hits + ") AS __h JOIN " + quoteIdent(metaTable) + " AS __m ON __m.idx = __h.__sigma_rule\nORDER BY __h.__sigma_rule", nil
+}
+
+// sigmaConstTarget is the target Detect renders rules with: values as quoted constants, the
+// fields' text and lower-cased text as columns projected once per event (named apart from the
+// frame's columns), matches in their plain forms, keyword searches over one joined text of
+// the event's VARCHAR columns. projection returns the projected expressions (for the events'
+// SELECT list) once every rule has been rendered; the joined text is computed only for events
+// meeting one of keywordWhere (the log source conditions of the groups whose rules search
+// keywords). keywordUses counts the keyword text's uses so far.
+func (f *Frame) sigmaConstTarget(m *sigma.Mapping) (t *sigma.SQLTarget, projection func(keywordWhere []sigma.Node) string, keywordUses func() int) {
+	t = f.sigmaTarget(m, quoteString)
+	src := f.sigmaTargetAs(m, quoteString, "__s")
+	alloc := newIdentAllocator()
+	for _, c := range f.cols {
+		alloc.reserve(c.ident)
+	}
+	var proj []string
+	texts, lowers := map[string]string{}, map[string]string{}
+	text := func(field string) string {
+		if s, ok := texts[field]; ok {
+			return s
+		}
+		c := src.Column(field)
+		s := ""
+		if c != "" {
+			id := quoteIdent(alloc.ident("__sigma_text"))
+			proj = append(proj, "CAST("+c+" AS VARCHAR) AS "+id)
+			s = "__t." + id
+		}
+		texts[field] = s
+		return s
+	}
+	t.Text = text
+	t.Lower = func(field string) string {
+		if s, ok := lowers[field]; ok {
+			return s
+		}
+		s := ""
+		if c := src.Column(field); c != "" {
+			id := quoteIdent(alloc.ident("__sigma_lower"))
+			proj = append(proj, "lower(CAST("+c+" AS VARCHAR)) AS "+id)
+			s = "__t." + id
+		}
+		lowers[field] = s
+		return s
+	}
+	t.Plain = true
+	ints := map[string]bool{}
+	for _, c := range f.cols {
+		switch c.typ {
+		case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT":
+			ints["__t."+quoteIdent(c.ident)] = true
+		}
+	}
+	t.Number = func(field string) string {
+		if c := t.Column(field); ints[c] {
+			return c
+		}
+		return ""
+	}
+	uses := 0
+	kwIdent := [2]string{quoteIdent(alloc.ident("__sigma_keywords")), quoteIdent(alloc.ident("__sigma_keywords_lower"))}
+	kwUsed := [2]bool{}
+	t.KeywordText = func(lower bool) string {
+		uses++
+		i := 0
+		if lower {
+			i = 1
+		}
+		kwUsed[i] = true
+		return "__t." + kwIdent[i]
+	}
+	projection = func(keywordWhere []sigma.Node) string {
+		out := proj
+		var where []string
+		for _, n := range keywordWhere {
+			where = append(where, "COALESCE("+sigma.SQL(n, src)+", FALSE)")
+		}
+		sep := quoteString(sigma.KeywordSep)
+		for i, used := range kwUsed {
+			if !used {
+				continue
+			}
+			var vals []string
+			for _, k := range src.Keywords {
+				v := k
+				if i == 1 {
+					v = "lower(" + k + ")"
+				}
+				vals = append(vals, "replace("+v+", "+sep+", chr(30))")
+			}
+			e := "CAST(NULL AS VARCHAR)"
+			if len(vals) > 0 && len(where) > 0 {
+				e = "CASE WHEN " + strings.Join(where, " OR ") + " THEN " + sep + " || concat_ws(" + sep + ", " + strings.Join(vals, ", ") + ") || " + sep + " END"
+			}
+			out = append(out, e+" AS "+kwIdent[i])
+		}
+		return strings.Join(out, ", ")
+	}
+	return t, projection, func() int { return uses }
 }
 
 // sigmaTarget resolves Sigma field names to f's columns through the mapping: each candidate
 // column name the mapping gives, matched exactly, then regardless of case; several matching
 // columns are read in that order (COALESCE).
 func (f *Frame) sigmaTarget(m *sigma.Mapping, bind func(string) string) *sigma.SQLTarget {
+	return f.sigmaTargetAs(m, bind, "__t")
+}
+
+// sigmaTargetAs is sigmaTarget with the events' columns read as alias.column.
+func (f *Frame) sigmaTargetAs(m *sigma.Mapping, bind func(string) string, alias string) *sigma.SQLTarget {
 	exact := map[string][]column{}
 	folded := map[string][]column{}
 	for _, c := range f.cols {
@@ -206,11 +338,11 @@ func (f *Frame) sigmaTarget(m *sigma.Mapping, bind func(string) string) *sigma.S
 		switch len(cols) {
 		case 0:
 		case 1:
-			s = "__t." + quoteIdent(cols[0].ident)
+			s = alias + "." + quoteIdent(cols[0].ident)
 		default:
 			parts := make([]string, len(cols))
 			for i, c := range cols {
-				parts[i] = "CAST(__t." + quoteIdent(c.ident) + " AS VARCHAR)"
+				parts[i] = "CAST(" + alias + "." + quoteIdent(c.ident) + " AS VARCHAR)"
 			}
 			s = "COALESCE(" + strings.Join(parts, ", ") + ")"
 		}
@@ -220,7 +352,7 @@ func (f *Frame) sigmaTarget(m *sigma.Mapping, bind func(string) string) *sigma.S
 	var kw []string
 	for _, c := range f.cols {
 		if c.typ == "VARCHAR" {
-			kw = append(kw, "__t."+quoteIdent(c.ident))
+			kw = append(kw, alias+"."+quoteIdent(c.ident))
 		}
 	}
 	return &sigma.SQLTarget{Column: column, Keywords: kw, Bind: bind}

@@ -182,21 +182,45 @@ func TestSigmaHitColumns(t *testing.T) {
 	}
 }
 
-// TestSigmaValuesAreBound checks that rule values never enter the SQL text.
-func TestSigmaValuesAreBound(t *testing.T) {
+// TestSigmaValuesAreQuoted checks that rule values reach the SQL text only as quoted
+// constants: quotes, NUL and backslashes in them match themselves and change nothing else,
+// and rule metadata (title, author) stays out of the SQL text (it is bound).
+func TestSigmaValuesAreQuoted(t *testing.T) {
 	evil := `x'); DROP TABLE t; --`
-	rs := loadRuleText(t, "title: \"T'; DROP\"\nauthor: \"a'b\"\ndetection:\n  sel:\n    CommandLine|contains: \""+evil+"\"\n    Image|re: \"evil'regex\"\n  condition: sel")
-	hits := FromRows(sigmaEvents).Detect(rs)
+	rs := loadRuleText(t, "title: \"T'; DROP\"\nauthor: \"a'b\"\ndetection:\n  sel:\n    CommandLine|contains: \""+evil+"\"\n    Image|re: \"evil'regex\"\n"+
+		"  nul:\n    CommandLine|endswith: \"a\\0b\"\n  back:\n    CommandLine: 'C:\\x\\%_'\n  condition: sel or nul or back")
+	ev := FromRows([]map[string]any{
+		{"CommandLine": "run " + evil + " now", "Image": "an evil'regex here"},
+		{"CommandLine": "z a\x00b", "Image": "x"},
+		{"CommandLine": `c:\X\%_`, "Image": "x"},
+		{"CommandLine": `c:\X\ab`, "Image": "x"},
+		{"CommandLine": "x'); DROP TABLE t", "Image": "evil'regex"},
+	})
+	hits := ev.Detect(rs)
 	if hits.Err() != nil {
 		t.Fatal(hits.Err())
 	}
-	for _, s := range []string{"DROP", "evil", "a'b"} {
+	for _, s := range []string{"T'';", "a''b"} {
 		if strings.Contains(hits.SQLText(), s) {
-			t.Errorf("SQL text holds a rule value %q:\n%s", s, hits.SQLText())
+			t.Errorf("SQL text holds rule metadata %q:\n%s", s, hits.SQLText())
 		}
 	}
-	if n, err := hits.Count(); err != nil || n != 0 {
-		t.Errorf("count %d, %v", n, err)
+	rows, err := hits.Select("CommandLine").Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, fmt.Sprint(r["CommandLine"]))
+	}
+	want := []string{"run " + evil + " now", "z a\x00b", `c:\X\%_`}
+	sort.Strings(got)
+	sort.Strings(want)
+	if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+		t.Errorf("hits %q, want %q", got, want)
+	}
+	if n, err := ev.Count(); err != nil || n != 5 {
+		t.Errorf("the events after Detect: %d, %v", n, err)
 	}
 }
 
@@ -278,5 +302,41 @@ func TestSigmaWinlogbeat6Names(t *testing.T) {
 	}
 	if len(hits) != 1 || hits[0]["n"] != int64(1) {
 		t.Errorf("hits %v, want event 1 only", hits)
+	}
+}
+
+// TestSigmaPlainForms checks the forms Detect compiles matches to against the plain meaning:
+// value lists of one field (IN and RE2 alternations, with regular-expression metacharacters in
+// the values), integer columns (a non-canonical number never equals an integer's text),
+// keyword search over the joined text (a match never spans two values), and rules over absent
+// fields (folded to false).
+func TestSigmaPlainForms(t *testing.T) {
+	for _, c := range []struct {
+		name, det string
+		want      []int64
+	}{
+		{"value list of mixed shapes", "sel:\n    Image|endswith: ['\\\\nope.exe', '\\\\CMD.exe', 'x', 'y', 'z']\n  condition: sel", []int64{1, 4}},
+		{"startswith list", "sel:\n    CommandLine|startswith: ['cmd.exe /', 'powershell -', 'q', 'r']\n  condition: sel", []int64{1, 2}},
+		{"contains list with an inner wildcard", "sel:\n    NewProcessName|contains: ['a*b', '(x)', '[y]', '.+']\n  condition: sel", []int64{3}},
+		{"contains list with metacharacters", "sel:\n    NewProcessName|contains: ['(x)', '[y]', '.+', 'a\\*b', '\\tools\\a']\n  condition: sel", []int64{3}},
+		{"contains list, none matching", "sel:\n    NewProcessName|contains: ['(x)', '[y]', '.+', 'a.b']\n  condition: sel", nil},
+		{"contains list with escaped star", "sel:\n    NewProcessName|contains: ['a\\*b', '(x)', '[y]', '.+']\n  condition: sel", []int64{3}},
+		{"equality list", "sel:\n    ParentImage: ['cmd.exe', 'a', 'b', 'c']\n  condition: sel", []int64{4}},
+		{"integer equality", "sel:\n    EventID: 4688\n  condition: sel", []int64{3}},
+		{"integer list", "sel:\n    EventID: [3, 4688, 7, 8]\n  condition: sel", []int64{3, 4}},
+		{"non-canonical integer", "sel:\n    EventID: ['04688', '+3', '1.0', ' 1']\n  condition: sel", nil},
+		{"integer startswith", "sel:\n    EventID|startswith: '46'\n  condition: sel", []int64{3}},
+		{"keyword equality", "kw:\n  - 'corp\\\\bob'\n  condition: kw", []int64{2}},
+		{"keyword contains", "kw:\n  - '*WHOAMI*'\n  condition: kw", []int64{1}},
+		{"keyword across two values", "kw:\n  - '*whoami /all*cmd.exe*'\n  condition: kw", nil},
+		{"keyword suffix", "kw:\n  - '*secret'\n  condition: kw", []int64{3}},
+		{"absent field", "sel:\n    NoSuchField: x\n  condition: sel", nil},
+		{"not absent field", "sel:\n    NoSuchField: x\n  condition: not sel", []int64{1, 2, 3, 4}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := detectRule(t, "detection:\n  "+c.det); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("hits %v, want %v", got, c.want)
+			}
+		})
 	}
 }
