@@ -102,6 +102,10 @@ func run() error {
 	}
 	defer session.Close()
 
+	before, err := tableBytes()
+	if err != nil {
+		return err
+	}
 	t0 := time.Now()
 	ev := hunt.Read(path).Cache()
 	if ev.Err() != nil {
@@ -118,10 +122,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	table, err := tableBytes()
+	after, err := tableBytes()
 	if err != nil {
 		return err
 	}
+	table := after - before
 	info, err := os.Stat(path)
 	if err != nil {
 		return err
@@ -212,20 +217,32 @@ func peakRSS() (int64, error) {
 	return ru.Maxrss * 1024, nil
 }
 
-// tableBytes is the memory DuckDB holds for in-memory tables (the cached events).
+// tableBytes is what the session's DuckDB holds for tables: in-memory tables (in memory or
+// spilled) plus the blocks used in the session's database file (where large reads are staged).
 func tableBytes() (int64, error) {
-	rows, err := hunt.SQL("SELECT CAST(sum(memory_usage_bytes) AS BIGINT) AS b FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'").Collect()
+	get := func(q string) (int64, error) {
+		rows, err := hunt.SQL(q).Collect()
+		if err != nil {
+			return 0, err
+		}
+		if len(rows) != 1 {
+			return 0, fmt.Errorf("%d rows", len(rows))
+		}
+		b, ok := rows[0]["b"].(int64)
+		if !ok {
+			return 0, fmt.Errorf("%v", rows[0]["b"])
+		}
+		return b, nil
+	}
+	mem, err := get("SELECT CAST(coalesce(sum(memory_usage_bytes + temporary_storage_bytes), 0) AS BIGINT) AS b FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'")
 	if err != nil {
 		return 0, fmt.Errorf("duckdb_memory: %w", err)
 	}
-	if len(rows) != 1 {
-		return 0, fmt.Errorf("duckdb_memory: %d rows", len(rows))
+	disk, err := get("SELECT CAST(coalesce(sum(used_blocks * block_size), 0) AS BIGINT) AS b FROM pragma_database_size()")
+	if err != nil {
+		return 0, fmt.Errorf("pragma_database_size: %w", err)
 	}
-	b, ok := rows[0]["b"].(int64)
-	if !ok {
-		return 0, fmt.Errorf("duckdb_memory: %v", rows[0]["b"])
-	}
-	return b, nil
+	return mem + disk, nil
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
