@@ -112,6 +112,10 @@ func run() error {
 		return ev.Err()
 	}
 	load := time.Since(t0)
+	rssRead, err := peakRSS()
+	if err != nil {
+		return err
+	}
 	t1 := time.Now()
 	n, err := ev.EQL(query).Count()
 	if err != nil {
@@ -133,7 +137,7 @@ func run() error {
 	}
 	fmt.Printf("bench-eql: %d events, %d sequences, %s (2 cores shared with other work unless said)\n", *events, n, time.Now().UTC().Format("2006-01-02"))
 	fmt.Printf("  gohunt:   load %.2fs   sequence %.2fs (%.2f us/event)\n", load.Seconds(), q.Seconds(), q.Seconds()*1e6/float64(*events))
-	fmt.Printf("  memory:   peak RSS %s; the events' table in DuckDB %s; the JSON lines %s\n", mib(rss), mib(table), mib(info.Size()))
+	fmt.Printf("  memory:   peak RSS %s (%s by the end of the read); the events' table in DuckDB %s; the JSON lines %s\n", mib(rss), mib(rssRead), mib(table), mib(info.Size()))
 	if *noPeer {
 		return nil
 	}
