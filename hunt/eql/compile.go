@@ -385,8 +385,10 @@ func (c *compiler) sequence(source string) (string, error) {
 	}
 	var b strings.Builder
 	b.WriteString("WITH " + c.inputCTE(source) + ", ")
+	// The windows carry only what the matching needs (input number, time, step flags and keys);
+	// the matched events' columns are joined back from the input at the end.
 	b.WriteString("__eql_ev AS (SELECT *, row_number() OVER (ORDER BY " + tsCol + ", " + seqCol + ") AS " + posCol +
-		" FROM (SELECT *, " + ts + " AS " + tsCol + ", " + strings.Join(sel, ", ") + " FROM __eql_in) WHERE " + tsCol + " IS NOT NULL), ")
+		" FROM (SELECT " + seqCol + ", " + ts + " AS " + tsCol + ", " + strings.Join(sel, ", ") + " FROM __eql_in) WHERE " + tsCol + " IS NOT NULL), ")
 	b.WriteString("__eql_s1 AS (SELECT __eql_k1 AS k, " + posCol + " AS p1, " + tsCol + " AS t1, " + posCol + " AS endp FROM __eql_ev WHERE __eql_m1)")
 	span := ""
 	if s.MaxSpan > 0 {
@@ -425,7 +427,7 @@ func (c *compiler) sequence(source string) (string, error) {
 	for i := 1; i <= n; i++ {
 		I := strconv.Itoa(i)
 		cols = append(cols, c.outCols("s"+I+"_", "e"+I+"."))
-		joins = append(joins, "JOIN __eql_ev e"+I+" ON e"+I+"."+posCol+" = m.p"+I)
+		joins = append(joins, "JOIN __eql_ev v"+I+" ON v"+I+"."+posCol+" = m.p"+I+" JOIN __eql_in e"+I+" ON e"+I+"."+seqCol+" = v"+I+"."+seqCol)
 	}
 	N := strconv.Itoa(n)
 	base := "SELECT m.p1 AS __eql_o1, m.p" + N + " AS __eql_o2, " + strings.Join(cols, ", ") + " FROM __eql_s" + N + " m " + strings.Join(joins, " ")
