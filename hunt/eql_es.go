@@ -12,7 +12,19 @@ import (
 // on DuckDB over the events read, so the result is the local engine's on the whole source. A step
 // with nothing to push (such as `any where x : "y*"`) leaves the read unfiltered. Nothing is read
 // before the result is shown, counted or collected.
+//
+// On a Spark frame whose plan runs wholly on Spark, the whole query compiles to Spark SQL and
+// runs there instead (sparkEQL): the result is again a Spark frame.
 func (f *Frame) lazyEQL(q *eql.Query, query string, cfg *eqlConfig, opts []EQLOption) *Frame {
+	if r, ok := f.plan.rel.(*sparkRel); ok && f.plan.op == "source" {
+		g, ok, err := r.sparkEQL(q, query, cfg)
+		if err != nil {
+			return errFrame(f.eng, err)
+		}
+		if ok {
+			return &Frame{eng: f.eng, plan: &node{op: "source", rel: g}, note: f.note}
+		}
+	}
 	cats := cfg.cats
 	if cats == nil {
 		cats = eql.DefaultCategories()

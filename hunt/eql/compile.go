@@ -22,7 +22,21 @@ type Options struct {
 	QuoteIdent func(string) string // quotes a DuckDB identifier (required)
 	Literal    func(v any) string  // nil: literals become $1, $2, ... parameters listed in Compiled.Args
 	Timestamp  string              // the event-time field; "" means "@timestamp"
+	Dialect    Dialect             // the SQL dialect written (DuckDB unless said)
 }
+
+// Dialect is the SQL dialect Compile writes: the same query plan (window functions over the
+// events in time order) in each engine's spelling of types and functions.
+type Dialect int
+
+const (
+	// DuckDB is the session's embedded engine.
+	DuckDB Dialect = iota
+	// Spark is Spark SQL (Spark 3.3 or later, ANSI mode or not). Literals must then be written
+	// by Options.Literal in Spark's string syntax (backslash escapes): Spark SQL has no
+	// positional parameters.
+	Spark
+)
 
 // Compiled is a query as DuckDB SQL: a SELECT over the input relation whose text replaces
 // the placeholder source (see Compile), with the parameter values of its $N placeholders.
@@ -67,6 +81,9 @@ func Compile(q *Query, source string, opt Options) (*Compiled, error) {
 	if opt.Categories == nil {
 		opt.Categories = DefaultCategories()
 	}
+	if opt.Dialect == Spark && opt.Literal == nil {
+		return nil, fmt.Errorf("eql.Compile: the Spark dialect needs Options.Literal (Spark SQL has no $N parameters)")
+	}
 	if opt.Timestamp == "" {
 		opt.Timestamp = "@timestamp"
 	}
@@ -92,6 +109,60 @@ func (c *compiler) errAt(pos int, format string, args ...any) error {
 }
 
 func (c *compiler) qi(s string) string { return c.opt.QuoteIdent(s) }
+
+func (c *compiler) spark() bool { return c.opt.Dialect == Spark }
+
+// str is the dialect's text type.
+func (c *compiler) str() string {
+	if c.spark() {
+		return "STRING"
+	}
+	return "VARCHAR"
+}
+
+// castStr casts x to text.
+func (c *compiler) castStr(x string) string { return "CAST(" + x + " AS " + c.str() + ")" }
+
+// fn returns the dialect's name of a DuckDB string function.
+func (c *compiler) fn(name string) string {
+	if !c.spark() {
+		return name
+	}
+	switch name {
+	case "starts_with":
+		return "startswith"
+	case "suffix":
+		return "endswith"
+	case "strpos":
+		return "instr"
+	}
+	return name
+}
+
+// fullMatch is TRUE when all of s matches the regular expression re (flags such as (?s) first).
+func (c *compiler) fullMatch(s, flags, re string) string {
+	if c.spark() {
+		// Java's find() under RLIKE: anchored at both ends (\z: the very end, not before a final newline).
+		return "(" + s + " RLIKE " + c.lit(flags+`^(?:`+re+`)\z`) + ")"
+	}
+	return "regexp_full_match(" + s + ", " + c.lit(flags+re) + ")"
+}
+
+// like matches s against a LIKE pattern with backslash as the escape character.
+func (c *compiler) like(s, pattern string, insensitive bool) string {
+	if c.spark() {
+		op := " LIKE "
+		if insensitive {
+			op = " ILIKE "
+		}
+		return "(" + s + op + c.lit(pattern) + " ESCAPE " + c.lit(`\`) + ")"
+	}
+	fn := "like_escape"
+	if insensitive {
+		fn = "ilike_escape"
+	}
+	return fn + "(" + s + ", " + c.lit(pattern) + ", '\\')"
+}
 
 // lit renders a literal of the query: a parameter, or inline through Options.Literal.
 func (c *compiler) lit(v any) string {
@@ -182,7 +253,7 @@ func (c *compiler) category(name string, at int) (string, error) {
 		for i, v := range r.EventIDs {
 			ids[i] = strconv.FormatInt(v, 10)
 		}
-		parts = append(parts, "(lower(CAST("+c.qi(ch.Ident)+" AS VARCHAR)) = lower("+c.lit(r.Channel)+") AND TRY_CAST("+c.qi(id.Ident)+" AS BIGINT) IN ("+strings.Join(ids, ", ")+"))")
+		parts = append(parts, "(lower("+c.castStr(c.qi(ch.Ident))+") = lower("+c.lit(r.Channel)+") AND TRY_CAST("+c.qi(id.Ident)+" AS BIGINT) IN ("+strings.Join(ids, ", ")+"))")
 	}
 	return "COALESCE(" + strings.Join(parts, " OR ") + ", FALSE)", nil
 }
@@ -206,7 +277,13 @@ const (
 )
 
 func (c *compiler) inputCTE(source string) string {
-	return "__eql_in AS (SELECT *, row_number() OVER () AS " + seqCol + " FROM " + source + " AS __eql_src)"
+	// The input order breaks ties of time. Spark's row_number needs an ordered window; its
+	// monotonically_increasing_id grows in partition order, which is the input's order.
+	seq := "row_number() OVER ()"
+	if c.spark() {
+		seq = "monotonically_increasing_id()"
+	}
+	return "__eql_in AS (SELECT *, " + seq + " AS " + seqCol + " FROM " + source + " AS __eql_src)"
 }
 
 func (c *compiler) outCols(prefix, alias string) string {
@@ -255,7 +332,7 @@ func (c *compiler) event(source string) (string, error) {
 func (c *compiler) key(seqBy []*Field, st *Step) (string, string, error) {
 	fields := append(append([]*Field(nil), seqBy...), st.By...)
 	if len(fields) == 0 {
-		return "CAST(NULL AS VARCHAR)", "TRUE", nil
+		return "CAST(NULL AS " + c.str() + ")", "TRUE", nil
 	}
 	var ks []string
 	nn := []string{"TRUE"}
@@ -264,7 +341,7 @@ func (c *compiler) key(seqBy []*Field, st *Step) (string, string, error) {
 		if err != nil {
 			return "", "", err
 		}
-		ks = append(ks, "CAST("+v.sql+" AS VARCHAR)")
+		ks = append(ks, c.castStr(v.sql))
 		if !f.Optional {
 			nn = append(nn, v.sql+" IS NOT NULL")
 		}
@@ -272,7 +349,11 @@ func (c *compiler) key(seqBy []*Field, st *Step) (string, string, error) {
 	if len(ks) == 1 {
 		return ks[0], strings.Join(nn, " AND "), nil
 	}
-	return "list_value(" + strings.Join(ks, ", ") + ")", strings.Join(nn, " AND "), nil
+	list := "list_value("
+	if c.spark() {
+		list = "array("
+	}
+	return list + strings.Join(ks, ", ") + ")", strings.Join(nn, " AND "), nil
 }
 
 func (c *compiler) sequence(source string) (string, error) {
@@ -304,12 +385,19 @@ func (c *compiler) sequence(source string) (string, error) {
 	}
 	var b strings.Builder
 	b.WriteString("WITH " + c.inputCTE(source) + ", ")
+	// The windows carry only what the matching needs (input number, time, step flags and keys);
+	// the matched events' columns are joined back from the input at the end.
 	b.WriteString("__eql_ev AS (SELECT *, row_number() OVER (ORDER BY " + tsCol + ", " + seqCol + ") AS " + posCol +
-		" FROM (SELECT *, " + ts + " AS " + tsCol + ", " + strings.Join(sel, ", ") + " FROM __eql_in) WHERE " + tsCol + " IS NOT NULL), ")
+		" FROM (SELECT " + seqCol + ", " + ts + " AS " + tsCol + ", " + strings.Join(sel, ", ") + " FROM __eql_in) WHERE " + tsCol + " IS NOT NULL), ")
 	b.WriteString("__eql_s1 AS (SELECT __eql_k1 AS k, " + posCol + " AS p1, " + tsCol + " AS t1, " + posCol + " AS endp FROM __eql_ev WHERE __eql_m1)")
 	span := ""
 	if s.MaxSpan > 0 {
-		span = " AND c.t - s.t1 <= INTERVAL " + strconv.FormatInt(int64(s.MaxSpan/time.Microsecond), 10) + " MICROSECONDS"
+		us := strconv.FormatInt(int64(s.MaxSpan/time.Microsecond), 10)
+		if c.spark() {
+			span = " AND unix_micros(c.t) - unix_micros(s.t1) <= " + us
+		} else {
+			span = " AND c.t - s.t1 <= INTERVAL " + us + " MICROSECONDS"
+		}
 	}
 	for j := 2; j <= n; j++ {
 		J, P := strconv.Itoa(j), strconv.Itoa(j-1)
@@ -339,7 +427,7 @@ func (c *compiler) sequence(source string) (string, error) {
 	for i := 1; i <= n; i++ {
 		I := strconv.Itoa(i)
 		cols = append(cols, c.outCols("s"+I+"_", "e"+I+"."))
-		joins = append(joins, "JOIN __eql_ev e"+I+" ON e"+I+"."+posCol+" = m.p"+I)
+		joins = append(joins, "JOIN __eql_ev v"+I+" ON v"+I+"."+posCol+" = m.p"+I+" JOIN __eql_in e"+I+" ON e"+I+"."+seqCol+" = v"+I+"."+seqCol)
 	}
 	N := strconv.Itoa(n)
 	base := "SELECT m.p1 AS __eql_o1, m.p" + N + " AS __eql_o2, " + strings.Join(cols, ", ") + " FROM __eql_s" + N + " m " + strings.Join(joins, " ")
@@ -395,25 +483,25 @@ func kindName(k kind) string {
 func numeric(k kind) bool { return k == kInt || k == kFloat }
 
 // unify brings two operands to comparable types: a string against a number compares as numbers.
-func unify(a, b val) (val, val) {
+func (c *compiler) unify(a, b val) (val, val) {
 	switch {
 	case a.k == kStr && numeric(b.k):
 		a = val{"TRY_CAST(" + a.sql + " AS DOUBLE)", kFloat}
 	case b.k == kStr && numeric(a.k):
 		b = val{"TRY_CAST(" + b.sql + " AS DOUBLE)", kFloat}
 	case a.k == kAny && b.k == kStr:
-		a = val{"CAST(" + a.sql + " AS VARCHAR)", kStr}
+		a = val{c.castStr(a.sql), kStr}
 	case b.k == kAny && a.k == kStr:
-		b = val{"CAST(" + b.sql + " AS VARCHAR)", kStr}
+		b = val{c.castStr(b.sql), kStr}
 	}
 	return a, b
 }
 
-func asString(v val) string {
+func (c *compiler) asString(v val) string {
 	if v.k == kStr {
 		return v.sql
 	}
-	return "CAST(" + v.sql + " AS VARCHAR)"
+	return c.castStr(v.sql)
 }
 
 func (c *compiler) expr(e Expr) (val, error) {
@@ -462,7 +550,7 @@ func (c *compiler) expr(e Expr) (val, error) {
 			}
 			return val{"FALSE", kBool}, nil
 		}
-		l, r = unify(l, r)
+		l, r = c.unify(l, r)
 		switch x.Op {
 		case "==":
 			return val{"(" + l.sql + " = " + r.sql + ")", kBool}, nil
@@ -503,6 +591,9 @@ func (c *compiler) arith(op string, le, re Expr, at int) (val, error) {
 	sqlOp := op
 	if op == "/" && k == kInt {
 		sqlOp = "//"
+		if c.spark() {
+			sqlOp = "div"
+		}
 	}
 	if op == "/" || op == "%" {
 		return val{"(" + l.sql + " " + sqlOp + " NULLIF(" + r.sql + ", 0))", k}, nil
@@ -544,9 +635,9 @@ func (c *compiler) lookup(x *Lookup) (val, error) {
 			if err != nil {
 				return val{}, err
 			}
-			a, b := unify(v, w)
+			a, b := c.unify(v, w)
 			if x.Insensitive {
-				a, b = val{"lower(" + asString(a) + ")", kStr}, val{"lower(" + asString(b) + ")", kStr}
+				a, b = val{"lower(" + c.asString(a) + ")", kStr}, val{"lower(" + c.asString(b) + ")", kStr}
 			}
 			parts = append(parts, "COALESCE("+a.sql+" = "+b.sql+", FALSE)")
 			_ = items
@@ -564,7 +655,7 @@ func (c *compiler) lookup(x *Lookup) (val, error) {
 					if err != nil {
 						return val{}, err
 					}
-					parts = append(parts, "COALESCE(lower("+asString(v)+") = lower("+asString(w)+"), FALSE)")
+					parts = append(parts, "COALESCE(lower("+c.asString(v)+") = lower("+c.asString(w)+"), FALSE)")
 					continue
 				}
 				return val{}, c.errAt(it.Pos(), "%s needs a string pattern", x.Op)
@@ -576,13 +667,9 @@ func (c *compiler) lookup(x *Lookup) (val, error) {
 				if x.Insensitive {
 					flags = "(?si)"
 				}
-				parts = append(parts, "COALESCE(regexp_full_match("+asString(v)+", "+c.lit(flags+s)+"), FALSE)")
+				parts = append(parts, "COALESCE("+c.fullMatch(c.asString(v), flags, s)+", FALSE)")
 			default:
-				fn := "like_escape"
-				if x.Insensitive {
-					fn = "ilike_escape"
-				}
-				parts = append(parts, "COALESCE("+fn+"("+asString(v)+", "+c.lit(wildcard(s))+", '\\'), FALSE)")
+				parts = append(parts, "COALESCE("+c.like(c.asString(v), wildcard(s), x.Insensitive)+", FALSE)")
 			}
 		}
 	}
@@ -634,7 +721,7 @@ func (c *compiler) call(x *Call) (val, error) {
 		args[i] = v
 	}
 	str := func(i int) string {
-		s := asString(args[i])
+		s := c.asString(args[i])
 		if x.Insensitive {
 			return "lower(" + s + ")"
 		}
@@ -642,15 +729,15 @@ func (c *compiler) call(x *Call) (val, error) {
 	}
 	switch x.Name {
 	case "startsWith":
-		return val{"starts_with(" + str(0) + ", " + str(1) + ")", kBool}, nil
+		return val{c.fn("starts_with") + "(" + str(0) + ", " + str(1) + ")", kBool}, nil
 	case "endsWith":
-		return val{"suffix(" + str(0) + ", " + str(1) + ")", kBool}, nil
+		return val{c.fn("suffix") + "(" + str(0) + ", " + str(1) + ")", kBool}, nil
 	case "stringContains":
 		return val{"contains(" + str(0) + ", " + str(1) + ")", kBool}, nil
 	case "length":
 		return val{"length(" + str(0) + ")", kInt}, nil
 	case "string":
-		return val{asString(args[0]), kStr}, nil
+		return val{c.asString(args[0]), kStr}, nil
 	case "concat":
 		var ps []string
 		for i := range args {
@@ -664,7 +751,11 @@ func (c *compiler) call(x *Call) (val, error) {
 				return val{}, c.errAt(x.Args[1].Pos(), "number supports base 10 and 16")
 			}
 			if b.Val == int64(16) {
-				return val{"TRY_CAST('0x' || regexp_replace(" + str(0) + ", '^0[xX]', '') AS BIGINT)", kInt}, nil
+				digits := "regexp_replace(" + str(0) + ", " + c.lit("^0[xX]") + ", '')"
+				if c.spark() {
+					return val{"TRY_CAST(conv(" + digits + ", 16, 10) AS BIGINT)", kInt}, nil
+				}
+				return val{"TRY_CAST('0x' || " + digits + " AS BIGINT)", kInt}, nil
 			}
 		}
 		return val{"TRY_CAST(" + str(0) + " AS DOUBLE)", kFloat}, nil
@@ -676,14 +767,14 @@ func (c *compiler) call(x *Call) (val, error) {
 			}
 			start = "greatest(CAST(" + args[2].sql + " AS BIGINT), 0)"
 		}
-		return val{"(NULLIF(strpos(substr(" + str(0) + ", " + start + " + 1), " + str(1) + "), 0) + " + start + " - 1)", kInt}, nil
+		return val{"(NULLIF(" + c.fn("strpos") + "(substr(" + str(0) + ", " + start + " + 1), " + str(1) + "), 0) + " + start + " - 1)", kInt}, nil
 	case "substring":
 		for _, i := range []int{1, 2} {
 			if i < len(args) && !numeric(args[i].k) {
 				return val{}, c.errAt(x.Args[i].Pos(), "substring's positions must be numbers")
 			}
 		}
-		s := asString(args[0])
+		s := c.asString(args[0])
 		n := "length(" + s + ")"
 		norm := func(v string) string {
 			v = "CAST(" + v + " AS BIGINT)"
@@ -709,16 +800,17 @@ func (c *compiler) call(x *Call) (val, error) {
 			greedy = bv
 		}
 		// positions on the (maybe lower-cased) text; the result is cut from the original.
-		src, cmp, l, r := asString(args[0]), str(0), str(1), str(2)
-		start := "(strpos(" + cmp + ", " + l + ") + length(" + l + "))"
+		src, cmp, l, r := c.asString(args[0]), str(0), str(1), str(2)
+		strpos := c.fn("strpos")
+		start := "(" + strpos + "(" + cmp + ", " + l + ") + length(" + l + "))"
 		rest := "substr(" + cmp + ", " + start + ")"
 		var end string
 		if greedy {
-			end = "(CASE WHEN strpos(reverse(" + rest + "), reverse(" + r + ")) = 0 THEN 0 ELSE length(" + rest + ") - strpos(reverse(" + rest + "), reverse(" + r + ")) - length(" + r + ") + 2 END)"
+			end = "(CASE WHEN " + strpos + "(reverse(" + rest + "), reverse(" + r + ")) = 0 THEN 0 ELSE length(" + rest + ") - " + strpos + "(reverse(" + rest + "), reverse(" + r + ")) - length(" + r + ") + 2 END)"
 		} else {
-			end = "strpos(" + rest + ", " + r + ")"
+			end = strpos + "(" + rest + ", " + r + ")"
 		}
-		return val{"(CASE WHEN strpos(" + cmp + ", " + l + ") = 0 OR " + end + " = 0 THEN '' ELSE substr(" + src + ", " + start + ", " + end + " - 1) END)", kStr}, nil
+		return val{"(CASE WHEN " + strpos + "(" + cmp + ", " + l + ") = 0 OR " + end + " = 0 THEN '' ELSE substr(" + src + ", " + start + ", " + end + " - 1) END)", kStr}, nil
 	}
 	return val{}, c.errAt(x.At, "unsupported function %s", x.Name)
 }
@@ -739,8 +831,8 @@ func (c *compiler) cidr(x *Call) (val, error) {
 	if err != nil {
 		return val{}, err
 	}
-	s := asString(ip)
-	num := "(CASE WHEN regexp_full_match(" + s + ", '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}') THEN " +
+	s := c.asString(ip)
+	num := "(CASE WHEN " + c.fullMatch(s, "", `\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}`) + " THEN " +
 		"TRY_CAST(split_part(" + s + ", '.', 1) AS BIGINT) * 16777216 + TRY_CAST(split_part(" + s + ", '.', 2) AS BIGINT) * 65536 + " +
 		"TRY_CAST(split_part(" + s + ", '.', 3) AS BIGINT) * 256 + TRY_CAST(split_part(" + s + ", '.', 4) AS BIGINT) END)"
 	var parts []string

@@ -30,6 +30,8 @@ EXPECT = {
     "14-dcsync.ipynb": ["DS-Replication-Get-Changes-All", "pgustavo", "172.18.39.5"],
     "15-scheduled-task-creation.ipynb": ["\\MordorSchtask", "schtasks.exe", "FromBase64String"],
     "16-sam-registry-dump.ipynb": ["reg.exe", "C:\\Windows\\System32\\sam"],
+    "17-sigma-sweep.ipynb": ["CobaltStrike Service Installations - System", "Florian Roth (Nextron Systems), Wojciech Lesicki",
+                             "WORKSTATION6.theshire.local", "Updater", "critical", "cmd.exe"],
     "18-lateral-movement-graph.ipynb": ["10.10.10.0/24", "10.10.10.5", "MORDORDC.theshire.local", "pgustavo"],
 }
 
