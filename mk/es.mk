@@ -3,8 +3,10 @@
 #
 #   make test-es    start ES, run the ES tests with ES_URL set, stop ES (also on failure)
 #   make es-start   start the node and print its URL; make es-stop stops it
-#   make bench-es   1M synthetic Sysmon-like events: ingest and full read vs elasticsearch-py, eland, raw HTTP;
-#                   then the full read again with the node pinned to CPU 0 and the reader to the others
+#   make bench-es   ingest of 200k synthetic Sysmon-like events vs elasticsearch-py (with the CPU seconds
+#                   of node and clients); then 1M events: ingest and full read vs elasticsearch-py, eland,
+#                   raw HTTP; then the full read again with the node pinned to CPU 0 and the reader to
+#                   the others
 
 .PHONY: test-es test-es-anywhere es-start es-stop bench-es
 
@@ -53,6 +55,7 @@ bench-es: build venv
 	@url=$$(bash scripts/es.sh start) || { echo "bench-es: Elasticsearch could not start"; exit 1; }; \
 	trap 'bash scripts/es.sh stop' EXIT; \
 	$(PY) -m pip install -q -r scripts/requirements-bench.txt && \
+	ES_URL=$$url PY=$(PY) BENCH_ES_DOCS=200000 BENCH_ES_INGEST_ONLY=1 BENCH_ES_PLACEMENT="node and client share all $$(nproc) cores" $(GO) run ./bench/es || exit 1; \
 	ES_URL=$$url PY=$(PY) BENCH_ES_PLACEMENT="node and reader share all $$(nproc) cores" $(GO) run ./bench/es || exit 1; \
 	n=$$(nproc); if [ "$$n" -lt 2 ]; then echo "bench-es: one core: no run with the node on a core of its own"; exit 0; fi; \
 	pid=$$(bash scripts/es.sh status | sed -n 's/.*(pid \([0-9]*\)).*/\1/p'); \

@@ -1,14 +1,16 @@
 // Command bench/es measures gohunt's Elasticsearch ingest and full read on synthetic
 // Sysmon-like events against its peers, in one run, and prints the ratios:
 //
-//   - ingest: gohunt's BulkIndexer load vs elasticsearch-py helpers.parallel_bulk;
+//   - ingest: gohunt's BulkIndexer load vs elasticsearch-py helpers.parallel_bulk (with
+//     Elasticsearch's ids and with gohunt's), with the CPU seconds of the node and each client;
 //   - full read into a table: hunt.ES(...).Index(...).Local() (PIT, parallel slices, into
 //     DuckDB) vs elasticsearch-py helpers.scan, vs eland to_pandas, and vs a raw HTTP loop
 //     that only fetches the same point-in-time pages (the limit of the cluster and network).
 //
 // Environment: ES_URL (required; make bench-es starts a node), PY (python with the peers,
 // default .venv/bin/python), BENCH_ES_DOCS (default 1000000), BENCH_ES_REUSE=1 (keep indices
-// that already hold the events: reads only), BENCH_ES_READ_ONLY=1 (the full-read comparison
+// that already hold the events: reads only), BENCH_ES_INGEST_ONLY=1 (the ingest comparison
+// only), BENCH_ES_WARMUP (events loaded, untimed, before the timed ingests; default 20000), BENCH_ES_READ_ONLY=1 (the full-read comparison
 // only: no eland, which needs its own index), BENCH_ES_PLACEMENT (a line saying where the node
 // and the reader run, printed in the header).
 //
@@ -34,6 +36,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gohunt/gohunt/hunt"
@@ -109,20 +112,12 @@ func run() error {
 			}
 		}
 
-		// Ingest.
-		t0 := time.Now()
-		st, err := c.Load(ctx, elastic.LoadOptions{Index: goIdx, Workers: 2, Refresh: true}, data)
-		if err != nil {
+		if err := ingest(ctx, c, py, url, data, n, goIdx, pyIdx); err != nil {
 			return err
 		}
-		goIngest := result{"gohunt load (BulkIndexer)", time.Since(t0).Seconds(), st.Created}
-		pyIngest, err := peer(py, url, "ingest", data, pyIdx)
-		if err != nil {
-			return err
-		}
-		pyIngest.name = "elasticsearch-py parallel_bulk"
-		report("ingest", goIngest, []result{pyIngest}, n)
-
+	}
+	if os.Getenv("BENCH_ES_INGEST_ONLY") == "1" {
+		return nil
 	}
 
 	// Full read. The node shares the 2 cores with the reader and its JVM (512 MB heap) state
@@ -213,6 +208,129 @@ func run() error {
 	return nil
 }
 
+// ingest times gohunt's load and elasticsearch-py's parallel_bulk of the same file into
+// indices of the same settings, after a warm-up load into an index of its own (a node just
+// started compiles its indexing path while the first client writes, which would count against
+// whichever runs first). Besides the wall time it prints the CPU seconds the node
+// (_nodes/stats process.cpu) and each client process spent, which say where the time goes on
+// a machine whose cores the node and the client share. The peer runs twice: with
+// Elasticsearch's own ids, as parallel_bulk does by default, and with the ids gohunt sends (a
+// hash of the event, so that a re-load creates nothing new), which the node must look up
+// before indexing each document.
+func ingest(ctx context.Context, c *elastic.Client, py, url, data string, n int, goIdx, pyIdx string) error {
+	const warmIdx = "bench-sysmon-warm"
+	warm := min(n, 20_000)
+	if s := os.Getenv("BENCH_ES_WARMUP"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("BENCH_ES_WARMUP: %w", err)
+		}
+		warm = min(n, v)
+	}
+	if err := c.DeleteIndex(ctx, warmIdx); err != nil {
+		return err
+	}
+	if err := c.CreateIndex(ctx, warmIdx, map[string]any{"settings": map[string]any{"number_of_shards": 2, "number_of_replicas": 0}}); err != nil {
+		return err
+	}
+	if warm == 0 {
+		fmt.Println("no warm-up: the first client meets the node as it is")
+	} else if _, err := c.LoadFunc(ctx, elastic.LoadOptions{Index: warmIdx}, func(emit func(string, int, []byte) error) error {
+		k := 0
+		return elastic.ReadEvents(data, func(line int, raw []byte) error {
+			if k++; k > warm {
+				return nil
+			}
+			return emit(data, line, raw)
+		})
+	}); err != nil {
+		return err
+	} else {
+		fmt.Printf("node warmed up with %d events (not timed)\n", warm)
+	}
+	if err := c.DeleteIndex(ctx, warmIdx); err != nil {
+		return err
+	}
+
+	cpu0, err := nodeCPU(ctx, c)
+	if err != nil {
+		return err
+	}
+	self0 := selfCPU()
+	t0 := time.Now()
+	st, err := c.Load(ctx, elastic.LoadOptions{Index: goIdx, Workers: 2, Refresh: true}, data)
+	if err != nil {
+		return err
+	}
+	goIngest := result{"gohunt load (BulkIndexer)", time.Since(t0).Seconds(), st.Created}
+	cpu1, err := nodeCPU(ctx, c)
+	if err != nil {
+		return err
+	}
+	goCPU := selfCPU() - self0
+	pyIngest, pyCPU, err := peerCPU(py, url, "ingest", data, pyIdx)
+	if err != nil {
+		return err
+	}
+	pyIngest.name = "elasticsearch-py parallel_bulk"
+	cpu2, err := nodeCPU(ctx, c)
+	if err != nil {
+		return err
+	}
+	const idIdx = "bench-sysmon-pyid"
+	if err := c.DeleteIndex(ctx, idIdx); err != nil {
+		return err
+	}
+	if err := c.CreateIndex(ctx, idIdx, map[string]any{"settings": map[string]any{"number_of_shards": 2, "number_of_replicas": 0, "refresh_interval": "30s"}}); err != nil {
+		return err
+	}
+	pyID, pyIDCPU, err := peerCPU(py, url, "ingest-ids", data, idIdx)
+	if err != nil {
+		return err
+	}
+	pyID.name = "parallel_bulk, gohunt's document ids"
+	cpu3, err := nodeCPU(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := c.DeleteIndex(ctx, idIdx); err != nil {
+		return err
+	}
+	report("ingest", goIngest, []result{pyIngest, pyID}, n)
+	fmt.Println("  CPU seconds (node / client):")
+	fmt.Printf("    %-40s node %6.1f s  client %6.1f s\n", goIngest.name, cpu1-cpu0, goCPU)
+	fmt.Printf("    %-40s node %6.1f s  client %6.1f s\n", pyIngest.name, cpu2-cpu1, pyCPU)
+	fmt.Printf("    %-40s node %6.1f s  client %6.1f s\n", pyID.name, cpu3-cpu2, pyIDCPU)
+	return nil
+}
+
+// nodeCPU returns the CPU seconds the (single) node's process has spent.
+func nodeCPU(ctx context.Context, c *elastic.Client) (float64, error) {
+	var out struct {
+		Nodes map[string]struct {
+			Process struct {
+				CPU struct {
+					TotalInMillis int64 `json:"total_in_millis"`
+				} `json:"cpu"`
+			} `json:"process"`
+		} `json:"nodes"`
+	}
+	if err := c.Raw(ctx, "GET", "/_nodes/_local/stats/process", nil, &out); err != nil {
+		return 0, err
+	}
+	for _, n := range out.Nodes {
+		return float64(n.Process.CPU.TotalInMillis) / 1000, nil
+	}
+	return 0, fmt.Errorf("node stats: no node")
+}
+
+// selfCPU returns the CPU seconds this process has spent (user + system).
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
 // huntRead times gohunt's full read of index into a DuckDB frame, counted.
 func huntRead(es *hunt.ESClient, index string) (result, error) {
 	t0 := time.Now()
@@ -246,20 +364,27 @@ func report(what string, g result, peers []result, n int) {
 }
 
 func peer(py string, args ...string) (result, error) {
+	r, _, err := peerCPU(py, args...)
+	return r, err
+}
+
+// peerCPU runs the Python peer and returns its result and the CPU seconds its process spent.
+func peerCPU(py string, args ...string) (result, float64, error) {
 	cmd := exec.Command(py, append([]string{"bench/es/peer.py"}, args...)...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return result{}, fmt.Errorf("peer %v: %w", args[1:], err)
+		return result{}, 0, fmt.Errorf("peer %v: %w", args[1:], err)
 	}
+	cpu := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	var r struct {
 		Seconds float64 `json:"seconds"`
 		Rows    int64   `json:"rows"`
 	}
 	if err := json.Unmarshal(bytes.TrimSpace(out), &r); err != nil {
-		return result{}, fmt.Errorf("peer %v: %q: %w", args[1:], out, err)
+		return result{}, 0, fmt.Errorf("peer %v: %q: %w", args[1:], out, err)
 	}
-	return result{seconds: r.Seconds, rows: r.Rows}, nil
+	return result{seconds: r.Seconds, rows: r.Rows}, cpu, nil
 }
 
 // rawLoop fetches every point-in-time page of index with the same slices and batch as

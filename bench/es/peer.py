@@ -1,8 +1,12 @@
 """Peers of bench/es: elasticsearch-py bulk ingest and helpers.scan, eland to_pandas.
 
-usage: peer.py URL ingest FILE INDEX | scan INDEX | eland INDEX
+usage: peer.py URL ingest|ingest-ids FILE INDEX | scan INDEX | eland INDEX
+
+ingest-ids gives each document the id gohunt load gives it (sha256 of the line, first 20 bytes
+in hex), so that the node does the same id look-ups for both.
 Prints one JSON line: {"seconds": ..., "rows": ...}.
 """
+import hashlib
 import json
 import sys
 import time
@@ -14,13 +18,17 @@ def main():
     url, what = sys.argv[1], sys.argv[2]
     es = Elasticsearch(url, request_timeout=120)
     t0 = time.perf_counter()
-    if what == "ingest":
+    if what in ("ingest", "ingest-ids"):
         path, index = sys.argv[3], sys.argv[4]
+        ids = what == "ingest-ids"
 
         def actions():
             with open(path, "rb") as f:
                 for line in f:
-                    yield {"_index": index, "_source": json.loads(line)}
+                    a = {"_index": index, "_source": json.loads(line)}
+                    if ids:
+                        a["_id"] = hashlib.sha256(line.strip()).hexdigest()[:40]
+                    yield a
 
         ok = 0
         for success, _ in helpers.parallel_bulk(es, actions(), thread_count=2, chunk_size=2000, raise_on_error=True):

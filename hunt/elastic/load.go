@@ -157,6 +157,9 @@ func (c *Client) LoadFunc(ctx context.Context, opts LoadOptions, produce func(em
 		NumWorkers:    opts.Workers,
 		FlushBytes:    opts.FlushBytes,
 		FlushInterval: 5 * time.Second,
+		// Only what the callbacks read: decoding each item's full answer (_index, _id,
+		// _version, _shards, _seq_no ...) was a third of the client's CPU in a 200k-event load.
+		FilterPath: []string{"errors", "items.*.status", "items.*.result", "items.*.error"},
 		OnError: func(_ context.Context, err error) {
 			biErrMu.Lock()
 			if biErr == nil {
