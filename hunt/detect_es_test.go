@@ -71,6 +71,96 @@ func TestESDetect(t *testing.T) {
 			t.Fatalf("a hit without its rule's author: %s", k)
 		}
 	}
+	if n := hits.Note(); !strings.Contains(n, "2 rules ran in Elasticsearch") {
+		t.Fatalf("the rules did not run in Elasticsearch: note %q", n)
+	}
+}
+
+// TestESDetectSigmaHQ runs every rule of ../shared/sigma/rules/windows over the shipped Mordor
+// samples loaded into the node: the rules the Elasticsearch compiler expresses run there in
+// batches, the others on DuckDB after a read of their log sources' events, and the hits equal
+// those of the same rules over the index read whole into DuckDB, rule by rule. The node keeps
+// its 512 MB heap (no crash: a later request still answers).
+func TestESDetectSigmaHQ(t *testing.T) {
+	rulesDir := filepath.Join(filepath.Dir(sharedDatasets(t)), "sigma", "rules", "windows")
+	es := ES(esURL(t), ESQuiet())
+	if es.Err() != nil {
+		t.Fatal(es.Err())
+	}
+	ctx := context.Background()
+	c := es.Engine()
+	if err := c.DeleteIndex(ctx, "gh-sigmahq"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Load(ctx, elastic.LoadOptions{Index: "gh-sigmahq", Refresh: true}, sampleFlat, sampleFlat2)
+	if err != nil || st.Failed != 0 {
+		t.Fatalf("loading the Mordor samples: %v %+v", err, st)
+	}
+	rs := SigmaRules(rulesDir)
+	if rs.Len() < 1000 {
+		t.Fatalf("only %d rules loaded from %s", rs.Len(), rulesDir)
+	}
+	idx := es.Index("gh-sigmahq")
+	hits := idx.Detect(rs)
+	if hits.Err() != nil {
+		t.Fatal(hits.Err())
+	}
+	d, ok := hits.plan.rel.(*esDetectRel)
+	if !ok {
+		t.Fatalf("Detect on an index frame did not run in Elasticsearch: %s", hits.Plan())
+	}
+	t.Logf("%d rules in Elasticsearch, %d on DuckDB", len(d.pushed), len(d.local))
+	if len(d.pushed) < rs.Len()/2 {
+		t.Fatalf("only %d of %d rules ran in Elasticsearch", len(d.pushed), rs.Len())
+	}
+	got, want := hitsByRule(t, hits), hitsByRule(t, idx.Local().Detect(rs))
+	if len(want) == 0 {
+		t.Fatal("no hits locally: the comparison is empty")
+	}
+	pushed := map[string]bool{}
+	for _, i := range d.pushed {
+		r := rs.Rules()[i]
+		pushed[r.ID+"|"+r.Title] = true
+	}
+	inES := 0
+	for rule, w := range want {
+		if !reflect.DeepEqual(got[rule], w) {
+			t.Errorf("rule %s (in Elasticsearch: %v): %d hits, local %d\n got %v\nwant %v", rule, pushed[rule], len(got[rule]), len(w), got[rule], w)
+		}
+		if pushed[rule] {
+			inES++
+		}
+	}
+	for rule, g := range got {
+		if _, ok := want[rule]; !ok {
+			t.Errorf("rule %s (in Elasticsearch: %v): %d hits, none locally: %v", rule, pushed[rule], len(g), g)
+		}
+	}
+	if inES == 0 {
+		t.Fatal("no rule run in Elasticsearch had hits: the comparison does not test the Elasticsearch path")
+	}
+	t.Logf("%d rules with hits, %d of them run in Elasticsearch; note: %.300s", len(want), inES, hits.Note())
+	if err := c.Ping(ctx); err != nil {
+		t.Fatalf("the node does not answer after Detect: %v", err)
+	}
+}
+
+// hitsByRule maps "rule_id|rule_title" to the sorted event keys of its hits.
+func hitsByRule(t *testing.T, f *Frame) map[string][]string {
+	t.Helper()
+	rows, err := f.Select("rule_id", "rule_title", "Hostname", "EventID", "RecordNumber").Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, r := range rows {
+		k := fmt.Sprint(r["rule_id"], "|", r["rule_title"])
+		out[k] = append(out[k], fmt.Sprint(r["Hostname"], "|", r["EventID"], "|", r["RecordNumber"]))
+	}
+	for _, v := range out {
+		sort.Strings(v)
+	}
+	return out
 }
 
 func hitKeys(t *testing.T, f *Frame) []string {
