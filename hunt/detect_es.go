@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gohunt/gohunt/hunt/elastic"
 	"github.com/gohunt/gohunt/hunt/sigma"
 )
 
@@ -17,6 +21,15 @@ import (
 // should clauses of one bool query, whose size the node's heap must hold (one filter OR-ing
 // every rule of SigmaHQ exhausted a 512 MB heap).
 var esDetectBatch = 50
+
+// esDetectRuleBytes and esDetectBatchBytes bound the query DSL (as JSON) of one rule run in
+// Elasticsearch and of one batch: a rule listing thousands of case-insensitive wildcards
+// (hashes, driver names) makes the node build an automaton per value, and one such rule of
+// 534 KB exhausted a 512 MB heap; it runs on DuckDB instead.
+const (
+	esDetectRuleBytes  = 64 << 10
+	esDetectBatchBytes = 192 << 10
+)
 
 // esDetectPage is the number of hits per page of a batch's search.
 const esDetectPage = 1000
@@ -32,6 +45,7 @@ type esDetectRel struct {
 	rules  *SigmaRuleSet
 	pushed []int          // indices of the rules run in Elasticsearch, in set order
 	query  map[int]any    // their queries
+	size   map[int]int    // the size of their queries as JSON
 	local  []int          // indices of the rules run on DuckDB
 	why    map[int]string // why each local rule is local
 	lsq    map[string]any // the OR of the local rules' log-source queries; nil = read all
@@ -46,9 +60,7 @@ func (f *Frame) lazyDetect(rules *SigmaRuleSet) *Frame {
 	if f.plan.op != "source" || !ok || rel.group != nil || rel.limit >= 0 {
 		return f.afterRead("Detect", again)
 	}
-	d := &esDetectRel{src: rel, rules: rules, query: map[int]any{}, why: map[int]string{}}
-	var lsOr []any
-	lsAll := false
+	d := &esDetectRel{src: rel, rules: rules, query: map[int]any{}, size: map[int]int{}, why: map[int]string{}}
 	for i, r := range rules.set.Rules {
 		if r.Correlation != nil {
 			continue // correlation rules: DetectCorrelations
@@ -56,22 +68,39 @@ func (f *Frame) lazyDetect(rules *SigmaRuleSet) *Frame {
 		ls := rules.mapping.LogsourceCondition(r.Logsource)
 		q, err := rel.sigmaQuery(rules.mapping, sigma.And{Args: []sigma.Node{ls, r.Detection}})
 		if err == nil {
+			if b, _ := json.Marshal(q); len(b) > esDetectRuleBytes {
+				err = fmt.Errorf("its query DSL is %d KB, more than the %d KB a node's heap is asked to hold for one rule", len(b)>>10, esDetectRuleBytes>>10)
+			} else {
+				d.size[i] = len(b)
+			}
+		}
+		if err == nil {
 			d.pushed = append(d.pushed, i)
 			d.query[i] = q
 			continue
 		}
 		d.local = append(d.local, i)
 		d.why[i] = err.Error()
-		if lq, err := rel.sigmaQuery(rules.mapping, ls); err == nil {
-			lsOr = append(lsOr, lq)
-		} else {
-			lsAll = true
-		}
 	}
-	if !lsAll && len(lsOr) > 0 {
-		d.lsq = map[string]any{"bool": map[string]any{"should": lsOr, "minimum_should_match": 1}}
-	}
+	d.lsq = d.logsourceQuery(d.local)
 	return &Frame{eng: f.eng, plan: &node{op: "source", rel: d}, note: d.note()}
+}
+
+// logsourceQuery is the OR of the rules' log-source queries, the read of the events local
+// rules run on; nil (read every event) when some log source has no exact query.
+func (d *esDetectRel) logsourceQuery(rules []int) map[string]any {
+	var or []any
+	for _, i := range rules {
+		q, err := d.src.sigmaQuery(d.rules.mapping, d.rules.mapping.LogsourceCondition(d.rules.set.Rules[i].Logsource))
+		if err != nil {
+			return nil
+		}
+		or = append(or, q)
+	}
+	if len(or) == 0 {
+		return nil
+	}
+	return map[string]any{"bool": map[string]any{"should": or, "minimum_should_match": 1}}
 }
 
 func (d *esDetectRel) engineName() string { return "Elasticsearch" }
@@ -99,20 +128,30 @@ func (d *esDetectRel) count(ctx context.Context) (int64, error) {
 }
 
 // summary says how many rules run where.
-func (d *esDetectRel) summary() string {
-	s := fmt.Sprintf("Detect: %d rules ran in Elasticsearch (query DSL, batches of %d)", len(d.pushed), esDetectBatch)
-	if len(d.local) > 0 {
+func (d *esDetectRel) summary() string { return d.summaryOf(len(d.pushed), d.local, d.why) }
+
+// summaryOf says that pushed rules ran in Elasticsearch and local ones on DuckDB, naming the
+// first local ones with the reason.
+func (d *esDetectRel) summaryOf(pushed int, local []int, why map[int]string) string {
+	s := fmt.Sprintf("Detect: %d rules ran in Elasticsearch (query DSL, batches of up to %d)", pushed, esDetectBatch)
+	if len(local) > 0 {
 		var titles []string
-		for _, i := range d.local {
+		for _, i := range local {
 			if len(titles) == 5 {
-				titles = append(titles, fmt.Sprintf("and %d more", len(d.local)-5))
+				titles = append(titles, fmt.Sprintf("and %d more", len(local)-5))
 				break
 			}
-			titles = append(titles, fmt.Sprintf("%q (%s)", d.rules.set.Rules[i].Title, d.why[i]))
+			titles = append(titles, fmt.Sprintf("%q (%s)", d.rules.set.Rules[i].Title, why[i]))
 		}
-		s += fmt.Sprintf(", %d on DuckDB after a read of their log sources' events: %s", len(d.local), strings.Join(titles, "; "))
+		s += fmt.Sprintf(", %d on DuckDB after a read of their log sources' events: %s", len(local), strings.Join(titles, "; "))
 	}
 	return s
+}
+
+// rejectedQuery reports whether err is the node refusing a search's query (HTTP 400).
+func rejectedQuery(err error) bool {
+	var ee *elastic.Error
+	return errors.As(err, &ee) && ee.Status == 400
 }
 
 func (d *esDetectRel) note() string { return d.src.note() + "; " + d.summary() }
@@ -124,6 +163,26 @@ func (d *esDetectRel) explain() string {
 		s += "; local rules' events read with query " + string(b)
 	}
 	return s
+}
+
+// batches splits the pushed rules, in order, into batches of at most esDetectBatch rules and
+// esDetectBatchBytes of query.
+func (d *esDetectRel) batches() [][]int {
+	var out [][]int
+	var cur []int
+	bytes := 0
+	for _, i := range d.pushed {
+		if len(cur) > 0 && (len(cur) == esDetectBatch || bytes+d.size[i] > esDetectBatchBytes) {
+			out = append(out, cur)
+			cur, bytes = nil, 0
+		}
+		cur = append(cur, i)
+		bytes += d.size[i]
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
 }
 
 // esDetectHit is one hit of a batch's search.
@@ -144,36 +203,64 @@ func (d *esDetectRel) read(ctx context.Context, e *engine, quiet bool) *Frame {
 	}
 	ld := newStreamLoader(e)
 	n := 0
-	for start := 0; start < len(d.pushed); start += esDetectBatch {
-		batch := d.pushed[start:min(start+esDetectBatch, len(d.pushed))]
-		if err := d.runBatch(ctx, batch, func(h esDetectHit) error {
-			doc := bytes.TrimSpace(h.Source)
-			if len(h.Matched) == 0 || len(doc) < 2 || doc[0] != '{' {
-				return fmt.Errorf("a hit without matched rules or _source object")
+	local, lsq, why := d.local, d.lsq, d.why
+	var rejected []int
+	sink := func(h esDetectHit) error {
+		doc := bytes.TrimSpace(h.Source)
+		if len(h.Matched) == 0 || len(doc) < 2 || doc[0] != '{' {
+			return fmt.Errorf("a hit without matched rules or _source object")
+		}
+		var b bytes.Buffer
+		b.WriteString(`{"` + esRuleCol + `":[`)
+		for k, m := range h.Matched {
+			if _, err := strconv.Atoi(m); err != nil {
+				return fmt.Errorf("unknown matched query %q", m)
 			}
-			var b bytes.Buffer
-			b.WriteString(`{"` + esRuleCol + `":[`)
-			for k, m := range h.Matched {
-				if _, err := strconv.Atoi(m); err != nil {
-					return fmt.Errorf("unknown matched query %q", m)
-				}
-				if k > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteString(m)
-			}
-			b.WriteString("]")
-			if rest := bytes.TrimSpace(doc[1:]); len(rest) > 0 && rest[0] != '}' {
+			if k > 0 {
 				b.WriteByte(',')
 			}
-			b.Write(doc[1:])
-			n++
-			return ld.addLine(b.Bytes(), fmt.Sprintf("%s Detect hit %d", d.src.pattern, n))
-		}); err != nil {
+			b.WriteString(m)
+		}
+		b.WriteString("]")
+		if rest := bytes.TrimSpace(doc[1:]); len(rest) > 0 && rest[0] != '}' {
+			b.WriteByte(',')
+		}
+		b.Write(doc[1:])
+		n++
+		return ld.addLine(b.Bytes(), fmt.Sprintf("%s Detect hit %d", d.src.pattern, n))
+	}
+	for _, batch := range d.batches() {
+		before := n
+		err := d.runBatch(ctx, batch, sink)
+		if rejectedQuery(err) && n == before {
+			// A query the node refuses to parse (a regular expression Lucene reads otherwise)
+			// fails the batch before any hit: run its rules one by one, the refused ones on
+			// DuckDB.
+			err = nil
+			for _, i := range batch {
+				if err = d.runBatch(ctx, []int{i}, sink); rejectedQuery(err) {
+					if len(rejected) == 0 {
+						local, why = append([]int(nil), d.local...), maps.Clone(d.why)
+					}
+					rejected = append(rejected, i)
+					local = append(local, i)
+					why[i] = "Elasticsearch refused its query: " + err.Error()
+					err = nil
+				} else if err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
 			ld.discard()
 			return d.src.fail(e, fmt.Errorf("Detect in Elasticsearch: %w", err))
 		}
 	}
+	if len(rejected) > 0 {
+		slices.Sort(local)
+		lsq = d.logsourceQuery(local)
+	}
+	summary := d.summaryOf(len(d.pushed)-len(rejected), local, why)
 	hits := d.emptyHits(e)
 	if ld.rows() == 0 {
 		ld.discard()
@@ -185,19 +272,19 @@ func (d *esDetectRel) read(ctx context.Context, e *engine, quiet bool) *Frame {
 		l = typeEventTimes(d.src.project(l), d.src.isDate)
 		hits = d.hitsOf(e, l)
 	}
-	if hits.err != nil || len(d.local) == 0 {
-		return hits.withNote(d.summary())
+	if hits.err != nil || len(local) == 0 {
+		return hits.withNote(summary)
 	}
 	g := d.src.clone()
-	if d.lsq != nil {
-		g.filters = append(g.filters, d.lsq)
+	if lsq != nil {
+		g.filters = append(g.filters, lsq)
 	}
 	ev := g.read(ctx, e, quiet)
 	if ev.err != nil {
 		return ev
 	}
 	sub := &SigmaRuleSet{set: &sigma.Set{}, mapping: d.rules.mapping}
-	for _, i := range d.local {
+	for _, i := range local {
 		sub.set.Rules = append(sub.set.Rules, d.rules.set.Rules[i])
 	}
 	lh := ev.Detect(sub)
@@ -205,7 +292,7 @@ func (d *esDetectRel) read(ctx context.Context, e *engine, quiet bool) *Frame {
 		return lh
 	}
 	all := newFrame(e, "SELECT * FROM (SELECT * FROM "+hits.from()+") UNION ALL BY NAME SELECT * FROM "+lh.from())
-	return all.withNote(d.summary())
+	return all.withNote(summary)
 }
 
 // esRuleCol is the column of the rule indices a hit's event matched, while hits are loaded.

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gohunt/gohunt/hunt/elastic"
 )
@@ -82,7 +83,12 @@ func TestESDetect(t *testing.T) {
 // those of the same rules over the index read whole into DuckDB, rule by rule. The node keeps
 // its 512 MB heap (no crash: a later request still answers).
 func TestESDetectSigmaHQ(t *testing.T) {
-	rulesDir := filepath.Join(filepath.Dir(sharedDatasets(t)), "sigma", "rules", "windows")
+	data := sharedDatasets(t)
+	rulesDir := filepath.Join(filepath.Dir(data), "sigma", "rules", "windows")
+	recordings, err := filepath.Glob(filepath.Join(data, "*.zip"))
+	if err != nil || len(recordings) == 0 {
+		t.Fatalf("no Mordor recordings (*.zip) in %s: %v", data, err)
+	}
 	es := ES(esURL(t), ESQuiet())
 	if es.Err() != nil {
 		t.Fatal(es.Err())
@@ -92,10 +98,24 @@ func TestESDetectSigmaHQ(t *testing.T) {
 	if err := c.DeleteIndex(ctx, "gh-sigmahq"); err != nil {
 		t.Fatal(err)
 	}
-	st, err := c.Load(ctx, elastic.LoadOptions{Index: "gh-sigmahq", Refresh: true}, sampleFlat, sampleFlat2)
-	if err != nil || st.Failed != 0 {
-		t.Fatalf("loading the Mordor samples: %v %+v", err, st)
+	// Strings indexed whole as keywords up to 8191 characters (the dynamic mapping's
+	// ignore_above of 256 leaves long command lines out of the keyword index, and the rules on
+	// them to DuckDB).
+	mapping := map[string]any{
+		"settings": map[string]any{"index.mapping.total_fields.limit": 4000},
+		"mappings": map[string]any{"dynamic_templates": []any{map[string]any{"strings": map[string]any{
+			"match_mapping_type": "string",
+			"mapping": map[string]any{"type": "text", "fields": map[string]any{"keyword": map[string]any{"type": "keyword", "ignore_above": 8191}}},
+		}}}},
 	}
+	if err := c.CreateIndex(ctx, "gh-sigmahq", mapping); err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Load(ctx, elastic.LoadOptions{Index: "gh-sigmahq", Refresh: true}, append([]string{sampleFlat, sampleFlat2}, recordings...)...)
+	if err != nil || st.Failed != 0 {
+		t.Fatalf("loading the Mordor samples and recordings: %v %+v", err, st)
+	}
+	t.Logf("loaded %d events", st.Read)
 	rs := SigmaRules(rulesDir)
 	if rs.Len() < 1000 {
 		t.Fatalf("only %d rules loaded from %s", rs.Len(), rulesDir)
@@ -110,10 +130,25 @@ func TestESDetectSigmaHQ(t *testing.T) {
 		t.Fatalf("Detect on an index frame did not run in Elasticsearch: %s", hits.Plan())
 	}
 	t.Logf("%d rules in Elasticsearch, %d on DuckDB", len(d.pushed), len(d.local))
+	reasons := map[string]int{}
+	for _, why := range d.why {
+		reasons[why]++
+	}
+	var top []string
+	for why, n := range reasons {
+		top = append(top, fmt.Sprintf("%5d %s", n, why))
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(top)))
+	t.Logf("why rules ran on DuckDB:\n%s", strings.Join(top[:min(len(top), 12)], "\n"))
 	if len(d.pushed) < rs.Len()/2 {
 		t.Fatalf("only %d of %d rules ran in Elasticsearch", len(d.pushed), rs.Len())
 	}
-	got, want := hitsByRule(t, hits), hitsByRule(t, idx.Local().Detect(rs))
+	started := time.Now()
+	got := hitsByRule(t, hits)
+	inNode := time.Since(started)
+	started = time.Now()
+	want := hitsByRule(t, idx.Local().Detect(rs))
+	t.Logf("Detect on Elasticsearch %s, read whole and Detect on DuckDB %s", inNode.Round(time.Millisecond), time.Since(started).Round(time.Millisecond))
 	if len(want) == 0 {
 		t.Fatal("no hits locally: the comparison is empty")
 	}
