@@ -105,7 +105,7 @@ func TestESDetectSigmaHQ(t *testing.T) {
 		"settings": map[string]any{"index.mapping.total_fields.limit": 4000},
 		"mappings": map[string]any{"dynamic_templates": []any{map[string]any{"strings": map[string]any{
 			"match_mapping_type": "string",
-			"mapping": map[string]any{"type": "text", "fields": map[string]any{"keyword": map[string]any{"type": "keyword", "ignore_above": 8191}}},
+			"mapping":            map[string]any{"type": "text", "fields": map[string]any{"keyword": map[string]any{"type": "keyword", "ignore_above": 8191}}},
 		}}}},
 	}
 	if err := c.CreateIndex(ctx, "gh-sigmahq", mapping); err != nil {
