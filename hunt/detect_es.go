@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gohunt/gohunt/hunt/elastic"
@@ -48,7 +49,11 @@ type esDetectRel struct {
 	size   map[int]int    // the size of their queries as JSON
 	local  []int          // indices of the rules run on DuckDB
 	why    map[int]string // why each local rule is local
-	lsq    map[string]any // the OR of the local rules' log-source queries; nil = read all
+	lsq    map[string]any // logsourceQuery of the local rules
+	eng    *engine        // the session's engine
+
+	mu   sync.Mutex
+	last *Frame // the last successful read, which count reuses
 }
 
 // lazyDetect is Detect on a frame on another engine. On an Elasticsearch index frame (only
@@ -60,7 +65,7 @@ func (f *Frame) lazyDetect(rules *SigmaRuleSet) *Frame {
 	if f.plan.op != "source" || !ok || rel.group != nil || rel.limit >= 0 {
 		return f.afterRead("Detect", again)
 	}
-	d := &esDetectRel{src: rel, rules: rules, query: map[int]any{}, size: map[int]int{}, why: map[int]string{}}
+	d := &esDetectRel{eng: f.eng, src: rel, rules: rules, query: map[int]any{}, size: map[int]int{}, why: map[int]string{}}
 	for i, r := range rules.set.Rules {
 		if r.Correlation != nil {
 			continue // correlation rules: DetectCorrelations
@@ -115,12 +120,14 @@ func (d *esDetectRel) columns() []string {
 
 // count reads the hits and counts them: a rule's hits are its matching events, but an event
 // matching several rules is one hit per rule, which no single _count gives.
+// A display counts after reading its first rows: the read is kept for that.
 func (d *esDetectRel) count(ctx context.Context) (int64, error) {
-	e, err := defaultEngine()
-	if err != nil {
-		return 0, err
+	d.mu.Lock()
+	l := d.last
+	d.mu.Unlock()
+	if l == nil {
+		l = d.read(ctx, d.eng, true)
 	}
-	l := d.read(ctx, e, true)
 	if l.err != nil {
 		return 0, l.err
 	}
@@ -195,6 +202,17 @@ type esDetectHit struct {
 // read runs the batches, loads every hit's event with the indices of the rules it matched
 // (a list column), joins them to the rules' metadata, and appends the hits of the local rules.
 func (d *esDetectRel) read(ctx context.Context, e *engine, quiet bool) *Frame {
+	l := d.readHits(ctx, e, quiet)
+	if l.err == nil {
+		d.mu.Lock()
+		d.last = l
+		d.mu.Unlock()
+	}
+	return l
+}
+
+// readHits is read's body.
+func (d *esDetectRel) readHits(ctx context.Context, e *engine, quiet bool) *Frame {
 	if d.src.conf.ctx != nil {
 		ctx = d.src.conf.ctx
 	}

@@ -72,6 +72,9 @@ func TestESDetect(t *testing.T) {
 			t.Fatalf("a hit without its rule's author: %s", k)
 		}
 	}
+	if n, err := hits.Count(); err != nil || n != int64(len(want)) {
+		t.Fatalf("Count of the hits: %d, %v; want %d", n, err, len(want))
+	}
 	if n := hits.Note(); !strings.Contains(n, "2 rules ran in Elasticsearch") {
 		t.Fatalf("the rules did not run in Elasticsearch: note %q", n)
 	}
