@@ -88,6 +88,9 @@ func (f *Frame) runRules(op string, rules *SigmaRuleSet, build func(*SigmaRuleSe
 		return errFrame(f.eng, rules.err)
 	}
 	if f.lazy() {
+		if op == "Detect" {
+			return f.lazyDetect(rules) // detect_es.go: rules run in Elasticsearch
+		}
 		return f.afterRead(op, again)
 	}
 	q, err := build(rules)
