@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -109,18 +108,18 @@ func (f *Frame) runRules(op string, rules *SigmaRuleSet, build func(*SigmaRuleSe
 var detectChunk = 64
 
 // detectSQL writes the rules' metadata into a table of the engine (bound values) and returns
-// the SQL of the hits and its columns (known without binding it): one scan of the events. The
-// fields the rules read are projected once per event (as text, and lower-cased for
-// case-insensitive matches), those only detections read only for the events of the log sources
-// whose rules read them; rules are grouped by their log source condition, and a group's
-// detections are evaluated only for the events that meet its condition (CASE WHEN); each event gives the list of the rules it matches, unnested into
+// the SQL of the hits and its columns (known without binding it): one scan of the events. The fields the rules read are projected once
+// per event (as text, and lower-cased for case-insensitive matches); rules are grouped by their
+// log source condition, and a group's detections are evaluated only for the events that meet
+// its condition (CASE WHEN); each event gives the list of the rules it matches, unnested into
 // hits. Rule values are constants of the SQL text, written by quoteString (every byte
 // handled), so DuckDB compiles each pattern and regular expression once, and the cheapest
 // exact form of each match is used (sigma.SQLTarget.Plain).
 func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, []column, error) {
 	ctx := cellCtx()
-	target, projection, keywordUses, inGroup := f.sigmaConstTarget(rules.mapping)
+	target, projection, keywordUses := f.sigmaConstTarget(rules.mapping)
 	type group struct {
+		ls       sigma.Node
 		where    string
 		cases    []string
 		keywords bool // a rule of the group reads the keyword text
@@ -137,15 +136,12 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, []column, error) {
 		key := fmt.Sprintf("%#v", ls)
 		g := groups[key]
 		if g == nil {
-			g = &group{where: sigma.SQL(ls, target)}
+			g = &group{ls: ls, where: sigma.SQL(ls, target)}
 			groups[key] = g
 			order = append(order, key)
 		}
 		before := keywordUses()
-		inGroup(g.where)
-		cond := sigma.SQL(r.Detection, target)
-		inGroup("")
-		if cond != "FALSE" && g.where != "FALSE" {
+		if cond := sigma.SQL(r.Detection, target); cond != "FALSE" && g.where != "FALSE" {
 			// A rule whose detection reads only fields the events lack is FALSE: left out.
 			g.cases = append(g.cases, "CASE WHEN "+cond+" THEN "+strconv.Itoa(i)+" END")
 			g.keywords = g.keywords || keywordUses() > before
@@ -155,14 +151,14 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, []column, error) {
 		tags = append(tags, strings.Join(r.Tags, "\x1f"))
 	}
 	var lists []string
-	var keywordWhere []string
+	var keywordWhere []sigma.Node
 	for _, k := range order {
 		g := groups[k]
 		if len(g.cases) == 0 {
 			continue
 		}
 		if g.keywords {
-			keywordWhere = append(keywordWhere, g.where)
+			keywordWhere = append(keywordWhere, g.ls)
 		}
 		var chunks []string
 		for len(g.cases) > 0 {
@@ -211,12 +207,8 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, []column, error) {
 		all = "flatten([" + strings.Join(lists, ", ") + "])"
 	}
 	events := "(" + f.sql + ")"
-	inner, outer := projection(keywordWhere)
-	if inner != "" {
-		events = "(SELECT __s.*, " + inner + " FROM (" + f.sql + ") AS __s)"
-	}
-	if outer != "" {
-		events = "(SELECT __t.*, " + outer + " FROM " + events + " AS __t)"
+	if p := projection(keywordWhere); p != "" {
+		events = "(SELECT __s.*, " + p + " FROM (" + f.sql + ") AS __s)"
 	}
 	hits := "SELECT __t.*, unnest(" + all + ") AS __sigma_rule FROM " + events + " AS __t"
 	return "SELECT " + strings.Join(sel, ", ") +
@@ -225,56 +217,49 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, []column, error) {
 
 // sigmaConstTarget is the target Detect renders rules with: values as quoted constants, the
 // fields' text and lower-cased text as columns projected once per event (named apart from the
-// frame's columns), matches in their plain forms, keyword searches over one joined text of
-// the event's VARCHAR columns. projection returns the projected expressions once every rule
-// has been rendered: inner for the events' SELECT list, outer for a SELECT over that one; the joined text is computed only for events
+// frame's columns), matches in their plain forms,
+// keyword searches over one joined text of
+// the event's VARCHAR columns. projection returns the projected expressions (for the events'
+// SELECT list) once every rule has been rendered; the joined text is computed only for events
 // meeting one of keywordWhere (the log source conditions of the groups whose rules search
-// keywords). keywordUses counts the keyword text's uses so far. inGroup(where) says that
-// what is rendered next is a detection of the rules whose log source condition is where
-// (rendered through t; "": outside any group, as for the groups' conditions themselves): a
-// field read only by detections is computed (in outer) only for the events meeting the
-// condition of a group whose detections read it, so an event never pays for (say) the
-// lower-cased text of a field only other log sources' rules read. The fields the conditions
-// read are computed for every event (in inner).
-func (f *Frame) sigmaConstTarget(m *sigma.Mapping) (t *sigma.SQLTarget, projection func(keywordWhere []string) (inner, outer string), keywordUses func() int, inGroup func(where string)) {
+// keywords). keywordUses counts the keyword text's uses so far.
+func (f *Frame) sigmaConstTarget(m *sigma.Mapping) (t *sigma.SQLTarget, projection func(keywordWhere []sigma.Node) string, keywordUses func() int) {
 	t = f.sigmaTarget(m, quoteString)
 	src := f.sigmaTargetAs(m, quoteString, "__s")
 	alloc := newIdentAllocator()
 	for _, c := range f.cols {
 		alloc.reserve(c.ident)
 	}
-	// A projected field: its expression, its ident, and the groups whose detections read it
-	// (ungated when read outside a group).
-	type projected struct {
-		expr, exprT, id string // expr over __s (inner), exprT over __t (outer)
-		ungated         bool
-		groups          map[string]bool
+	var proj []string
+	texts, lowers := map[string]string{}, map[string]string{}
+	text := func(field string) string {
+		if s, ok := texts[field]; ok {
+			return s
+		}
+		c := src.Column(field)
+		s := ""
+		if c != "" {
+			id := quoteIdent(alloc.ident("__sigma_text"))
+			proj = append(proj, "CAST("+c+" AS VARCHAR) AS "+id)
+			s = "__t." + id
+		}
+		texts[field] = s
+		return s
 	}
-	var proj []*projected
-	cur := ""
-	inGroup = func(where string) { cur = where }
-	texts, lowers := map[string]*projected{}, map[string]*projected{}
-	field := func(cache map[string]*projected, field, name, expr string) string {
-		p, ok := cache[field]
-		if !ok {
-			if c := src.Column(field); c != "" {
-				p = &projected{expr: strings.ReplaceAll(expr, "%s", c), exprT: strings.ReplaceAll(expr, "%s", t.Column(field)), id: quoteIdent(alloc.ident(name)), groups: map[string]bool{}}
-				proj = append(proj, p)
-			}
-			cache[field] = p
+	t.Text = text
+	t.Lower = func(field string) string {
+		if s, ok := lowers[field]; ok {
+			return s
 		}
-		if p == nil {
-			return ""
+		s := ""
+		if c := src.Column(field); c != "" {
+			id := quoteIdent(alloc.ident("__sigma_lower"))
+			proj = append(proj, "lower(CAST("+c+" AS VARCHAR)) AS "+id)
+			s = "__t." + id
 		}
-		if cur == "" {
-			p.ungated = true
-		} else {
-			p.groups[cur] = true
-		}
-		return "__t." + p.id
+		lowers[field] = s
+		return s
 	}
-	t.Text = func(f string) string { return field(texts, f, "__sigma_text", "CAST(%s AS VARCHAR)") }
-	t.Lower = func(f string) string { return field(lowers, f, "__sigma_lower", "lower(CAST(%s AS VARCHAR))") }
 	t.Plain = true
 	ints := map[string]bool{}
 	for _, c := range f.cols {
@@ -301,27 +286,11 @@ func (f *Frame) sigmaConstTarget(m *sigma.Mapping) (t *sigma.SQLTarget, projecti
 		kwUsed[i] = true
 		return "__t." + kwIdent[i]
 	}
-	projection = func(keywordWhere []string) (string, string) {
-		var out, gated []string
-		for _, p := range proj {
-			var gate []string
-			for w := range p.groups {
-				if w == "TRUE" {
-					gate = nil
-					break
-				}
-				gate = append(gate, "COALESCE("+w+", FALSE)")
-			}
-			if p.ungated || len(gate) == 0 {
-				out = append(out, p.expr+" AS "+p.id)
-				continue
-			}
-			sort.Strings(gate) // the same SQL text for the same rules
-			gated = append(gated, "CASE WHEN "+strings.Join(gate, " OR ")+" THEN "+p.exprT+" END AS "+p.id)
-		}
+	projection = func(keywordWhere []sigma.Node) string {
+		out := proj
 		var where []string
-		for _, w := range keywordWhere {
-			where = append(where, "COALESCE("+w+", FALSE)")
+		for _, n := range keywordWhere {
+			where = append(where, "COALESCE("+sigma.SQL(n, src)+", FALSE)")
 		}
 		sep := quoteString(sigma.KeywordSep)
 		for i, used := range kwUsed {
@@ -329,7 +298,7 @@ func (f *Frame) sigmaConstTarget(m *sigma.Mapping) (t *sigma.SQLTarget, projecti
 				continue
 			}
 			var vals []string
-			for _, k := range t.Keywords {
+			for _, k := range src.Keywords {
 				v := k
 				if i == 1 {
 					v = "lower(" + k + ")"
@@ -340,11 +309,11 @@ func (f *Frame) sigmaConstTarget(m *sigma.Mapping) (t *sigma.SQLTarget, projecti
 			if len(vals) > 0 && len(where) > 0 {
 				e = "CASE WHEN " + strings.Join(where, " OR ") + " THEN " + sep + " || concat_ws(" + sep + ", " + strings.Join(vals, ", ") + ") || " + sep + " END"
 			}
-			gated = append(gated, e+" AS "+kwIdent[i])
+			out = append(out, e+" AS "+kwIdent[i])
 		}
-		return strings.Join(out, ", "), strings.Join(gated, ", ")
+		return strings.Join(out, ", ")
 	}
-	return t, projection, func() int { return uses }, inGroup
+	return t, projection, func() int { return uses }
 }
 
 // sigmaTarget resolves Sigma field names to f's columns through the mapping: each candidate
