@@ -217,8 +217,7 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, []column, error) {
 
 // sigmaConstTarget is the target Detect renders rules with: values as quoted constants, the
 // fields' text and lower-cased text as columns projected once per event (named apart from the
-// frame's columns), matches in their plain forms,
-// keyword searches over one joined text of
+// frame's columns), matches in their plain forms, keyword searches over one joined text of
 // the event's VARCHAR columns. projection returns the projected expressions (for the events'
 // SELECT list) once every rule has been rendered; the joined text is computed only for events
 // meeting one of keywordWhere (the log source conditions of the groups whose rules search
