@@ -75,8 +75,8 @@ func (f *Frame) Detect(rules *SigmaRuleSet) *Frame {
 
 // runRules is the body Detect and DetectCorrelations share: it checks the frame and the rules,
 // keeps a frame on another engine lazy (again runs over the rows read, on DuckDB), and otherwise
-// derives the frame of build's query.
-func (f *Frame) runRules(op string, rules *SigmaRuleSet, build func(*SigmaRuleSet) (string, error), again func(*Frame) *Frame) *Frame {
+// derives the frame of build's query (with the columns build returns, when it knows them).
+func (f *Frame) runRules(op string, rules *SigmaRuleSet, build func(*SigmaRuleSet) (string, []column, error), again func(*Frame) *Frame) *Frame {
 	defer runtime.KeepAlive(f) // see tableRef
 	if f.err != nil {
 		return f
@@ -93,9 +93,15 @@ func (f *Frame) runRules(op string, rules *SigmaRuleSet, build func(*SigmaRuleSe
 		}
 		return f.afterRead(op, again)
 	}
-	q, err := build(rules)
+	q, cols, err := build(rules)
 	if err != nil {
 		return errFrame(f.eng, err)
+	}
+	if cols != nil {
+		// build knows the result's columns: the query is not bound twice (DESCRIBE, then run).
+		g := frameOf(f.eng, q, cols)
+		g.note = f.note
+		return g
 	}
 	return f.derive(q).context(op)
 }
@@ -105,14 +111,14 @@ func (f *Frame) runRules(op string, rules *SigmaRuleSet, build func(*SigmaRuleSe
 var detectChunk = 64
 
 // detectSQL writes the rules' metadata into a table of the engine (bound values) and returns
-// the SQL of the hits: one scan of the events. The fields the rules read are projected once
+// the SQL of the hits and its columns (known without binding it): one scan of the events. The fields the rules read are projected once
 // per event (as text, and lower-cased for case-insensitive matches); rules are grouped by their
 // log source condition, and a group's detections are evaluated only for the events that meet
 // its condition (CASE WHEN); each event gives the list of the rules it matches, unnested into
 // hits. Rule values are constants of the SQL text, written by quoteString (every byte
 // handled), so DuckDB compiles each pattern and regular expression once, and the cheapest
 // exact form of each match is used (sigma.SQLTarget.Plain).
-func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, error) {
+func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, []column, error) {
 	ctx := cellCtx()
 	target, projection, keywordUses := f.sigmaConstTarget(rules.mapping)
 	type group struct {
@@ -176,19 +182,24 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, error) {
 	if err := f.eng.exec(ctx, "CREATE TABLE "+quoteIdent(metaTable)+" AS SELECT unnest(CAST(? AS INTEGER[])) AS idx, unnest(CAST(? AS VARCHAR[])) AS rule_id, "+
 		"unnest(CAST(? AS VARCHAR[])) AS rule_title, unnest(CAST(? AS VARCHAR[])) AS level, unnest(CAST(? AS VARCHAR[])) AS status, "+
 		"unnest(CAST(? AS VARCHAR[])) AS author, unnest(CAST(? AS VARCHAR[])) AS tags_joined", idx, ids, titles, levels, statuses, authors, tags); err != nil {
-		return "", fmt.Errorf("hunt: Detect: storing rule metadata: %w", err)
+		return "", nil, fmt.Errorf("hunt: Detect: storing rule metadata: %w", err)
 	}
 	alloc := newIdentAllocator()
 	meta := []string{"rule_id", "rule_title", "level", "status", "author"}
 	var sel []string
+	var cols []column
 	for _, m := range meta {
 		alloc.reserve(m)
 		sel = append(sel, "__m."+m)
+		cols = append(cols, column{ident: m, name: m, typ: "VARCHAR"})
 	}
 	alloc.reserve("tags")
 	sel = append(sel, "CASE WHEN __m.tags_joined = '' THEN CAST([] AS VARCHAR[]) ELSE string_split(__m.tags_joined, chr(31)) END AS tags")
+	cols = append(cols, column{ident: "tags", name: "tags", typ: "VARCHAR[]"})
 	for _, c := range f.cols {
-		sel = append(sel, "__h."+quoteIdent(c.ident)+" AS "+quoteIdent(alloc.ident(c.name)))
+		id := alloc.ident(c.name)
+		sel = append(sel, "__h."+quoteIdent(c.ident)+" AS "+quoteIdent(id))
+		cols = append(cols, column{ident: id, name: displayName(id), typ: c.typ})
 	}
 	all := "CAST([] AS INTEGER[])"
 	switch len(lists) {
@@ -204,7 +215,7 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, error) {
 	}
 	hits := "SELECT __t.*, unnest(" + all + ") AS __sigma_rule FROM " + events + " AS __t"
 	return "SELECT " + strings.Join(sel, ", ") +
-		"\nFROM (" + hits + ") AS __h JOIN " + quoteIdent(metaTable) + " AS __m ON __m.idx = __h.__sigma_rule\nORDER BY __h.__sigma_rule", nil
+		"\nFROM (" + hits + ") AS __h JOIN " + quoteIdent(metaTable) + " AS __m ON __m.idx = __h.__sigma_rule\nORDER BY __h.__sigma_rule", cols, nil
 }
 
 // sigmaConstTarget is the target Detect renders rules with: values as quoted constants, the

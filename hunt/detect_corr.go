@@ -19,7 +19,11 @@ import (
 // of the condition's field, temporal needs every correlated rule in it, temporal_ordered needs
 // them in the listed order (each at or after the previous one).
 func (f *Frame) DetectCorrelations(rules *SigmaRuleSet) *Frame {
-	return f.runRules("DetectCorrelations", rules, f.correlationSQL, func(l *Frame) *Frame { return l.DetectCorrelations(rules) })
+	build := func(r *SigmaRuleSet) (string, []column, error) {
+		q, err := f.correlationSQL(r)
+		return q, nil, err
+	}
+	return f.runRules("DetectCorrelations", rules, build, func(l *Frame) *Frame { return l.DetectCorrelations(rules) })
 }
 
 func (f *Frame) correlationSQL(rules *SigmaRuleSet) (string, error) {

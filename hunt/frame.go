@@ -70,6 +70,13 @@ func newFrame(e *engine, query string) *Frame {
 	return &Frame{eng: e, sql: query, cols: cols, refs: refs}
 }
 
+// frameOf returns a frame of query whose result columns the caller built (names, DuckDB types,
+// idents unique regardless of case, in the query's order), without binding the query: for a
+// large generated query, whose binding costs as much as planning it.
+func frameOf(e *engine, query string, cols []column) *Frame {
+	return &Frame{eng: e, sql: query, cols: cols, refs: e.refs(query)}
+}
+
 func (e *engine) describe(query string) ([]column, error) {
 	rows, err := e.db.QueryContext(cellCtx(), "DESCRIBE "+query)
 	if err != nil {
