@@ -81,12 +81,26 @@ func (decodeCommandUDF) Config() duckdb.ScalarFuncConfig {
 }
 
 func (decodeCommandUDF) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{RowExecutor: func(values []driver.Value) (any, error) {
+	return rowFunc("decode_command", func(values []driver.Value) (any, error) {
 		s, _ := values[0].(string)
 		if d, ok := decodeCommand(s); ok {
 			return d, nil
 		}
 		return nil, nil
+	})
+}
+
+// rowFunc is a scalar function's row executor that turns a panic of fn (a bug met by hostile
+// data) into the query's error naming the function: a Go panic cannot unwind through DuckDB's
+// C++ frames, so it would end the process, and the session with it.
+func rowFunc(name string, fn func([]driver.Value) (any, error)) duckdb.ScalarFuncExecutor {
+	return duckdb.ScalarFuncExecutor{RowExecutor: func(values []driver.Value) (v any, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				v, err = nil, fmt.Errorf("hunt: %s failed on a value (an internal error, please report it): %v", name, r)
+			}
+		}()
+		return fn(values)
 	}}
 }
 

@@ -1,6 +1,7 @@
 package hunt
 
 import (
+	"database/sql/driver"
 	"encoding/base64"
 	"strings"
 	"sync"
@@ -117,4 +118,22 @@ func FuzzDecodeCommand(f *testing.F) {
 			t.Errorf("round trip of %q: %q, %v", s, d, ok)
 		}
 	})
+}
+
+// TestRowFuncPanicIsQueryError: a panic inside a scalar function's row executor comes back as
+// an error naming the function, instead of crossing DuckDB's C++ frames and ending the process.
+func TestRowFuncPanicIsQueryError(t *testing.T) {
+	ex := rowFunc("ioc_extract", func([]driver.Value) (any, error) {
+		var m map[string]int
+		m["boom"]++ // assignment to a nil map: a runtime panic
+		return nil, nil
+	})
+	v, err := ex.RowExecutor([]driver.Value{"x"})
+	if v != nil || err == nil || !strings.Contains(err.Error(), "ioc_extract failed on a value") {
+		t.Fatalf("got %v, %v", v, err)
+	}
+	ok := rowFunc("decode_command", func(values []driver.Value) (any, error) { return values[0], nil })
+	if v, err := ok.RowExecutor([]driver.Value{"y"}); v != "y" || err != nil {
+		t.Fatalf("plain call: %v, %v", v, err)
+	}
 }

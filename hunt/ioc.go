@@ -133,7 +133,7 @@ func (iocExtractUDF) Config() duckdb.ScalarFuncConfig {
 }
 
 func (iocExtractUDF) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{RowExecutor: func(values []driver.Value) (any, error) {
+	return rowFunc(iocExtractSQL, func(values []driver.Value) (any, error) {
 		s, _ := values[0].(string)
 		found := extractIOCs(s)
 		out := make([]any, len(found))
@@ -141,7 +141,7 @@ func (iocExtractUDF) Executor() duckdb.ScalarFuncExecutor {
 			out[i] = map[string]any{"type": x.Type, "value": x.Value}
 		}
 		return out, nil
-	}}
+	})
 }
 
 // registerIOCFunctions adds ioc_extract and lookup.go's IP functions to the database of conn.

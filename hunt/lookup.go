@@ -146,13 +146,13 @@ func (ipKeyUDF) Config() duckdb.ScalarFuncConfig {
 }
 
 func (ipKeyUDF) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{RowExecutor: func(values []driver.Value) (any, error) {
+	return rowFunc(ipKeySQL, func(values []driver.Value) (any, error) {
 		s, _ := values[0].(string)
 		if k, ok := ipKey(s); ok {
 			return k, nil
 		}
 		return nil, nil
-	}}
+	})
 }
 
 // cidrBoundUDF is ioc_cidr_low / ioc_cidr_high: VARCHAR -> VARCHAR, the first or last key of a
@@ -165,7 +165,7 @@ func (cidrBoundUDF) Config() duckdb.ScalarFuncConfig {
 }
 
 func (u cidrBoundUDF) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{RowExecutor: func(values []driver.Value) (any, error) {
+	return rowFunc("ioc_cidr_low/ioc_cidr_high", func(values []driver.Value) (any, error) {
 		s, _ := values[0].(string)
 		lo, hi, ok := cidrBounds(s)
 		if !ok {
@@ -175,5 +175,5 @@ func (u cidrBoundUDF) Executor() duckdb.ScalarFuncExecutor {
 			return hi, nil
 		}
 		return lo, nil
-	}}
+	})
 }
