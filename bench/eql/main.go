@@ -22,9 +22,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
+	"github.com/gohunt/gohunt/bench/internal/proc"
 	"github.com/gohunt/gohunt/hunt"
 	"github.com/gohunt/gohunt/hunt/session"
 )
@@ -112,20 +112,14 @@ func run() error {
 		return ev.Err()
 	}
 	load := time.Since(t0)
-	rssRead, err := peakRSS()
-	if err != nil {
-		return err
-	}
+	rssRead := proc.StatusKB("VmHWM") * 1024
 	t1 := time.Now()
 	n, err := ev.EQL(query).Count()
 	if err != nil {
 		return err
 	}
 	q := time.Since(t1)
-	rss, err := peakRSS()
-	if err != nil {
-		return err
-	}
+	rss := proc.StatusKB("VmHWM") * 1024
 	after, err := tableBytes()
 	if err != nil {
 		return err
@@ -210,15 +204,6 @@ func head(src, dst string, n int) error {
 		return err
 	}
 	return out.Close()
-}
-
-// peakRSS is the process's peak resident set size in bytes (Linux reports KiB).
-func peakRSS() (int64, error) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, fmt.Errorf("getrusage: %w", err)
-	}
-	return ru.Maxrss * 1024, nil
 }
 
 // tableBytes is what the session's DuckDB holds for tables: in-memory tables (in memory or

@@ -36,9 +36,9 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/gohunt/gohunt/bench/internal/proc"
 	"github.com/gohunt/gohunt/hunt"
 	"github.com/gohunt/gohunt/hunt/elastic"
 )
@@ -256,7 +256,7 @@ func ingest(ctx context.Context, c *elastic.Client, py, url, data string, n int,
 	if err != nil {
 		return err
 	}
-	self0 := selfCPU()
+	self0 := proc.CPU().Seconds()
 	t0 := time.Now()
 	st, err := c.Load(ctx, elastic.LoadOptions{Index: goIdx, Workers: 2, Refresh: true}, data)
 	if err != nil {
@@ -267,7 +267,7 @@ func ingest(ctx context.Context, c *elastic.Client, py, url, data string, n int,
 	if err != nil {
 		return err
 	}
-	goCPU := selfCPU() - self0
+	goCPU := proc.CPU().Seconds() - self0
 	pyIngest, pyCPU, err := peerCPU(py, url, "ingest", data, pyIdx)
 	if err != nil {
 		return err
@@ -322,13 +322,6 @@ func nodeCPU(ctx context.Context, c *elastic.Client) (float64, error) {
 		return float64(n.Process.CPU.TotalInMillis) / 1000, nil
 	}
 	return 0, fmt.Errorf("node stats: no node")
-}
-
-// selfCPU returns the CPU seconds this process has spent (user + system).
-func selfCPU() float64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // huntRead times gohunt's full read of index into a DuckDB frame, counted.

@@ -21,9 +21,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"syscall"
 	"time"
 
+	"github.com/gohunt/gohunt/bench/internal/proc"
 	"github.com/gohunt/gohunt/hunt"
 	"github.com/gohunt/gohunt/hunt/session"
 )
@@ -159,19 +159,10 @@ func main() {
 	}
 }
 
-// cpu is the CPU time (user and system, all threads) the process has used.
-func cpu() time.Duration {
-	var r syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &r); err != nil {
-		return 0
-	}
-	return time.Duration(r.Utime.Nano() + r.Stime.Nano())
-}
-
 // gohunt builds the logon graph of ev and its components, and returns what it found with the
 // wall and CPU time of building and components.
 func gohunt(ev *hunt.Frame) (result, time.Duration, time.Duration, error) {
-	c := cpu()
+	c := proc.CPU()
 	t := time.Now()
 	g := hunt.LogonGraph(ev).Cache() // the graph is built once, as networkx builds it once
 	if err := g.Err(); err != nil {
@@ -181,7 +172,7 @@ func gohunt(ev *hunt.Frame) (result, time.Duration, time.Duration, error) {
 	if err != nil {
 		return result{}, 0, 0, err
 	}
-	d, dc := time.Since(t), cpu()-c
+	d, dc := time.Since(t), proc.CPU()-c
 	var r result
 	sums, err := g.Edges().Select(hunt.SQLExpr("count(*)").As("edges"), hunt.SQLExpr("sum(`count`)::BIGINT").As("logons"), hunt.SQLExpr("sum(failures)::BIGINT").As("failures")).Collect()
 	if err != nil {

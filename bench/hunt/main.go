@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gohunt/gohunt/bench/internal/proc"
 	"github.com/gohunt/gohunt/hunt"
 	"github.com/gohunt/gohunt/hunt/session"
 )
@@ -376,27 +377,16 @@ func sameRows(what, peer string, gohunt, other []int) error {
 	return nil
 }
 
-func rssKB(field string) int64 {
-	b, _ := os.ReadFile("/proc/self/status")
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, field+":") {
-			v, _ := strconv.ParseInt(strings.Fields(l)[1], 10, 64)
-			return v
-		}
-	}
-	return 0
-}
-
 // memoryChild loads the Parquet file into an in-memory frame and prints the RSS growth.
 func memoryChild(path string) {
 	hunt.DuckSQL("SELECT 1").Count() // open the database first: its own fixed cost is not the frame's
-	before := rssKB("VmRSS")
+	before := proc.StatusKB("VmRSS")
 	f := hunt.Read(path).Cache()
 	if n, err := f.Count(); err != nil || n == 0 {
 		fmt.Fprintln(os.Stderr, "memory child:", n, err)
 		session.Close()
 		os.Exit(1)
 	}
-	after := rssKB("VmRSS")
-	fmt.Printf(`{"RSSDeltaKB": %d, "HWMKB": %d}`+"\n", after-before, rssKB("VmHWM"))
+	after := proc.StatusKB("VmRSS")
+	fmt.Printf(`{"RSSDeltaKB": %d, "HWMKB": %d}`+"\n", after-before, proc.StatusKB("VmHWM"))
 }

@@ -19,9 +19,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/gohunt/gohunt/bench/internal/proc"
 	"github.com/gohunt/gohunt/hunt"
 	"github.com/gohunt/gohunt/hunt/session"
 )
@@ -270,7 +270,7 @@ func compare(title, file, peerFile string) error {
 func runChild(file string) error {
 	defer session.Close()
 	var r result
-	base := rssKB("VmRSS")
+	base := proc.StatusKB("VmRSS")
 	t0 := time.Now()
 	ev := hunt.Read(file).Cache()
 	if ev.Err() != nil {
@@ -282,54 +282,29 @@ func runChild(file string) error {
 	}
 	r.Events = n
 	r.LoadS = time.Since(t0).Seconds()
-	r.BaseKB = rssKB("VmRSS")
+	r.BaseKB = proc.StatusKB("VmRSS")
 	r.FrameKB = r.BaseKB - base
-	t1, c1 := time.Now(), cpuS()
+	t1, c1 := time.Now(), proc.CPU().Seconds()
 	rules := hunt.SigmaRules(*rulesDir)
 	if len(rules.Errors()) > 0 {
 		return fmt.Errorf("rules not loaded: %v", rules.Errors()[0])
 	}
 	r.Rules = rules.Len()
-	r.ConvertS, r.ConvCPU = time.Since(t1).Seconds(), cpuS()-c1
-	t2, c2 := time.Now(), cpuS()
+	r.ConvertS, r.ConvCPU = time.Since(t1).Seconds(), proc.CPU().Seconds()-c1
+	t2, c2 := time.Now(), proc.CPU().Seconds()
 	rows, err := ev.Detect(rules).GroupBy("rule_id").Agg(hunt.Count().As("n")).Collect()
 	if err != nil {
 		return err
 	}
-	r.ExecS, r.ExecCPU = time.Since(t2).Seconds(), cpuS()-c2
+	r.ExecS, r.ExecCPU = time.Since(t2).Seconds(), proc.CPU().Seconds()-c2
 	r.Hits = map[string]int64{}
 	for _, row := range rows {
 		n := row["n"].(int64)
 		r.Hits[row["rule_id"].(string)] = n
 		r.TotalHits += n
 	}
-	r.PeakKB = rssKB("VmHWM")
+	r.PeakKB = proc.StatusKB("VmHWM")
 	return json.NewEncoder(os.Stdout).Encode(r)
-}
-
-// cpuS is the process's CPU time (user + system) in seconds.
-func cpuS() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
-// rssKB reads a field (VmRSS, VmHWM) of /proc/self/status in kB.
-func rssKB(field string) int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, field+":") {
-			var v int64
-			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(line, field+":"), "kB")), &v)
-			return v
-		}
-	}
-	return 0
 }
 
 func must[T any](v T, err error) T {
