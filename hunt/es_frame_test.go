@@ -163,5 +163,5 @@ func waitNoOpenContexts(t *testing.T, es *ESClient) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("%d search contexts still open after the interrupt: the PIT was not closed", open)
+	t.Fatalf("%d search contexts still open: a point-in-time was not closed", open)
 }

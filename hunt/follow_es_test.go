@@ -175,23 +175,7 @@ func TestESFollowWriter(t *testing.T) {
 	if err != nil || len(rows) != 5 || rows[0]["machine"] == nil {
 		t.Fatalf("rows %v, %v", rows, err)
 	}
-	var st struct {
-		Nodes map[string]struct {
-			Indices struct {
-				Search struct {
-					OpenContexts int `json:"open_contexts"`
-				} `json:"search"`
-			} `json:"indices"`
-		} `json:"nodes"`
-	}
-	if err := es.Engine().Raw(context.Background(), "GET", "/_nodes/stats/indices/search", nil, &st); err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range st.Nodes {
-		if n.Indices.Search.OpenContexts != 0 {
-			t.Fatalf("%d search contexts open after the follow: a point-in-time was not closed", n.Indices.Search.OpenContexts)
-		}
-	}
+	waitNoOpenContexts(t, es) // every point-in-time of the follow was closed
 }
 
 // TestESFollowRefuses: frames whose operations are not row by row, and a time field that is
