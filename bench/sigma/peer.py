@@ -10,19 +10,14 @@ prints the hit count per rule id. Rules pySigma refuses (keyword search) are lis
 """
 import json
 import os
-import re
-import sqlite3
 import sys
 import time
 
 import yaml
-from sigma.backends.sqlite import sqliteBackend
 from sigma.collection import SigmaCollection
-from sigma.pipelines.sysmon import sysmon_pipeline
-from sigma.pipelines.windows import windows_logsource_pipeline
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "hunt", "sigma", "testdata"))
-from pysigma_oracle import build_db, load_events  # noqa: E402
+from pysigma_oracle import build_db, load_events, query_rows, rule_files, sqlite_backend  # noqa: E402
 
 
 def main():
@@ -36,12 +31,9 @@ def main():
     del events
     t1, c1 = time.perf_counter(), time.process_time()
 
-    files = []
-    for root, _, names in os.walk(rules_dir):
-        files += [os.path.join(root, x) for x in names if x.endswith((".yml", ".yaml"))]
-    backend = sqliteBackend(sysmon_pipeline() + windows_logsource_pipeline(), collate_nocase=True)
+    backend = sqlite_backend()
     converted, refused = [], []
-    for path in sorted(files):
+    for path in rule_files(rules_dir):
         with open(path, encoding="utf-8") as fh:
             coll = SigmaCollection.from_yaml(fh.read())
         rid = str(coll.rules[0].id)
@@ -53,19 +45,7 @@ def main():
 
     hits = {}
     for rid, queries in converted:
-        rows = set()
-        for q in queries:
-            q = re.sub(r"^SELECT \* FROM", "SELECT __row FROM", q, count=1)
-            while True:
-                try:
-                    rows.update(r[0] for r in con.execute(q))
-                    break
-                except sqlite3.OperationalError as e:
-                    m = re.match(r"no such column: (.+)$", str(e))
-                    if not m or m.group(1).lower() in have:
-                        raise
-                    con.execute('ALTER TABLE logs ADD COLUMN "%s" TEXT COLLATE NOCASE' % m.group(1).strip('`"').replace('"', '""'))
-                    have.add(m.group(1).lower())
+        rows = query_rows(con, have, queries)
         if rows:
             hits[rid] = len(rows)
     t3, c3 = time.perf_counter(), time.process_time()

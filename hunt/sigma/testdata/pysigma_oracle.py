@@ -94,18 +94,47 @@ def build_db(events):
     return con, set(index)
 
 
+def sqlite_backend():
+    """pySigma's SQLite backend with the Sysmon then Windows log source pipelines."""
+    return sqliteBackend(sysmon_pipeline() + windows_logsource_pipeline(), collate_nocase=True)
+
+
+def rule_files(rules_dir):
+    """The rule files under rules_dir, sorted."""
+    files = []
+    for root, _, names in os.walk(rules_dir):
+        files += [os.path.join(root, n) for n in names if n.endswith((".yml", ".yaml"))]
+    return sorted(files)
+
+
+def query_rows(con, have, queries):
+    """The __row ids the converted queries of one rule select. A column no event has is added
+    (all NULL) when a query names it, so that the query runs as on events lacking the field."""
+    rows = set()
+    for q in queries:
+        q = re.sub(r"^SELECT \* FROM", "SELECT __row FROM", q, count=1)
+        while True:
+            try:
+                rows.update(r[0] for r in con.execute(q))
+                break
+            except sqlite3.OperationalError as e:
+                m = re.match(r"no such column: (.+)$", str(e))
+                if not m or m.group(1).lower() in have:
+                    raise
+                con.execute('ALTER TABLE logs ADD COLUMN "%s" TEXT COLLATE NOCASE' % m.group(1).strip('`"').replace('"', '""'))
+                have.add(m.group(1).lower())
+    return rows
+
+
 def main():
     started = time.time()
     rules_dir, events_path, mapping_path, out_path = sys.argv[1:5]
     with open(mapping_path, encoding="utf-8") as fh:
         mapping = yaml.safe_load(fh)
     con, have = build_db(load_events(events_path, mapping))
-    backend = sqliteBackend(sysmon_pipeline() + windows_logsource_pipeline(), collate_nocase=True)
+    backend = sqlite_backend()
     out = {}
-    files = []
-    for root, _, names in os.walk(rules_dir):
-        files += [os.path.join(root, n) for n in names if n.endswith((".yml", ".yaml"))]
-    for path in sorted(files):
+    for path in rule_files(rules_dir):
         rel = os.path.relpath(path, rules_dir)
         try:
             with open(path, encoding="utf-8") as fh:
@@ -115,20 +144,8 @@ def main():
         except Exception as e:  # pySigma refuses the rule: recorded with its reason
             out[rel] = {"error": "%s: %s" % (type(e).__name__, e)}
             continue
-        rows = set()
         try:
-            for q in queries:
-                q = re.sub(r"^SELECT \* FROM", "SELECT __row FROM", q, count=1)
-                while True:
-                    try:
-                        rows.update(r[0] for r in con.execute(q))
-                        break
-                    except sqlite3.OperationalError as e:
-                        m = re.match(r"no such column: (.+)$", str(e))
-                        if not m or m.group(1).lower() in have:
-                            raise
-                        con.execute('ALTER TABLE logs ADD COLUMN "%s" TEXT COLLATE NOCASE' % m.group(1).strip('`"').replace('"', '""'))
-                        have.add(m.group(1).lower())
+            rows = query_rows(con, have, queries)
         except Exception as e:
             out[rel] = {"error": "executing: %s: %s" % (type(e).__name__, e)}
             continue
