@@ -233,35 +233,26 @@ func (f *Frame) sigmaConstTarget(m *sigma.Mapping) (t *sigma.SQLTarget, projecti
 		alloc.reserve(c.ident)
 	}
 	var proj []string
-	texts, lowers := map[string]string{}, map[string]string{}
-	text := func(field string) string {
-		if s, ok := texts[field]; ok {
+	// projected returns a function giving the column of field's text passed through wrap,
+	// projected the first time a rule asks for it ("" when the events have no such field).
+	projected := func(name, wrap string) func(field string) string {
+		cols := map[string]string{}
+		return func(field string) string {
+			if s, ok := cols[field]; ok {
+				return s
+			}
+			s := ""
+			if c := src.Column(field); c != "" {
+				id := quoteIdent(alloc.ident(name))
+				proj = append(proj, strings.Replace(wrap, "%s", c, 1)+" AS "+id)
+				s = "__t." + id
+			}
+			cols[field] = s
 			return s
 		}
-		c := src.Column(field)
-		s := ""
-		if c != "" {
-			id := quoteIdent(alloc.ident("__sigma_text"))
-			proj = append(proj, "CAST("+c+" AS VARCHAR) AS "+id)
-			s = "__t." + id
-		}
-		texts[field] = s
-		return s
 	}
-	t.Text = text
-	t.Lower = func(field string) string {
-		if s, ok := lowers[field]; ok {
-			return s
-		}
-		s := ""
-		if c := src.Column(field); c != "" {
-			id := quoteIdent(alloc.ident("__sigma_lower"))
-			proj = append(proj, "lower(CAST("+c+" AS VARCHAR)) AS "+id)
-			s = "__t." + id
-		}
-		lowers[field] = s
-		return s
-	}
+	t.Text = projected("__sigma_text", "CAST(%s AS VARCHAR)")
+	t.Lower = projected("__sigma_lower", "lower(CAST(%s AS VARCHAR))")
 	t.Plain = true
 	ints := map[string]bool{}
 	for _, c := range f.cols {

@@ -537,6 +537,19 @@ func sparkLit(v any) (string, bool) {
 	return "", false
 }
 
+// sparkExprs writes each of es in Spark SQL; false if one cannot be.
+func sparkExprs(es []Expr, has func(string) bool) ([]string, bool) {
+	out := make([]string, len(es))
+	for i, a := range es {
+		s, ok := sparkExpr(a, has)
+		if !ok {
+			return nil, false
+		}
+		out[i] = s
+	}
+	return out, true
+}
+
 // sparkExpr renders the comparisons, In, IsNull/IsNotNull, And, Or and Not of columns with
 // literals in Spark SQL.
 func sparkExpr(e Expr, has func(string) bool) (string, bool) {
@@ -551,13 +564,9 @@ func sparkExpr(e Expr, has func(string) bool) (string, bool) {
 		default:
 			return "", false
 		}
-		parts := make([]string, len(e.args))
-		for i, a := range e.args {
-			s, ok := sparkExpr(a, has)
-			if !ok {
-				return "", false
-			}
-			parts[i] = s
+		parts, ok := sparkExprs(e.args, has)
+		if !ok {
+			return "", false
 		}
 		return "(" + strings.Join(parts, " "+e.name+" ") + ")", true
 	case "un":
@@ -579,13 +588,9 @@ func sparkExpr(e Expr, has func(string) bool) (string, bool) {
 		if len(e.args) < 2 {
 			return "", false
 		}
-		parts := make([]string, len(e.args))
-		for i, a := range e.args {
-			s, ok := sparkExpr(a, has)
-			if !ok {
-				return "", false
-			}
-			parts[i] = s
+		parts, ok := sparkExprs(e.args, has)
+		if !ok {
+			return "", false
 		}
 		return "(" + parts[0] + " IN (" + strings.Join(parts[1:], ", ") + "))", true
 	}

@@ -263,13 +263,7 @@ const (
 // false when the pattern has '?' or an inner '*', or is only '*'.
 func plainShape(x Str) (int, string, bool) {
 	p := x.Pat
-	lead, trail := 0, len(p)
-	for lead < len(p) && p[lead].Wild == '*' {
-		lead++
-	}
-	for trail > lead && p[trail-1].Wild == '*' {
-		trail--
-	}
+	lead, trail := p.starEnds()
 	s, ok := p[lead:trail].Plain()
 	if !ok || (s == "" && lead > 0) {
 		return 0, "", false
@@ -427,13 +421,7 @@ func keywordSQL(x Str, t *SQLTarget) (string, bool) {
 		return "", false
 	}
 	p := x.Pat
-	lead, trail := 0, len(p)
-	for lead < len(p) && p[lead].Wild == '*' {
-		lead++
-	}
-	for trail > lead && p[trail-1].Wild == '*' {
-		trail--
-	}
+	lead, trail := p.starEnds()
 	s, ok := p[lead:trail].Plain()
 	if !ok || s == "" || strings.Contains(s, KeywordSep) {
 		return "", false

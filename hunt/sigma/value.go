@@ -77,6 +77,19 @@ func (p Pattern) hasWild() bool {
 	return false
 }
 
+// starEnds returns where p's leading '*'s end and its trailing ones begin: p[lead:trail] is the
+// pattern without them.
+func (p Pattern) starEnds() (lead, trail int) {
+	lead, trail = 0, len(p)
+	for lead < len(p) && p[lead].Wild == '*' {
+		lead++
+	}
+	for trail > lead && p[trail-1].Wild == '*' {
+		trail--
+	}
+	return lead, trail
+}
+
 // Plain returns the text of a pattern without wildcards, and false when it has any.
 func (p Pattern) Plain() (string, bool) {
 	var b strings.Builder
