@@ -1,6 +1,7 @@
 package hunt
 
 import (
+	"encoding/binary"
 	"errors"
 	"strconv"
 	"strings"
@@ -451,6 +452,17 @@ var strStop = func() (t [256]bool) {
 	return t
 }()
 
+// mayStop reports whether one of the eight bytes of w may end a run of plain string bytes: a
+// quote, a backslash or a control character. It never misses one (a true result may be a false
+// alarm for bytes above the first such byte; strStop then decides byte by byte). Bytes of 0x80
+// and above (UTF-8 sequences) never count.
+func mayStop(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := w ^ (ones * '"')
+	bs := w ^ (ones * '\\')
+	return ((q-ones)&^q|(bs-ones)&^bs|(w-ones*0x20)&^w)&highs != 0
+}
+
 // scanStringRaw scans the string at b[i] ('"'); it returns the end offset, the bytes between the
 // quotes and whether they hold escapes. It allocates nothing.
 func scanStringRaw(b []byte, i int) (int, []byte, bool, error) {
@@ -458,7 +470,11 @@ func scanStringRaw(b []byte, i int) (int, []byte, bool, error) {
 	j := start
 	esc := false
 	for j < len(b) {
-		// Plain bytes, the bulk of a string, are skipped with one table look-up each.
+		// Plain bytes, the bulk of a string, are skipped eight at a time while no byte of the
+		// word can stop the string, then one table look-up each.
+		for j+8 <= len(b) && !mayStop(binary.LittleEndian.Uint64(b[j:])) {
+			j += 8
+		}
 		for j < len(b) && !strStop[b[j]] {
 			j++
 		}

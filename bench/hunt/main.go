@@ -114,26 +114,31 @@ func benchTHP(md, data, peers string) error {
 	if _, err := hunt.FromRows([]map[string]any{{"warm": 1}}).Count(); err != nil {
 		return err
 	}
-	gTHP, gCounts := 0.0, []int(nil)
-	for i := 0; i < 3; i++ { // best of 3, as for pandas
-		t, c, err := huntTHP(md, data)
+	gTHP, gCPU, gCounts := 0.0, 0.0, []int(nil)
+	for i := 0; i < 3; i++ { // best of 3, as for pandas (wall and CPU each)
+		t, cpu, c, err := huntTHP(md, data)
 		if err != nil {
 			return err
 		}
 		if i == 0 || t < gTHP {
 			gTHP, gCounts = t, c
 		}
+		if i == 0 || cpu < gCPU {
+			gCPU = cpu
+		}
 	}
-	fmt.Printf("gohunt  %8.3f s   rows per query %v\n", gTHP, gCounts)
+	fmt.Printf("gohunt  %8.3f s wall  %8.3f s CPU   rows per query %v\n", gTHP, gCPU, gCounts)
 	var pd struct {
 		Time    float64
+		CPU     float64
 		Counts  []int
 		Version string
 	}
 	if err := peer(&pd, *py, peers, "thp-pandas", md, data); err != nil {
 		return err
 	}
-	fmt.Printf("pandas  %8.3f s   rows per query %v   ratio %.1fx   (%s)\n", pd.Time, pd.Counts, pd.Time/gTHP, pd.Version)
+	fmt.Printf("pandas  %8.3f s wall  %8.3f s CPU   rows per query %v   ratio %.1fx wall, %.1fx CPU   (%s)\n", pd.Time, pd.CPU, pd.Counts, pd.Time/gTHP, pd.CPU/gCPU, pd.Version)
+	fmt.Printf("load average %s\n", loadAvg())
 	if err := sameRows("THP samples", "pandas", gCounts, pd.Counts); err != nil {
 		return err
 	}
@@ -259,13 +264,14 @@ func tail(s string, n int) string {
 	return s
 }
 
-// huntTHP loads each dataset and runs its samples, as the peers do.
-func huntTHP(md, data string) (float64, []int, error) {
+// huntTHP loads each dataset and runs its samples, as the peers do. It returns the wall time
+// and the CPU time of the process (every thread: DuckDB's and the Go scan's).
+func huntTHP(md, data string) (float64, float64, []int, error) {
 	qs, err := thpQueries(md)
 	if err != nil {
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
-	t0 := time.Now()
+	t0, cpu0 := time.Now(), proc.CPU()
 	var counts []int
 	loaded := ""
 	var load time.Duration
@@ -273,21 +279,36 @@ func huntTHP(md, data string) (float64, []int, error) {
 		if q.dataset != loaded {
 			tl := time.Now()
 			if f := hunt.Read(filepath.Join(data, q.dataset)).As("mordorTable"); f.Err() != nil {
-				return 0, nil, f.Err()
+				return 0, 0, nil, f.Err()
 			}
 			load += time.Since(tl)
 			loaded = q.dataset
 		}
 		rows, err := hunt.SQL(q.sql).Collect()
 		if err != nil {
-			return 0, nil, err
+			return 0, 0, nil, err
 		}
 		counts = append(counts, len(rows))
 	}
+	wall, cpu := time.Since(t0).Seconds(), (proc.CPU() - cpu0).Seconds()
 	if *verbose {
-		fmt.Printf("  (gohunt: loading %.3f s, queries %.3f s)\n", load.Seconds(), (time.Since(t0) - load).Seconds())
+		fmt.Printf("  (gohunt: loading %.3f s, queries %.3f s wall; %.3f s CPU)\n", load.Seconds(), wall-load.Seconds(), cpu)
 	}
-	return time.Since(t0).Seconds(), counts, nil
+	return wall, cpu, counts, nil
+}
+
+// loadAvg returns the system's 1, 5 and 15-minute load averages as /proc/loadavg says them
+// (the benchmarks share the machine; the figures mean little without it).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 type thpQuery struct{ dataset, sql string }
