@@ -12,16 +12,23 @@ func sparkView(f *Frame) *Frame {
 		return f
 	}
 	var repl []string
-	for _, c := range f.cols {
+	cols := make([]column, len(f.cols))
+	for i, c := range f.cols {
+		cols[i] = c
 		if isEventTime(c) {
 			id := quoteIdent(c.ident)
 			repl = append(repl, "strftime("+id+", "+quoteString(eventTimeFormat(c.name))+") AS "+id)
+			cols[i].typ = "VARCHAR"
 		}
 	}
 	if len(repl) == 0 {
 		return f
 	}
-	return f.derive("SELECT * REPLACE (" + strings.Join(repl, ", ") + ") FROM " + f.from())
+	// The view's columns are f's, the event times as text: known without binding the query
+	// (a DESCRIBE of a wide table costs several milliseconds on every hunt.SQL).
+	g := frameOf(f.eng, "SELECT * REPLACE ("+strings.Join(repl, ", ")+") FROM "+f.from(), cols)
+	g.note = f.note
+	return g
 }
 
 // timesAsText wraps each reference to an event-time column (a TIMESTAMP Read typed; see
