@@ -292,19 +292,23 @@ const (
 // read of the source gives the same numbers); otherwise the rows are numbered here (Spark's
 // row_number needs an ordered window; its monotonically_increasing_id grows in partition order,
 // which is the input's order) and, when the plan reads the CTE several times, it is computed
-// once and held, so that every read sees the same numbers.
-func (c *compiler) inputCTE(source string, reads int) string {
+// once and held, so that every read sees the same numbers: then keep (if not "") is a condition
+// the rows the plan needs meet, and only those are held (numbered before the filter).
+func (c *compiler) inputCTE(source string, reads int, keep string) string {
 	if c.opt.InputOrder != "" {
 		return "__eql_in AS NOT MATERIALIZED (SELECT *, __eql_src." + c.qi(c.opt.InputOrder) + " AS " + seqCol + " FROM " + source + " AS __eql_src)"
 	}
 	if c.spark() {
 		return "__eql_in AS (SELECT *, monotonically_increasing_id() AS " + seqCol + " FROM " + source + " AS __eql_src)"
 	}
-	mat := ""
-	if reads > 1 {
-		mat = "MATERIALIZED "
+	numbered := "SELECT *, row_number() OVER () AS " + seqCol + " FROM " + source + " AS __eql_src"
+	if reads <= 1 {
+		return "__eql_in AS (" + numbered + ")"
 	}
-	return "__eql_in AS " + mat + "(SELECT *, row_number() OVER () AS " + seqCol + " FROM " + source + " AS __eql_src)"
+	if keep != "" {
+		numbered = "SELECT * FROM (" + numbered + ") WHERE " + keep
+	}
+	return "__eql_in AS MATERIALIZED (" + numbered + ")"
 }
 
 func (c *compiler) outCols(prefix, alias string) string {
@@ -345,7 +349,7 @@ func (c *compiler) event(source string) (string, error) {
 	}
 	base := "SELECT *, " + ts + " AS " + tsCol + " FROM __eql_in WHERE " + f
 	keys := []string{tsCol, seqCol}
-	return "WITH " + c.inputCTE(source, 1) + " " + c.pipes(base, keys, c.outCols("", "")), nil
+	return "WITH " + c.inputCTE(source, 1, "") + " " + c.pipes(base, keys, c.outCols("", "")), nil
 }
 
 // cond compiles a condition to SQL that is TRUE or FALSE, never NULL (a missing value makes a

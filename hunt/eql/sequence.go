@@ -78,12 +78,13 @@ func (c *compiler) keyParts(st *Step) ([]string, string, error) {
 // in the low ones), so no window sorts all the events. The state of step j (__eql_sj) holds, per
 // sequence that reached it, its key, the pos, time and input number of each step's event, and
 // endp, the pos of its last event. At the end the matched events are fetched by input number
-// (one read of the input, kept small by the semi-join) and joined to the sequences.
+// (one read of the input, kept small by the semi-join) and joined to the sequences. Without
+// Options.InputOrder the input held for all that is only the events some step (or until) takes.
 func (c *compiler) sequenceDuck(source, ts string, steps []Step) (string, error) {
 	s := c.q.Sequence
 	n := len(s.Steps)
 	var nk int
-	var ctes []string
+	var ctes, anyStep []string
 	for i := range steps {
 		f, err := c.filter(&steps[i].Query)
 		if err != nil {
@@ -94,6 +95,7 @@ func (c *compiler) sequenceDuck(source, ts string, steps []Step) (string, error)
 			return "", err
 		}
 		nk = len(ks)
+		anyStep = append(anyStep, "("+f+" AND "+nn+")")
 		sel := ""
 		for j, k := range ks {
 			sel += k + " AS k" + strconv.Itoa(j+1) + ", "
@@ -170,7 +172,7 @@ func (c *compiler) sequenceDuck(source, ts string, steps []Step) (string, error)
 		joins = append(joins, "JOIN __eql_hit e"+I+" ON e"+I+"."+seqCol+" = m.o"+I)
 	}
 	base := "SELECT m.p1 AS __eql_o1, m.p" + N + " AS __eql_o2, " + strings.Join(cols, ", ") + " FROM __eql_s" + N + " m " + strings.Join(joins, " ")
-	return "WITH " + c.inputCTE(source, 2) + ", " + strings.Join(ctes, ", ") + " " + c.pipes(base, []string{"__eql_o1", "__eql_o2"}, c.seqOutNames()), nil
+	return "WITH " + c.inputCTE(source, 2, strings.Join(anyStep, " OR ")) + ", " + strings.Join(ctes, ", ") + " " + c.pipes(base, []string{"__eql_o1", "__eql_o2"}, c.seqOutNames()), nil
 }
 
 // sep is ", " after a non-empty key list.
@@ -228,7 +230,7 @@ func (c *compiler) sequenceSpark(source, ts string, steps []Step) (string, error
 		sel = append(sel, "("+f+" AND "+nn+") AS __eql_m"+tag, k+" AS __eql_k"+tag)
 	}
 	var b strings.Builder
-	b.WriteString("WITH " + c.inputCTE(source, 0) + ", ")
+	b.WriteString("WITH " + c.inputCTE(source, 0, "") + ", ")
 	b.WriteString("__eql_ev AS (SELECT *, row_number() OVER (ORDER BY " + tsCol + ", " + seqCol + ") AS " + posCol +
 		" FROM (SELECT " + seqCol + ", " + ts + " AS " + tsCol + ", " + strings.Join(sel, ", ") + " FROM __eql_in) WHERE " + tsCol + " IS NOT NULL), ")
 	b.WriteString("__eql_s1 AS (SELECT __eql_k1 AS k, " + posCol + " AS p1, " + tsCol + " AS t1, " + posCol + " AS endp FROM __eql_ev WHERE __eql_m1)")
