@@ -1,6 +1,7 @@
 package hunt
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/gohunt/gohunt/hunt/eql"
@@ -59,10 +60,15 @@ func (f *Frame) EQL(query string, opts ...EQLOption) *Frame {
 	for i, c := range f.cols {
 		cols[i] = eql.Column{Name: c.name, Ident: c.ident, Type: c.typ}
 	}
-	comp, err := eql.Compile(q, "("+f.sql+")", eql.Options{
+	source, order := "("+f.sql+")", ""
+	if t, ok := f.tableSource(); ok {
+		source, order = t, eqlRowID
+	}
+	comp, err := eql.Compile(q, source, eql.Options{
 		Columns:    cols,
 		Categories: cfg.cats,
 		QuoteIdent: quoteIdent,
+		InputOrder: order,
 		// A frame is SQL text without bound parameters: the query's own literals are written as
 		// quoted SQL literals (as Col(...).Eq(...) literals are); no event data goes into the text.
 		Literal: func(v any) string {
@@ -77,6 +83,24 @@ func (f *Frame) EQL(query string, opts ...EQLOption) *Frame {
 		return errFrame(f.eng, &Error{Msg: "hunt.EQL: " + err.Error(), Err: err})
 	}
 	return f.derive(comp.SQL).context("EQL")
+}
+
+// eqlRowID is the column tableSource adds: the table's rowid.
+const eqlRowID = "__eql_rowid"
+
+// tableFrame matches the query of a frame that is a session table as it stands (Read, Cache).
+var tableFrame = regexp.MustCompile(`^SELECT \* FROM ((?:` + memCatalog + `\.main\.)?"__hunt_[a-z]+_[0-9]+")$`)
+
+// tableSource returns, for a frame that is a session table as it stands, the table's rows with
+// its rowid as eqlRowID: the rowid numbers them in the frame's order on every read, so EQL reads
+// the table where it needs it instead of holding a numbered copy of the frame (see
+// eql.Options.InputOrder). Other frames (a Where, a join, ...) get false.
+func (f *Frame) tableSource() (string, bool) {
+	m := tableFrame.FindStringSubmatch(f.sql)
+	if m == nil {
+		return "", false
+	}
+	return "(SELECT *, rowid AS " + eqlRowID + " FROM " + m[1] + ")", true
 }
 
 // EQL runs an EQL query (see Frame.EQL) over the frame registered under table (Register, As);

@@ -168,3 +168,56 @@ func TestEQLPrefilter(t *testing.T) {
 		t.Errorf("not/: must not be pushed: %s", e)
 	}
 }
+
+// TestEQLTableSource checks that EQL over a frame that is a session table (which reads the table
+// per step by rowid, not a numbered copy of the frame) returns what it returns over the same
+// rows as another frame (numbered and held by the plan): the same rows, columns and order.
+func TestEQLTableSource(t *testing.T) {
+	var queries []string
+	for _, q := range append(append([]string{}, oracleQueries...), sparkEQLQueries...) {
+		if strings.HasPrefix(q, "sequence") {
+			queries = append(queries, q)
+		}
+	}
+	queries = append(queries, `any where Channel == "Security" | tail 3`, `process where EventID == 10 and GrantedAccess : "0x1*"`,
+		`sequence by Hostname [process where true] [registry where true] [process where true] until [network where true]`,
+		`sequence by Hostname, ?NoSuchField [any where EventID == 4656] by ProcessId [any where EventID == 4658] by ProcessId`,
+		`sequence [any where true] [any where true]`,
+		`registry where true | head 3`)
+	found := map[string]int{}
+	for _, path := range []string{sampleFlat, sampleFlat2} {
+		ev := Read(path)
+		if ev.Err() != nil {
+			t.Fatal(ev.Err())
+		}
+		other := ev.Limit(1 << 30)
+		if _, ok := ev.tableSource(); !ok {
+			t.Fatalf("Read's frame is not seen as a table: %s", ev.sql)
+		}
+		if _, ok := other.tableSource(); ok {
+			t.Fatalf("a Limit frame is seen as a table: %s", other.sql)
+		}
+		for _, q := range queries {
+			a, err := ev.EQL(q).Collect()
+			if err != nil {
+				t.Fatalf("%s: %s: %v", path, q, err)
+			}
+			b, err := other.EQL(q).Collect()
+			if err != nil {
+				t.Fatalf("%s: %s over a Limit frame: %v", path, q, err)
+			}
+			found[q] += len(a)
+			if fmt.Sprint(a) != fmt.Sprint(b) {
+				t.Errorf("%s: %s: over the table\n%v\nover a Limit frame\n%v", path, q, a, b)
+			}
+		}
+		if s := ev.EQL(queries[0]).SQLText(); !strings.Contains(s, "rowid AS "+eqlRowID) {
+			t.Errorf("a sequence over a table does not read it by rowid:\n%s", s)
+		}
+	}
+	for _, q := range queries {
+		if found[q] == 0 {
+			t.Errorf("%s: no matches in either recording (the query should test something)", q)
+		}
+	}
+}

@@ -18,8 +18,9 @@ TEST_STEPS += test-eql
 # BENCH_EQL_EVENTS changes it) in gohunt, and over the first BENCH_EQL_PEER_EVENTS of the same
 # events in gohunt and in the eql package's Python engine (same count required), with the ratio
 # on that subset and the ratio of per-event rates (gohunt at 1M, the engine on the subset). The
-# Python engine is slow: 100,000 events took it about 8 minutes on 2026-11-30 (2 shared cores),
-# so 1M takes well over an hour. Prints peak RSS and the events' table size for the 1M run.
+# Python engine is slow: 100,000 events took it 6-12 minutes on 2026-11-30 (2 shared cores),
+# so 1M takes well over an hour. For the 1M run it prints the frame's own memory (settled RSS
+# growth holding the frame) and EQL's extra peak RSS, and DuckDB's own account of the sequence.
 BENCH_EQL_EVENTS ?= 1000000
 BENCH_EQL_PEER_EVENTS ?= 100000
 

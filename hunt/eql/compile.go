@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Column is one column of the input relation: the name EQL queries use, the DuckDB identifier
@@ -23,6 +22,15 @@ type Options struct {
 	Literal    func(v any) string  // nil: literals become $1, $2, ... parameters listed in Compiled.Args
 	Timestamp  string              // the event-time field; "" means "@timestamp"
 	Dialect    Dialect             // the SQL dialect written (DuckDB unless said)
+
+	// InputOrder names a column of the source that numbers its rows in input order and is the
+	// same on every read of the source, such as a table's rowid (DuckDB only). With it the plan
+	// reads the source again where it needs it: a sequence keeps only its steps' narrow rows
+	// (number, time, join keys) and fetches the matched events' columns by number at the end.
+	// Without it the plan numbers the rows itself and holds that numbered copy of the source,
+	// all its columns, for the whole query (a source read twice need not give its rows in the
+	// same order).
+	InputOrder string
 }
 
 // Dialect is the SQL dialect Compile writes: the same query plan (window functions over the
@@ -80,6 +88,9 @@ func Compile(q *Query, source string, opt Options) (*Compiled, error) {
 	}
 	if opt.Categories == nil {
 		opt.Categories = DefaultCategories()
+	}
+	if opt.Dialect == Spark && opt.InputOrder != "" {
+		return nil, fmt.Errorf("eql.Compile: Options.InputOrder is for the DuckDB dialect")
 	}
 	if opt.Dialect == Spark && opt.Literal == nil {
 		return nil, fmt.Errorf("eql.Compile: the Spark dialect needs Options.Literal (Spark SQL has no $N parameters)")
@@ -276,14 +287,28 @@ const (
 	posCol = "__eql_pos"
 )
 
-func (c *compiler) inputCTE(source string) string {
-	// The input order breaks ties of time. Spark's row_number needs an ordered window; its
-	// monotonically_increasing_id grows in partition order, which is the input's order.
-	seq := "row_number() OVER ()"
-	if c.spark() {
-		seq = "monotonically_increasing_id()"
+// inputCTE is the CTE __eql_in: the source with its input order in seqCol, which breaks ties of
+// time. With Options.InputOrder it is that column, and the CTE is inlined where it is read (each
+// read of the source gives the same numbers); otherwise the rows are numbered here (Spark's
+// row_number needs an ordered window; its monotonically_increasing_id grows in partition order,
+// which is the input's order) and, when the plan reads the CTE several times, it is computed
+// once and held, so that every read sees the same numbers: then keep (if not "") is a condition
+// the rows the plan needs meet, and only those are held (numbered before the filter).
+func (c *compiler) inputCTE(source string, reads int, keep string) string {
+	if c.opt.InputOrder != "" {
+		return "__eql_in AS NOT MATERIALIZED (SELECT *, __eql_src." + c.qi(c.opt.InputOrder) + " AS " + seqCol + " FROM " + source + " AS __eql_src)"
 	}
-	return "__eql_in AS (SELECT *, " + seq + " AS " + seqCol + " FROM " + source + " AS __eql_src)"
+	if c.spark() {
+		return "__eql_in AS (SELECT *, monotonically_increasing_id() AS " + seqCol + " FROM " + source + " AS __eql_src)"
+	}
+	numbered := "SELECT *, row_number() OVER () AS " + seqCol + " FROM " + source + " AS __eql_src"
+	if reads <= 1 {
+		return "__eql_in AS (" + numbered + ")"
+	}
+	if keep != "" {
+		numbered = "SELECT * FROM (" + numbered + ") WHERE " + keep
+	}
+	return "__eql_in AS MATERIALIZED (" + numbered + ")"
 }
 
 func (c *compiler) outCols(prefix, alias string) string {
@@ -324,122 +349,7 @@ func (c *compiler) event(source string) (string, error) {
 	}
 	base := "SELECT *, " + ts + " AS " + tsCol + " FROM __eql_in WHERE " + f
 	keys := []string{tsCol, seqCol}
-	return "WITH " + c.inputCTE(source) + " " + c.pipes(base, keys, c.outCols("", "")), nil
-}
-
-// key returns the join-key SQL of a step (the sequence's by fields, then the step's) and the
-// condition that the non-optional key fields are not null.
-func (c *compiler) key(seqBy []*Field, st *Step) (string, string, error) {
-	fields := append(append([]*Field(nil), seqBy...), st.By...)
-	if len(fields) == 0 {
-		return "CAST(NULL AS " + c.str() + ")", "TRUE", nil
-	}
-	var ks []string
-	nn := []string{"TRUE"}
-	for _, f := range fields {
-		v, err := c.field(f)
-		if err != nil {
-			return "", "", err
-		}
-		ks = append(ks, c.castStr(v.sql))
-		if !f.Optional {
-			nn = append(nn, v.sql+" IS NOT NULL")
-		}
-	}
-	if len(ks) == 1 {
-		return ks[0], strings.Join(nn, " AND "), nil
-	}
-	list := "list_value("
-	if c.spark() {
-		list = "array("
-	}
-	return list + strings.Join(ks, ", ") + ")", strings.Join(nn, " AND "), nil
-}
-
-func (c *compiler) sequence(source string) (string, error) {
-	s := c.q.Sequence
-	ts, err := c.timestamp()
-	if err != nil {
-		return "", err
-	}
-	n := len(s.Steps)
-	var sel []string
-	steps := append([]Step(nil), s.Steps...)
-	if s.Until != nil {
-		steps = append(steps, *s.Until)
-	}
-	for i := range steps {
-		f, err := c.filter(&steps[i].Query)
-		if err != nil {
-			return "", err
-		}
-		k, nn, err := c.key(s.By, &steps[i])
-		if err != nil {
-			return "", err
-		}
-		tag := strconv.Itoa(i + 1)
-		if i == n {
-			tag = "u"
-		}
-		sel = append(sel, "("+f+" AND "+nn+") AS __eql_m"+tag, k+" AS __eql_k"+tag)
-	}
-	var b strings.Builder
-	b.WriteString("WITH " + c.inputCTE(source) + ", ")
-	// The windows carry only what the matching needs (input number, time, step flags and keys);
-	// the matched events' columns are joined back from the input at the end.
-	b.WriteString("__eql_ev AS (SELECT *, row_number() OVER (ORDER BY " + tsCol + ", " + seqCol + ") AS " + posCol +
-		" FROM (SELECT " + seqCol + ", " + ts + " AS " + tsCol + ", " + strings.Join(sel, ", ") + " FROM __eql_in) WHERE " + tsCol + " IS NOT NULL), ")
-	b.WriteString("__eql_s1 AS (SELECT __eql_k1 AS k, " + posCol + " AS p1, " + tsCol + " AS t1, " + posCol + " AS endp FROM __eql_ev WHERE __eql_m1)")
-	span := ""
-	if s.MaxSpan > 0 {
-		us := strconv.FormatInt(int64(s.MaxSpan/time.Microsecond), 10)
-		if c.spark() {
-			span = " AND unix_micros(c.t) - unix_micros(s.t1) <= " + us
-		} else {
-			span = " AND c.t - s.t1 <= INTERVAL " + us + " MICROSECONDS"
-		}
-	}
-	for j := 2; j <= n; j++ {
-		J, P := strconv.Itoa(j), strconv.Itoa(j-1)
-		until := ""
-		if s.Until != nil {
-			until = " UNION ALL SELECT __eql_ku, " + posCol + ", NULL, 2 FROM __eql_ev WHERE __eql_mu"
-		}
-		fmt.Fprintf(&b, ", __eql_c%s AS (SELECT * FROM (SELECT k, pos, t, typ,"+
-			" max(CASE WHEN typ = 1 THEN pos END) OVER (PARTITION BY k ORDER BY pos, typ ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS last_p,"+
-			" max(CASE WHEN typ = 0 THEN pos END) OVER (PARTITION BY k ORDER BY pos, typ ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS last_e,"+
-			" max(CASE WHEN typ = 2 THEN pos END) OVER (PARTITION BY k ORDER BY pos, typ ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS last_u"+
-			" FROM (SELECT __eql_k%s AS k, %s AS pos, %s AS t, 0 AS typ FROM __eql_ev WHERE __eql_m%s"+
-			" UNION ALL SELECT k, endp, NULL, 1 FROM __eql_s%s%s))"+
-			" WHERE typ = 0 AND last_p IS NOT NULL AND (last_e IS NULL OR last_e <= last_p))",
-			J, J, posCol, tsCol, J, P, until)
-		prev := ""
-		for i := 2; i < j; i++ {
-			prev += ", s.p" + strconv.Itoa(i)
-		}
-		fmt.Fprintf(&b, ", __eql_s%s AS (SELECT c.k, s.p1, s.t1%s, c.pos AS p%s, c.pos AS endp FROM __eql_c%s c JOIN __eql_s%s s"+
-			" ON s.k IS NOT DISTINCT FROM c.k AND s.endp = c.last_p WHERE (c.last_u IS NULL OR c.last_u <= s.p1)%s)",
-			J, prev, J, J, P, span)
-	}
-	var cols []string
-	var joins []string
-	cols = append(cols, "m.k AS join_key")
-	for i := 1; i <= n; i++ {
-		I := strconv.Itoa(i)
-		cols = append(cols, c.outCols("s"+I+"_", "e"+I+"."))
-		joins = append(joins, "JOIN __eql_ev v"+I+" ON v"+I+"."+posCol+" = m.p"+I+" JOIN __eql_in e"+I+" ON e"+I+"."+seqCol+" = v"+I+"."+seqCol)
-	}
-	N := strconv.Itoa(n)
-	base := "SELECT m.p1 AS __eql_o1, m.p" + N + " AS __eql_o2, " + strings.Join(cols, ", ") + " FROM __eql_s" + N + " m " + strings.Join(joins, " ")
-	var outNames []string
-	outNames = append(outNames, "join_key")
-	for i := 1; i <= n; i++ {
-		for _, col := range c.opt.Columns {
-			outNames = append(outNames, c.qi("s"+strconv.Itoa(i)+"_"+col.Ident))
-		}
-	}
-	b.WriteString(" " + c.pipes(base, []string{"__eql_o1", "__eql_o2"}, strings.Join(outNames, ", ")))
-	return b.String(), nil
+	return "WITH " + c.inputCTE(source, 1, "") + " " + c.pipes(base, keys, c.outCols("", "")), nil
 }
 
 // cond compiles a condition to SQL that is TRUE or FALSE, never NULL (a missing value makes a

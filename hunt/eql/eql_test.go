@@ -87,13 +87,19 @@ var eventCols = []Column{{"id", "id", "INTEGER"}, {"@timestamp", "@timestamp", "
 	{"EventID", "EventID", "INTEGER"}, {"Host", "Host", "VARCHAR"}, {"Image", "Image", "VARCHAR"},
 	{"CommandLine", "CommandLine", "VARCHAR"}, {"Guid", "Guid", "VARCHAR"}, {"DestIp", "DestIp", "VARCHAR"}, {"Size", "Size", "INTEGER"}}
 
-func run(t *testing.T, db *sql.DB, query string) [][]any {
+// run runs query over events: the VALUES query itself (numbered by the plan) or, with table,
+// the table ev_table holding them, numbered by its rowid (Options.InputOrder).
+func run(t *testing.T, db *sql.DB, query string, table bool) [][]any {
 	t.Helper()
 	q, err := Parse(query)
 	if err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
-	c, err := Compile(q, "("+events+")", Options{Columns: eventCols, QuoteIdent: quote})
+	source, opt := "("+events+")", Options{Columns: eventCols, QuoteIdent: quote}
+	if table {
+		source, opt.InputOrder = "(SELECT *, rowid AS __eql_rowid FROM ev_table)", "__eql_rowid"
+	}
+	c, err := Compile(q, source, opt)
 	if err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
@@ -128,13 +134,18 @@ func run(t *testing.T, db *sql.DB, query string) [][]any {
 	return out
 }
 
-// TestElasticsearchSemantics checks cases written from Elasticsearch's EQL reference.
+// TestElasticsearchSemantics checks cases written from Elasticsearch's EQL reference, over a
+// query numbered by the plan and over a table numbered by its rowid (the plan that reads the
+// table per step and fetches the matched events at the end).
 func TestElasticsearchSemantics(t *testing.T) {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	if _, err := db.Exec("CREATE TABLE ev_table AS " + events); err != nil {
+		t.Fatal(err)
+	}
 	ids := func(s ...string) [][]any {
 		var out [][]any
 		for _, x := range s {
@@ -203,13 +214,15 @@ func TestElasticsearchSemantics(t *testing.T) {
 		{`sequence [process where true] by Guid [file where true] by Guid`, ids("p1 1 7")},
 		{`sequence by Host [process where true] [network where true] | head 1`, ids("h1 2 3")},
 	}
-	for _, c := range cases {
-		got := run(t, db, c.q)
-		if len(got) == 0 && len(c.want) == 0 {
-			continue
-		}
-		if !reflect.DeepEqual(got, c.want) {
-			t.Errorf("%s\n got  %v\n want %v", c.q, got, c.want)
+	for _, table := range []bool{false, true} {
+		for _, c := range cases {
+			got := run(t, db, c.q, table)
+			if len(got) == 0 && len(c.want) == 0 {
+				continue
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("%s (over a table: %v)\n got  %v\n want %v", c.q, table, got, c.want)
+			}
 		}
 	}
 }
