@@ -281,13 +281,44 @@ func TestGraphLogonGraphReference(t *testing.T) {
 		{sampleFlat2, Read(sampleFlat2)},
 		{"winlogbeat layout", Read("../testdata/mordor/synthetic_legacy_winlogbeat6.tar.gz")},
 	} {
-		got := collectStrings(t, LogonGraph(c.ev).Edges())
+		lg := LogonGraph(c.ev)
+		if !lg.numbered {
+			t.Errorf("%s: LogonGraph did not use the hashed plan", c.name)
+		}
+		got := collectStrings(t, lg.Edges())
 		want := collectStrings(t, logonGraphByRows(c.ev).Edges())
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: LogonGraph edges differ from the plain formulation:\n got %q\nwant %q", c.name, got, want)
 		}
+		if grouped := collectStrings(t, logonGraph(c.ev, true).Edges()); !reflect.DeepEqual(grouped, want) {
+			t.Errorf("%s: LogonGraph's grouped plan differs from the plain formulation:\n got %q\nwant %q", c.name, grouped, want)
+		}
+		for _, g := range []*Graph{lg, lg.Cache()} {
+			gotC := collectStrings(t, g.Components())
+			wantC := collectStrings(t, logonGraphByRows(c.ev).Components())
+			if !reflect.DeepEqual(gotC, wantC) {
+				t.Errorf("%s: LogonGraph components differ from the plain formulation's:\n got %q\nwant %q", c.name, gotC, wantC)
+			}
+		}
 		if c.name == "synthetic" && len(got) != 8 {
 			t.Errorf("synthetic: %d edges, want 8: %q", len(got), got)
 		}
+	}
+}
+
+// TestGraphLogonGraphManyTypes has more logon types than an edge's 64-bit set of types holds:
+// LogonGraph must take the grouped plan and still give the plain formulation's edges.
+func TestGraphLogonGraphManyTypes(t *testing.T) {
+	ev := DuckSQL(`SELECT 'Security' AS "Channel", 4624 AS "EventID", 'CORP' AS "TargetDomainName", 'u' || (i % 3) AS "TargetUserName",
+  'WKS' || (i % 5) AS "Hostname", '10.0.0.' || (i % 7) AS "IpAddress", 'type' || i AS "LogonType", NULL AS "TargetServerName",
+  TIMESTAMP '2024-01-01' + INTERVAL (i) SECOND AS "@timestamp" FROM range(70) AS r(i)`)
+	lg := LogonGraph(ev)
+	if lg.numbered {
+		t.Fatal("70 logon types: LogonGraph used the hashed plan, whose type sets hold 64")
+	}
+	got := collectStrings(t, lg.Edges())
+	want := collectStrings(t, logonGraphByRows(ev).Edges())
+	if !reflect.DeepEqual(got, want) || len(got) != 50 {
+		t.Errorf("LogonGraph edges differ from the plain formulation (or are not 50):\n got %q\nwant %q", got, want)
 	}
 }
