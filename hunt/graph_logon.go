@@ -114,21 +114,66 @@ func logonHashed(f *Frame, c eventCols) (*Graph, bool, error) {
 	if !exact || types+1 > 64 {
 		return nil, false, nil
 	}
-	hashes := []string{"hd", "hu", "hh", "hi", "hl", "hs", "hc"}
-	sel := make([]string, len(raw))
-	for i, r := range raw {
-		sel[i] = "hash(" + r + ") AS " + hashes[i]
+	// The logon types, numbered in byte order ("explicit" among them), become one bit each of
+	// an edge's set, and the hashes of the security channel's spellings are known: both go
+	// into the grouping of the events as constants, so it needs no join.
+	ltBit, explicitBit, security := "0::UBIGINT", "", []string{}
+	rows, err := f.eng.db.QueryContext(cellCtx(), "WITH __lr AS ("+logonTypeRanks(dict)+") "+
+		"SELECT 0, d.h, __lr.r FROM "+dict+" AS d JOIN __lr USING (v) WHERE d.c = 4 "+
+		"UNION ALL SELECT 1, 0, r FROM __lr WHERE v = 'explicit' "+
+		"UNION ALL SELECT 2, h, 0 FROM "+dict+" WHERE c = 6 AND "+c.channelIs("v", "security"))
+	if err != nil {
+		return nil, false, duckErr(err)
+	}
+	var whens []string
+	for rows.Next() {
+		var kind int
+		var h uint64
+		var r int64
+		if err := rows.Scan(&kind, &h, &r); err != nil {
+			rows.Close()
+			return nil, false, err
+		}
+		switch kind {
+		case 0:
+			whens = append(whens, fmt.Sprintf("WHEN %d::UBIGINT THEN %d::UBIGINT", h, uint64(1)<<r))
+		case 1:
+			explicitBit = fmt.Sprint(uint64(1) << r)
+		default:
+			security = append(security, fmt.Sprintf("%d::UBIGINT", h))
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return nil, false, duckErr(err)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, duckErr(err)
+	}
+	if len(whens) > 0 {
+		ltBit = "CASE hash(" + raw[4] + ") " + strings.Join(whens, " ") + " ELSE 0::UBIGINT END"
+	}
+	eidx := "TRY_CAST(" + quoteIdent(eid.ident) + " AS BIGINT)"
+	where := eidx + " IN (4624, 4625, 4648)"
+	if _, ok := f.pick("Channel", "log_name"); ok {
+		if len(security) == 0 {
+			security = []string{"NULL"}
+		}
+		where += " AND hash(" + raw[6] + ") IN (" + strings.Join(security, ", ") + ")"
+	}
+	hashes := []string{"hd", "hu", "hh", "hi", "", "hs"}
+	var sel []string
+	for i, h := range hashes {
+		if h != "" {
+			sel = append(sel, "hash("+raw[i]+") AS "+h)
+		}
 	}
 	d := func(code int, alias string) string {
 		return dict + " AS " + alias + " ON " + alias + ".c = " + fmt.Sprint(code)
 	}
-	q := "WITH __g AS (SELECT " + strings.Join(sel, ", ") + ", TRY_CAST(" + quoteIdent(eid.ident) + " AS BIGINT) AS eid, count(*) AS n, min(" + c.time() + ") AS f, max(" + c.time() + ") AS l\n" +
-		"  FROM " + f.from() + " WHERE TRY_CAST(" + quoteIdent(eid.ident) + " AS BIGINT) IN (4624, 4625, 4648) GROUP BY ALL),\n" +
-		// logon types numbered in byte order: an edge's types are a bit set
-		"__lr AS MATERIALIZED (SELECT v, row_number() OVER (ORDER BY v) - 1 AS r FROM (SELECT v FROM " + dict + " WHERE c = 4 AND v IS NOT NULL UNION SELECT 'explicit')),\n" +
-		"__x AS MATERIALIZED (SELECT hd, hu, hh, hi, hs, eid, n, f, l, CASE WHEN eid = 4648 THEN (SELECT 1::UBIGINT << r FROM __lr WHERE v = 'explicit') ELSE coalesce(1::UBIGINT << lm.r, 0) END AS lb\n" +
-		"  FROM __g JOIN " + d(6, "ch") + " AND ch.h = __g.hc AND (" + c.channelIs("ch.v", "security") + ")\n" +
-		"  LEFT JOIN (SELECT h, r FROM " + dict + " JOIN __lr USING (v) WHERE c = 4) AS lm ON lm.h = __g.hl),\n" +
+	q := "WITH __x AS MATERIALIZED (SELECT " + strings.Join(sel, ", ") + ", " + eidx + " AS eid, count(*) AS n, min(" + c.time() + ") AS f, max(" + c.time() + ") AS l,\n" +
+		"  bit_or(CASE WHEN " + eidx + " = 4648 THEN " + explicitBit + "::UBIGINT ELSE " + ltBit + " END) AS lb\n" +
+		"  FROM " + f.from() + " WHERE " + where + " GROUP BY ALL),\n" +
+		"__lr AS MATERIALIZED (" + logonTypeRanks(dict) + "),\n" +
 		// accounts of the distinct (domain, user) pairs, and every vertex text numbered in byte order
 		"__p AS MATERIALIZED (SELECT p.hd, p.hu, CASE WHEN u.v IS NULL THEN NULL WHEN dm.v IS NULL OR dm.v = '-' THEN u.v ELSE dm.v || '\\' || u.v END AS a\n" +
 		"  FROM (SELECT DISTINCT hd, hu FROM __x) AS p JOIN " + d(0, "dm") + " AND dm.h = p.hd JOIN " + d(1, "u") + " AND u.h = p.hu),\n" +
@@ -152,4 +197,10 @@ func logonHashed(f *Frame, c eventCols) (*Graph, bool, error) {
 		"  s AS __src_n, d AS __dst_n\n" +
 		"FROM __m JOIN __v AS sv ON sv.n = __m.s JOIN __v AS dv ON dv.n = __m.d JOIN __ls ON __ls.lb = __m.lb"
 	return &Graph{edges: f.derive(q).context("LogonGraph"), numbered: true}, true, nil
+}
+
+// logonTypeRanks is the query of the logon types in the dictionary table dict and "explicit",
+// numbered from 0 in byte order: v, r.
+func logonTypeRanks(dict string) string {
+	return "SELECT v, row_number() OVER (ORDER BY v) - 1 AS r FROM (SELECT v FROM " + dict + " WHERE c = 4 AND v IS NOT NULL UNION SELECT 'explicit')"
 }
