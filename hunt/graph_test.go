@@ -3,8 +3,10 @@ package hunt
 import (
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // synthEdges is a small graph with a cycle, two components, a self-loop, a diamond (two
@@ -320,5 +322,40 @@ func TestGraphLogonGraphManyTypes(t *testing.T) {
 	want := collectStrings(t, logonGraphByRows(ev).Edges())
 	if !reflect.DeepEqual(got, want) || len(got) != 50 {
 		t.Errorf("LogonGraph edges differ from the plain formulation (or are not 50):\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestGraphTablesAreDropped: LogonGraph's dictionary table and Graph.Cache's edge table (both in
+// the in-memory catalog) are read while a frame of the graph is reachable and dropped after.
+func TestGraphTablesAreDropped(t *testing.T) {
+	e, err := defaultEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle := func() int64 {
+		var n int64
+		for i := 0; i < 50; i++ {
+			runtime.GC()
+			time.Sleep(20 * time.Millisecond)
+			if n = duckTables(t, e); int(n) == e.ownedTables() {
+				break
+			}
+		}
+		return n
+	}
+	before := settle()
+	g := LogonGraph(Read(sampleFlat)).Cache()
+	runtime.GC()
+	if n, err := g.Components().Count(); err != nil || n == 0 {
+		t.Fatalf("components of the cached graph: %d, %v", n, err)
+	}
+	if n := duckTables(t, e); n <= before {
+		t.Fatalf("%d tables with a cached graph, %d before", n, before)
+	}
+	runtime.KeepAlive(g)
+	g = nil
+	_ = g
+	if n := settle(); n != before {
+		t.Fatalf("after the graph went: %d tables, want %d", n, before)
 	}
 }
