@@ -279,6 +279,8 @@ func TestGraphLogonGraphReference(t *testing.T) {
 		ev   *Frame
 	}{
 		{"synthetic", DuckSQL(synthLogons)},
+		{"no channel, no target server", DuckSQL(synthLogons).Drop("Channel", "TargetServerName")},
+		{"event ids as text, logon types as numbers", DuckSQL("SELECT * REPLACE (CAST(\"EventID\" AS VARCHAR) AS \"EventID\", TRY_CAST(\"LogonType\" AS BIGINT) AS \"LogonType\") FROM (" + synthLogons + ")")},
 		{sampleFlat, Read(sampleFlat)},
 		{sampleFlat2, Read(sampleFlat2)},
 		{"winlogbeat layout", Read("../testdata/mordor/synthetic_legacy_winlogbeat6.tar.gz")},
