@@ -74,14 +74,17 @@ var logonFields = []string{"TargetDomainName", "TargetUserName", "Hostname", "Ip
 //     distinct values is cheap in DuckDB (its storage keeps such columns as dictionaries).
 //  2. The logon events are grouped by the hashes of their fields. When no two distinct values of
 //     a field share a hash (checked now, on the dictionary), grouping by the hashes is exactly
-//     grouping by the values. If a field has colliding hashes, or more than 63 distinct logon
-//     types (the types of an edge are a 64-bit set), ok is false and the grouped plan is used.
+//     grouping by the values. One pass makes two grouping sets: the account and explicit-
+//     credential edge ends (domain, user, host, server) and the address ones (address, host),
+//     each group with its logon types as a bit set. If a field has colliding hashes, or there are
+//     more than 63 distinct logon types besides "explicit", ok is false and the grouped plan is
+//     used.
 //  3. Everything after the grouping is on integers: the vertex texts (accounts made from the
 //     distinct domain and user pairs, hosts, addresses, servers) are numbered in byte order once;
-//     each kind of edge is aggregated on hashes, mapped to vertex numbers through the small
-//     dictionary, and merged per (src, dst) number; the texts are joined back at the end. The
-//     edges keep their vertex numbers as hidden columns (__src_n, __dst_n), which Components uses
-//     instead of numbering the vertices again.
+//     each kind of edge is mapped to vertex numbers through the small dictionary and merged per
+//     (src, dst) number; the texts are joined back at the end. The edges keep their vertex
+//     numbers as hidden columns (__src_n, __dst_n), which Components uses instead of numbering
+//     the vertices again.
 func logonHashed(f *Frame, c eventCols) (*Graph, bool, error) {
 	defer runtime.KeepAlive(f) // see tableRef
 	eid, _ := f.pick("EventID", "event_id")
@@ -160,32 +163,30 @@ func logonHashed(f *Frame, c eventCols) (*Graph, bool, error) {
 		}
 		where += " AND hash(" + raw[6] + ") IN (" + strings.Join(security, ", ") + ")"
 	}
-	hashes := []string{"hd", "hu", "hh", "hi", "", "hs"}
-	var sel []string
-	for i, h := range hashes {
-		if h != "" {
-			sel = append(sel, "hash("+raw[i]+") AS "+h)
-		}
-	}
+	sel := []string{"hash(" + raw[0] + ") AS hd", "hash(" + raw[1] + ") AS hu", "hash(" + raw[2] + ") AS hh", "hash(" + raw[3] + ") AS hi",
+		"CASE WHEN " + eidx + " = 4648 THEN hash(" + raw[5] + ") END AS hs", eidx + " = 4648 AS e48"}
 	d := func(code int, alias string) string {
 		return dict + " AS " + alias + " ON " + alias + ".c = " + fmt.Sprint(code)
 	}
-	q := "WITH __x AS MATERIALIZED (SELECT " + strings.Join(sel, ", ") + ", " + eidx + " AS eid, count(*) AS n, min(" + c.time() + ") AS f, max(" + c.time() + ") AS l,\n" +
-		"  bit_or(CASE WHEN " + eidx + " = 4648 THEN " + explicitBit + "::UBIGINT ELSE " + ltBit + " END) AS lb\n" +
-		"  FROM " + f.from() + " WHERE " + where + " GROUP BY ALL),\n" +
+	// One pass over the events aggregates both kinds of edge end at once: the account (and
+	// explicit-credential) edges by domain, user, host and server hash, the address edges by
+	// address and host hash; gi tells the two sets apart.
+	q := "WITH __x AS MATERIALIZED (SELECT " + strings.Join(sel, ", ") + ", GROUPING(hi) AS gi, count(*) AS n, min(" + c.time() + ") AS f, max(" + c.time() + ") AS l,\n" +
+		"  bit_or(CASE WHEN " + eidx + " = 4648 THEN " + explicitBit + "::UBIGINT ELSE " + ltBit + " END) AS lb, count(*) FILTER (WHERE " + eidx + " = 4625) AS fl\n" +
+		"  FROM " + f.from() + " WHERE " + where + " GROUP BY GROUPING SETS ((hd, hu, hh, hs, e48), (hi, hh, e48))),\n" +
 		"__lr AS MATERIALIZED (" + logonTypeRanks(dict) + "),\n" +
 		// accounts of the distinct (domain, user) pairs, and every vertex text numbered in byte order
 		"__p AS MATERIALIZED (SELECT p.hd, p.hu, CASE WHEN u.v IS NULL THEN NULL WHEN dm.v IS NULL OR dm.v = '-' THEN u.v ELSE dm.v || '\\' || u.v END AS a\n" +
-		"  FROM (SELECT DISTINCT hd, hu FROM __x) AS p JOIN " + d(0, "dm") + " AND dm.h = p.hd JOIN " + d(1, "u") + " AND u.h = p.hu),\n" +
+		"  FROM (SELECT DISTINCT hd, hu FROM __x WHERE gi = 1) AS p JOIN " + d(0, "dm") + " AND dm.h = p.hd JOIN " + d(1, "u") + " AND u.h = p.hu),\n" +
 		"__v AS MATERIALIZED (SELECT v, row_number() OVER (ORDER BY v) AS n FROM (SELECT a AS v FROM __p WHERE a IS NOT NULL UNION SELECT v FROM " + dict + " WHERE c IN (2, 3, 5) AND v IS NOT NULL)),\n" +
 		"__pa AS (SELECT hd, hu, n FROM __p JOIN __v ON __p.a = __v.v),\n" +
 		"__hm AS (SELECT h, n FROM " + dict + " JOIN __v USING (v) WHERE c = 2),\n" +
 		"__im AS (SELECT h, n FROM " + dict + " JOIN __v USING (v) WHERE c = 3 AND v NOT IN ('-', '::1', '127.0.0.1')),\n" +
 		"__sm AS (SELECT h, n, v IS NULL OR lower(v) = 'localhost' AS loc FROM " + dict + " LEFT JOIN __v USING (v) WHERE c = 5),\n" +
-		// each kind of edge aggregated on hashes, then on vertex numbers
-		"__a1 AS (SELECT hd, hu, hh, sum(n) AS n, min(f) AS f, max(l) AS l, bit_or(lb) AS lb, sum(n) FILTER (WHERE eid = 4625) AS fl FROM __x WHERE eid <> 4648 GROUP BY ALL),\n" +
-		"__a2 AS (SELECT hi, hh, sum(n) AS n, min(f) AS f, max(l) AS l, bit_or(lb) AS lb, sum(n) FILTER (WHERE eid = 4625) AS fl FROM __x WHERE eid <> 4648 GROUP BY ALL),\n" +
-		"__a3 AS (SELECT hd, hu, hh, hs, sum(n) AS n, min(f) AS f, max(l) AS l, bit_or(lb) AS lb FROM __x WHERE eid = 4648 GROUP BY ALL),\n" +
+		// each kind of edge mapped to vertex numbers, then merged per (src, dst) number
+		"__a1 AS (SELECT hd, hu, hh, n, f, l, lb, fl FROM __x WHERE gi = 1 AND NOT e48),\n" +
+		"__a2 AS (SELECT hi, hh, n, f, l, lb, fl FROM __x WHERE gi = 0 AND NOT e48),\n" +
+		"__a3 AS (SELECT hd, hu, hh, hs, n, f, l, lb FROM __x WHERE gi = 1 AND e48),\n" +
 		"__r AS (SELECT 0 AS kind, pa.n AS s, hm.n AS d, a.n, a.f, a.l, a.lb, a.fl FROM __a1 AS a JOIN __pa AS pa ON pa.hd = a.hd AND pa.hu = a.hu JOIN __hm AS hm ON hm.h = a.hh\n" +
 		"  UNION ALL SELECT 1, im.n, hm.n, a.n, a.f, a.l, a.lb, a.fl FROM __a2 AS a JOIN __im AS im ON im.h = a.hi JOIN __hm AS hm ON hm.h = a.hh\n" +
 		"  UNION ALL SELECT 0, pa.n, CASE WHEN sm.loc THEN hm.n ELSE sm.n END, a.n, a.f, a.l, a.lb, NULL FROM __a3 AS a JOIN __pa AS pa ON pa.hd = a.hd AND pa.hu = a.hu\n" +
