@@ -17,6 +17,24 @@ func (c eventCols) str(names ...string) string {
 	return "CAST(NULL AS VARCHAR)"
 }
 
+// rawCol renders the first of the named columns the frame has as it is stored (no cast), or a
+// NULL string when it has none.
+func (c eventCols) rawCol(names ...string) string {
+	if col, ok := c.f.pick(names...); ok {
+		return quoteIdent(col.ident)
+	}
+	return "CAST(NULL AS VARCHAR)"
+}
+
+// channelIs renders the condition that the channel text v (a VARCHAR expression) is channel
+// ("security"), as events does; true when the frame has no channel column.
+func (c eventCols) channelIs(v, channel string) string {
+	if _, ok := c.f.pick("Channel", "log_name"); ok {
+		return "lower(" + v + ") = " + quoteString(channel)
+	}
+	return "true"
+}
+
 func (c eventCols) host() string {
 	if col, ok := c.f.pick("Hostname", "computer_name", "host.name"); ok {
 		return "nullif(CAST(" + quoteIdent(col.ident) + " AS VARCHAR), '')"
@@ -72,43 +90,6 @@ func builderFrame(f *Frame, op string) (*Frame, eventCols, *Graph) {
 		return nil, eventCols{}, &Graph{edges: f}
 	}
 	return f, eventCols{f}, nil
-}
-
-// LogonGraph builds the graph of logons in the frame's Security events: 4624 (logon) and 4625
-// (failed logon) give an edge from the account (DOMAIN\user, TargetDomainName and
-// TargetUserName) to the host that logged it (Hostname) and one from the source address
-// (IpAddress, when it is not "-", empty or a loopback address) to that host; 4648 (logon with
-// explicit credentials) gives an edge from the account used (TargetDomainName\TargetUserName)
-// to the server named (TargetServerName, or the logging host when it is "localhost" or empty).
-// Edges carry kind ("account" or "ip"), logon_types (the distinct LogonType values, comma
-// separated, sorted; "explicit" for 4648) and failures (how many were 4625), besides count,
-// first and last. Both Mordor layouts work.
-func LogonGraph(ev *Frame) *Graph {
-	f, c, bad := builderFrame(ev, "LogonGraph")
-	if bad != nil {
-		return bad
-	}
-	cond, err := c.events("security", "4624", "4625", "4648")
-	if err != nil {
-		return &Graph{edges: errFrame(f.eng, errorf("hunt: LogonGraph: %s", strings.TrimPrefix(err.Error(), "hunt: ")))}
-	}
-	// One scan groups the logon events by the raw fields the edges are made of (most logons
-	// repeat: the same account on the same host from the same address); the edges are then
-	// derived from those groups, and the logon types of an edge are the distinct values of its
-	// groups. This costs one hash aggregation of the events on their own columns instead of one
-	// per kind of edge over computed strings.
-	x := "SELECT " + c.str("TargetDomainName") + " AS dom, " + c.str("TargetUserName") + " AS usr, " + c.host() + " AS host, " +
-		c.str("IpAddress") + " AS ip, " + c.str("LogonType") + " AS lt, " + c.str("TargetServerName") + " AS srv, " + c.eventID() + " AS eid, " +
-		"count(*) AS n, min(" + c.time() + ") AS f, max(" + c.time() + ") AS l FROM " + f.from() + " WHERE " + cond + " GROUP BY ALL"
-	acct := "CASE WHEN usr IS NULL THEN NULL WHEN dom IS NULL OR dom = '-' THEN usr ELSE dom || '\\' || usr END"
-	q := "WITH __x AS MATERIALIZED (" + x + "),\n" +
-		"__r AS (SELECT 'account' AS kind, " + acct + " AS src, host AS dst, lt, eid, n, f, l FROM __x WHERE eid <> 4648\n" +
-		"  UNION ALL SELECT 'ip', ip, host, lt, eid, n, f, l FROM __x WHERE eid <> 4648 AND coalesce(ip, '-') NOT IN ('-', '::1', '127.0.0.1')\n" +
-		"  UNION ALL SELECT 'account', " + acct + ", CASE WHEN srv IS NULL OR lower(srv) = 'localhost' THEN host ELSE srv END, 'explicit', eid, n, f, l FROM __x WHERE eid = 4648)\n" +
-		"SELECT src, dst, sum(n)::BIGINT AS \"count\", min(f) AS \"first\", max(l) AS \"last\", any_value(kind) AS kind, " +
-		distinctValues("lt") + " AS logon_types, coalesce(sum(n) FILTER (WHERE eid = 4625), 0)::BIGINT AS failures\n" +
-		"FROM __r WHERE nullif(src, '') IS NOT NULL AND nullif(dst, '') IS NOT NULL GROUP BY src, dst"
-	return &Graph{edges: f.derive(q).context("LogonGraph")}
 }
 
 // distinctValues renders the aggregate of the distinct non-NULL values of the VARCHAR column

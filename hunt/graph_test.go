@@ -3,8 +3,10 @@ package hunt
 import (
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // synthEdges is a small graph with a cycle, two components, a self-loop, a diamond (two
@@ -277,17 +279,85 @@ func TestGraphLogonGraphReference(t *testing.T) {
 		ev   *Frame
 	}{
 		{"synthetic", DuckSQL(synthLogons)},
+		{"no channel, no target server", DuckSQL(synthLogons).Drop("Channel", "TargetServerName")},
+		{"event ids as text, logon types as numbers", DuckSQL("SELECT * REPLACE (CAST(\"EventID\" AS VARCHAR) AS \"EventID\", TRY_CAST(\"LogonType\" AS BIGINT) AS \"LogonType\") FROM (" + synthLogons + ")")},
 		{sampleFlat, Read(sampleFlat)},
 		{sampleFlat2, Read(sampleFlat2)},
 		{"winlogbeat layout", Read("../testdata/mordor/synthetic_legacy_winlogbeat6.tar.gz")},
 	} {
-		got := collectStrings(t, LogonGraph(c.ev).Edges())
+		lg := LogonGraph(c.ev)
+		if !lg.numbered {
+			t.Errorf("%s: LogonGraph did not use the hashed plan", c.name)
+		}
+		got := collectStrings(t, lg.Edges())
 		want := collectStrings(t, logonGraphByRows(c.ev).Edges())
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: LogonGraph edges differ from the plain formulation:\n got %q\nwant %q", c.name, got, want)
 		}
+		if grouped := collectStrings(t, logonGraph(c.ev, true).Edges()); !reflect.DeepEqual(grouped, want) {
+			t.Errorf("%s: LogonGraph's grouped plan differs from the plain formulation:\n got %q\nwant %q", c.name, grouped, want)
+		}
+		for _, g := range []*Graph{lg, lg.Cache()} {
+			gotC := collectStrings(t, g.Components())
+			wantC := collectStrings(t, logonGraphByRows(c.ev).Components())
+			if !reflect.DeepEqual(gotC, wantC) {
+				t.Errorf("%s: LogonGraph components differ from the plain formulation's:\n got %q\nwant %q", c.name, gotC, wantC)
+			}
+		}
 		if c.name == "synthetic" && len(got) != 8 {
 			t.Errorf("synthetic: %d edges, want 8: %q", len(got), got)
 		}
+	}
+}
+
+// TestGraphLogonGraphManyTypes has more logon types than an edge's 64-bit set of types holds:
+// LogonGraph must take the grouped plan and still give the plain formulation's edges.
+func TestGraphLogonGraphManyTypes(t *testing.T) {
+	ev := DuckSQL(`SELECT 'Security' AS "Channel", 4624 AS "EventID", 'CORP' AS "TargetDomainName", 'u' || (i % 3) AS "TargetUserName",
+  'WKS' || (i % 5) AS "Hostname", '10.0.0.' || (i % 7) AS "IpAddress", 'type' || i AS "LogonType", NULL AS "TargetServerName",
+  TIMESTAMP '2024-01-01' + INTERVAL (i) SECOND AS "@timestamp" FROM range(70) AS r(i)`)
+	lg := LogonGraph(ev)
+	if lg.numbered {
+		t.Fatal("70 logon types: LogonGraph used the hashed plan, whose type sets hold 64")
+	}
+	got := collectStrings(t, lg.Edges())
+	want := collectStrings(t, logonGraphByRows(ev).Edges())
+	if !reflect.DeepEqual(got, want) || len(got) != 50 {
+		t.Errorf("LogonGraph edges differ from the plain formulation (or are not 50):\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestGraphTablesAreDropped: LogonGraph's dictionary table and Graph.Cache's edge table (both in
+// the in-memory catalog) are read while a frame of the graph is reachable and dropped after.
+func TestGraphTablesAreDropped(t *testing.T) {
+	e, err := defaultEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle := func() int64 {
+		var n int64
+		for i := 0; i < 50; i++ {
+			runtime.GC()
+			time.Sleep(20 * time.Millisecond)
+			if n = duckTables(t, e); int(n) == e.ownedTables() {
+				break
+			}
+		}
+		return n
+	}
+	before := settle()
+	g := LogonGraph(Read(sampleFlat)).Cache()
+	runtime.GC()
+	if n, err := g.Components().Count(); err != nil || n == 0 {
+		t.Fatalf("components of the cached graph: %d, %v", n, err)
+	}
+	if n := duckTables(t, e); n <= before {
+		t.Fatalf("%d tables with a cached graph, %d before", n, before)
+	}
+	runtime.KeepAlive(g)
+	g = nil
+	_ = g
+	if n := settle(); n != before {
+		t.Fatalf("after the graph went: %d tables, want %d", n, before)
 	}
 }
