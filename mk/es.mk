@@ -22,6 +22,7 @@ test-es: build
 	echo "test-es: Elasticsearch at $$url"; \
 	ES_URL=$$url ES_SCRIPT=$(ROOT)/scripts/es.sh GOHUNT_BIN=$(BIN) $(GO) test -race -tags es -count=1 -timeout 15m ./hunt/elastic/... && \
 	ES_URL=$$url ES_SCRIPT=$(ROOT)/scripts/es.sh $(GO) test -tags es -count=1 -timeout 15m -run '^TestES' ./hunt/
+	$(GO) test -run '^$$' -fuzz '^FuzzEventMillis$$' -fuzztime 20s ./hunt/elastic/
 
 TEST_STEPS += test-es
 

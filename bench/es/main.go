@@ -215,8 +215,8 @@ func run() error {
 // (_nodes/stats process.cpu) and each client process spent, which say where the time goes on
 // a machine whose cores the node and the client share. The peer runs twice: with
 // Elasticsearch's own ids, as parallel_bulk does by default, and with the ids gohunt sends (a
-// hash of the event, so that a re-load creates nothing new), which the node must look up
-// before indexing each document.
+// time-prefixed hash of the event, sent as creates, so that a re-load creates nothing new),
+// which the node must look up before indexing each document.
 func ingest(ctx context.Context, c *elastic.Client, py, url, data string, n int, goIdx, pyIdx string) error {
 	const warmIdx = "bench-sysmon-warm"
 	warm := min(n, 20_000)
@@ -293,6 +293,9 @@ func ingest(ctx context.Context, c *elastic.Client, py, url, data string, n int,
 	if err != nil {
 		return err
 	}
+	if err := sameIDs(ctx, c, data, n, idIdx); err != nil {
+		return err
+	}
 	if err := c.DeleteIndex(ctx, idIdx); err != nil {
 		return err
 	}
@@ -301,6 +304,43 @@ func ingest(ctx context.Context, c *elastic.Client, py, url, data string, n int,
 	fmt.Printf("    %-40s node %6.1f s  client %6.1f s\n", goIngest.name, cpu1-cpu0, goCPU)
 	fmt.Printf("    %-40s node %6.1f s  client %6.1f s\n", pyIngest.name, cpu2-cpu1, pyCPU)
 	fmt.Printf("    %-40s node %6.1f s  client %6.1f s\n", pyID.name, cpu3-cpu2, pyIDCPU)
+	return nil
+}
+
+// sameIDs checks that the peer gave 1,000 events spread over the file the ids gohunt gives
+// them (elastic.DocumentID), so that both loads made the node look up the same ids.
+func sameIDs(ctx context.Context, c *elastic.Client, data string, n int, index string) error {
+	step := max(n/1000, 1)
+	var ids []string
+	k := 0
+	if err := elastic.ReadEvents(data, func(_ int, raw []byte) error {
+		if k%step == 0 {
+			ids = append(ids, elastic.DocumentID(bytes.TrimSpace(raw)))
+		}
+		k++
+		return nil
+	}); err != nil {
+		return err
+	}
+	var out struct {
+		Docs []struct {
+			ID    string `json:"_id"`
+			Found bool   `json:"found"`
+		} `json:"docs"`
+	}
+	if err := c.Raw(ctx, "POST", "/"+index+"/_mget?_source=false", map[string]any{"ids": ids}, &out); err != nil {
+		return err
+	}
+	found := 0
+	for _, d := range out.Docs {
+		if d.Found {
+			found++
+		}
+	}
+	if found != len(ids) {
+		return fmt.Errorf("the peer's ids differ from gohunt's: %d of %d sampled ids found in %s", found, len(ids), index)
+	}
+	fmt.Printf("  the peer's document ids equal gohunt's (%d sampled ids found)\n", found)
 	return nil
 }
 

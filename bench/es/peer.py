@@ -2,16 +2,35 @@
 
 usage: peer.py URL ingest|ingest-ids FILE INDEX | scan INDEX | eland INDEX
 
-ingest-ids gives each document the id gohunt load gives it (sha256 of the line, first 20 bytes
-in hex), so that the node does the same id look-ups for both.
+ingest-ids gives each document the id gohunt load gives it (elastic.DocumentID: the event's
+@timestamp in milliseconds, 6 bytes big-endian, then the first 14 bytes of the line's sha256,
+as unpadded base64url) and sends it as a create, as gohunt does, so that the node does the same
+id look-ups for both; bench/es checks a sample of the ids.
 Prints one JSON line: {"seconds": ..., "rows": ...}.
 """
+import base64
+import datetime
 import hashlib
 import json
 import sys
 import time
 
 from elasticsearch import Elasticsearch, helpers
+
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def gohunt_id(line, doc):
+    """elastic.DocumentID for the bench's events (a top-level RFC 3339 @timestamp string)."""
+    digest = hashlib.sha256(line).digest()
+    ts = doc.get("@timestamp")
+    if isinstance(ts, str):
+        ms = (datetime.datetime.fromisoformat(ts) - EPOCH) // datetime.timedelta(milliseconds=1)
+        raw = ms.to_bytes(6, "big") + digest[:14]
+    else:
+        raw = digest[:20]
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def main():
@@ -25,9 +44,11 @@ def main():
         def actions():
             with open(path, "rb") as f:
                 for line in f:
-                    a = {"_index": index, "_source": json.loads(line)}
+                    doc = json.loads(line)
+                    a = {"_index": index, "_source": doc}
                     if ids:
-                        a["_id"] = hashlib.sha256(line.strip()).hexdigest()[:40]
+                        a["_id"] = gohunt_id(line.strip(), doc)
+                        a["_op_type"] = "create"
                     yield a
 
         ok = 0

@@ -66,10 +66,19 @@ func TestLoadTwiceAndFailures(t *testing.T) {
 	if !strings.Contains(err.Error(), "events.jsonl:4") || !strings.Contains(err.Error(), "events.jsonl:3") {
 		t.Fatalf("error does not name the file lines: %v", err)
 	}
-	// Loading again duplicates nothing.
+	// Loading again duplicates nothing and leaves the documents as they were (version 1).
 	st2, _ := c.Load(ctx, LoadOptions{Index: "gh-load-1", Refresh: true}, f)
-	if st2.Created != 0 || st2.Updated != 3 {
+	if st2.Created != 0 || st2.Updated != 3 || st2.Failed != 1 || st2.Reasons[alreadyPresent] != 0 {
 		t.Fatalf("second load: %+v", st2)
+	}
+	for _, line := range []string{lines[0], lines[1], lines[4]} {
+		var doc struct {
+			ID      string `json:"_id"`
+			Version int    `json:"_version"`
+		}
+		if err := c.Raw(ctx, "GET", "/gh-load-1/_doc/"+DocumentID([]byte(line)), nil, &doc); err != nil || doc.Version != 1 {
+			t.Fatalf("document of %s after two loads: %+v, %v; want version 1 under id %s", line, doc, err, DocumentID([]byte(line)))
+		}
 	}
 	n, err := c.Count(ctx, "gh-load-1", nil)
 	if err != nil || n != 3 {

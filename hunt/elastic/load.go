@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,7 +36,7 @@ type LoadOptions struct {
 type LoadStats struct {
 	Read     int64            // events read from the input
 	Created  int64            // documents newly indexed
-	Updated  int64            // documents that existed already (same event loaded before)
+	Updated  int64            // documents that existed already (same event loaded before), left as they were
 	Failed   int64            // documents Elasticsearch rejected
 	Invalid  int64            // input lines that are not JSON objects (never sent)
 	Reasons  map[string]int64 // failure and invalid counts by reason type
@@ -118,7 +116,8 @@ func (l *loader) stats(start time.Time) LoadStats {
 
 // Load bulk-indexes the JSON-lines events of the given files (.json, .jsonl, .ndjson, their
 // .gz, and Mordor's .zip and .tar.gz archives) with the BulkIndexer. Each document's id is
-// a hash of the event's bytes, so loading the same events again creates nothing new.
+// DocumentID of the event's bytes and is sent as a create, so loading the same events again
+// creates nothing new and leaves the documents already there untouched (counted as Updated).
 // Per-document failures are counted by reason and sampled in the stats; the error is
 // non-nil when any document failed or the input could not be read.
 func (c *Client) Load(ctx context.Context, opts LoadOptions, files ...string) (LoadStats, error) {
@@ -229,29 +228,31 @@ func (c *Client) LoadFunc(ctx context.Context, opts LoadOptions, produce func(em
 	return st, nil
 }
 
+// alreadyPresent is the error type of a create whose id exists: the event was loaded before.
+const alreadyPresent = "version_conflict_engine_exception"
+
 func (l *loader) add(ctx context.Context, name string, line int, raw []byte) error {
-	where := fmt.Sprintf("%s:%d", name, line)
+	where := func() string { return fmt.Sprintf("%s:%d", name, line) } // for failures only
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' || !json.Valid(raw) {
 		l.invalid.Add(1)
-		l.fail("invalid_json", where, "not a JSON object")
+		l.fail("invalid_json", where(), "not a JSON object")
 		return nil
 	}
-	sum := sha256.Sum256(raw)
-	id := hex.EncodeToString(sum[:20])
+	id := DocumentID(raw)
 	index := l.opts.Index
 	body := raw
 	if l.opts.HELK {
 		ev, err := decodeEvent(raw)
 		if err != nil {
 			l.invalid.Add(1)
-			l.fail("invalid_json", where, err.Error())
+			l.fail("invalid_json", where(), err.Error())
 			return nil
 		}
 		name, err := NormalizeHELK(ev)
 		if err != nil {
 			l.invalid.Add(1)
-			l.fail("not_normalizable", where, err.Error())
+			l.fail("not_normalizable", where(), err.Error())
 			return nil
 		}
 		if l.opts.Index != "" {
@@ -260,7 +261,7 @@ func (l *loader) add(ctx context.Context, name string, line int, raw []byte) err
 		index = name
 		if body, err = json.Marshal(ev); err != nil {
 			l.invalid.Add(1)
-			l.fail("not_encodable", where, err.Error())
+			l.fail("not_encodable", where(), err.Error())
 			return nil
 		}
 	} else {
@@ -269,19 +270,21 @@ func (l *loader) add(ctx context.Context, name string, line int, raw []byte) err
 	l.mu.Lock()
 	l.indices[index]++
 	l.mu.Unlock()
+	// A create, not an index: an event loaded before is answered with a conflict and its
+	// document stays as it is, where an index would write it again as a new version.
 	return l.bi.Add(ctx, esutil.BulkIndexerItem{
-		Action:     "index",
+		Action:     "create",
 		Index:      index,
 		DocumentID: id,
 		Body:       bytes.NewReader(body),
 		OnSuccess: func(_ context.Context, _ esutil.BulkIndexerItem, res esutil.BulkIndexerResponseItem) {
-			if res.Result == "created" {
-				l.created.Add(1)
-			} else {
-				l.updated.Add(1)
-			}
+			l.created.Add(1)
 		},
 		OnFailure: func(_ context.Context, _ esutil.BulkIndexerItem, res esutil.BulkIndexerResponseItem, err error) {
+			if err == nil && res.Status == 409 && res.Error.Type == alreadyPresent {
+				l.updated.Add(1)
+				return
+			}
 			l.failed.Add(1)
 			kind, reason := res.Error.Type, res.Error.Reason
 			if err != nil {
@@ -290,7 +293,7 @@ func (l *loader) add(ctx context.Context, name string, line int, raw []byte) err
 			if kind == "" {
 				kind = fmt.Sprintf("http_%d", res.Status)
 			}
-			l.fail(kind, where, kind+": "+reason)
+			l.fail(kind, where(), kind+": "+reason)
 		},
 	})
 }
