@@ -397,11 +397,13 @@ func TestSigmaPrefilter(t *testing.T) {
 		"title: r5\nid: r5\ndetection:\n  a:\n    ParentImage: 'cmd.exe'\n  b:\n    NewProcessName|contains: 'a*b'\n  condition: a or b",
 		"title: r6\nid: r6\ndetection:\n  sel:\n    CommandLine|cased|contains: 'Whoami'\n  condition: sel",
 		"title: r7\nid: r7\ndetection:\n  sel:\n    EventID: 4688\n    CommandLine|startswith: 'LINE1'\n  condition: sel",
+		"title: r8\nid: r8\ndetection:\n  kw:\n    - 'absent value'\n  condition: kw",
+		"title: r9\nid: r9\ndetection:\n  kw:\n    - 'absent value'\n    - 'CORP\\bob'\n  condition: kw",
 	}
 	if err := os.WriteFile(p, []byte(strings.Join(rules, "\nlogsource:\n  product: test\n---\n")+"\nlogsource:\n  product: test\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][]int64{"r1": {1}, "r3": {3}, "r5": {3, 4}, "r7": {3}}
+	want := map[string][]int64{"r1": {1}, "r3": {3}, "r5": {3, 4}, "r7": {3}, "r9": {2}}
 	for _, budget := range []float64{sigmaPrefilterBudget, 0} {
 		old := sigmaPrefilterBudget
 		sigmaPrefilterBudget = budget

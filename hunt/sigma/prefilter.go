@@ -96,16 +96,10 @@ func shortest(as []Atom) int {
 // strAtom returns the atom a field's string match implies.
 func strAtom(x Str) ([]Atom, bool) {
 	if x.Field == "" {
-		return nil, false // keyword search: any field
+		return nil, false // keyword search: any field, not tested
 	}
-	if x.Cased {
-		for i := 0; i < len(x.Pat); i++ {
-			for _, c := range x.Pat[i].Lit {
-				if c >= 0x80 {
-					return nil, false
-				}
-			}
-		}
+	if x.Cased && !ascii(x.Pat) {
+		return nil, false
 	}
 	lower := x
 	lower.Cased = false
@@ -128,4 +122,16 @@ func strAtom(x Str) ([]Atom, bool) {
 		return nil, false
 	}
 	return []Atom{{Field: x.Field, Shape: AtomContains, Lit: strings.ToLower(best)}}, true
+}
+
+// ascii reports whether the pattern's text is ASCII.
+func ascii(p Pattern) bool {
+	for _, part := range p {
+		for _, c := range part.Lit {
+			if c >= 0x80 {
+				return false
+			}
+		}
+	}
+	return true
 }

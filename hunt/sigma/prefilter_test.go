@@ -26,7 +26,7 @@ func TestNecessary(t *testing.T) {
 		{"cased ASCII", "sel:\n    CommandLine|cased|contains: 'AbC'\n  condition: sel", []Atom{{"CommandLine", AtomContains, "abc"}}, true},
 		{"or with an unknown argument", "a:\n    Image|endswith: '\\a.exe'\n  b:\n    CommandLine|re: 'x+'\n  condition: a or b", nil, false},
 		{"negation", "f:\n    User: 'x'\n  condition: not f", nil, false},
-		{"keywords", "kw:\n    - 'mimikatz'\n  condition: kw", nil, false},
+		{"keywords", "kw:\n    - 'Mimikatz'\n    - '*sekurlsa::*'\n  condition: kw", nil, false},
 		{"cased non-ASCII", "sel:\n    CommandLine|cased|contains: 'K\u212a'\n  condition: sel", nil, false},
 		{"only wildcards", "sel:\n    CommandLine: '*?*'\n  condition: sel", nil, false},
 		{"exists", "sel:\n    CommandLine|exists: true\n  condition: sel", nil, false},
