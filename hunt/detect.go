@@ -131,6 +131,10 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, []column, error) {
 	var order []string
 	var ids, titles, levels, statuses, authors, tags []string
 	var idx []int32
+	candidate, err := f.sigmaCandidates(rules)
+	if err != nil {
+		return "", nil, err
+	}
 	for i, r := range rules.set.Rules {
 		if r.Correlation != nil {
 			continue // correlation rules: DetectCorrelations
@@ -144,7 +148,9 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, []column, error) {
 			order = append(order, key)
 		}
 		before := keywordUses()
-		if cond := sigma.SQL(r.Detection, target); cond != "FALSE" && g.where != "FALSE" {
+		if !candidate(i) {
+			// No event has a value meeting the rule's necessary condition: it cannot match.
+		} else if cond := sigma.SQL(r.Detection, target); cond != "FALSE" && g.where != "FALSE" {
 			// A rule whose detection reads only fields the events lack is FALSE: left out.
 			g.cases = append(g.cases, "CASE WHEN "+cond+" THEN "+strconv.Itoa(i)+" END")
 			g.keywords = g.keywords || keywordUses() > before
@@ -210,13 +216,131 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, []column, error) {
 		all = "flatten([" + strings.Join(lists, ", ") + "])"
 	}
 	events := "(" + f.sql + ")"
-	if p := projection(keywordWhere); p != "" {
+	if p, q := projection(keywordWhere); q != "" {
+		events = "(SELECT __r.*, " + q + " FROM (SELECT __s.*, " + p + " FROM (" + f.sql + ") AS __s) AS __r)"
+	} else if p != "" {
 		events = "(SELECT __s.*, " + p + " FROM (" + f.sql + ") AS __s)"
 	}
 	hits := "SELECT __t.*, unnest(" + all + ") AS __sigma_rule FROM " + events + " AS __t"
 	return "SELECT " + strings.Join(sel, ", ") +
 		"\nFROM (" + hits + ") AS __h JOIN " + quoteIdent(metaTable) + " AS __m ON __m.idx = __h.__sigma_rule\nORDER BY __h.__sigma_rule", cols, nil
 }
+
+// sigmaCandidates runs Detect's prefilter, in the engine: one query over the distinct values of
+// the fields the rules' necessary conditions read (sigma.Necessary) tests every rule's atoms at
+// once (a hash join on the field, then the atom's equality, starts_with, suffix or contains
+// test) and returns which rules can match: those with an atom that holds for some event's
+// value, and those without a known necessary condition. A rule left out could not have
+// matched any event, so the hits are the same; the hits query then holds only the candidates'
+// conditions, which makes it cheaper to bind and to run (most of SigmaHQ's rules look for
+// values that no event of a given recording has).
+//
+// A contains atom is tested against every distinct value of its field: where that costs more
+// than sigmaPrefilterBudget (distinct values x their mean length x the field's contains atoms,
+// estimated by a first, one-scan query), the field's contains atoms are not used and a rule
+// relying on them is kept (or prefiltered on another of its conditions).
+func (f *Frame) sigmaCandidates(rules *SigmaRuleSet) (func(rule int) bool, error) {
+	ctx := cellCtx()
+	src := f.sigmaTargetAs(rules.mapping, quoteString, "__s")
+	contains := map[string]int{} // field -> contains atoms
+	var statFields []string
+	for _, r := range rules.set.Rules {
+		if r.Correlation != nil {
+			continue
+		}
+		atoms, _ := sigma.Necessary(r.Detection, nil)
+		for _, a := range atoms {
+			if a.Shape == sigma.AtomContains && src.Column(a.Field) != "" {
+				if contains[a.Field] == 0 {
+					statFields = append(statFields, a.Field)
+				}
+				contains[a.Field]++
+			}
+		}
+	}
+	costly := map[string]bool{}
+	if len(statFields) > 0 {
+		var sel []string
+		for _, fl := range statFields {
+			c := "CAST(" + src.Column(fl) + " AS VARCHAR)"
+			sel = append(sel, "CAST(approx_count_distinct("+c+") AS DOUBLE) * COALESCE(avg(strlen("+c+")), 0)")
+		}
+		sizes := make([]float64, len(sel))
+		dest := make([]any, len(sel))
+		for i := range sizes {
+			dest[i] = &sizes[i]
+		}
+		if err := f.eng.db.QueryRowContext(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM ("+f.sql+") AS __s").Scan(dest...); err != nil {
+			return nil, fmt.Errorf("hunt: Detect: prefilter statistics: %w", duckErr(err))
+		}
+		for i, fl := range statFields {
+			if sizes[i]*float64(contains[fl]) > sigmaPrefilterBudget {
+				costly[fl] = true
+			}
+		}
+	}
+	usable := func(a sigma.Atom) bool { return a.Shape != sigma.AtomContains || !costly[a.Field] }
+	always := map[int]bool{}
+	fieldIdx := map[string]int32{}
+	var fieldSQL []string
+	var ruleOf, fieldOf, shapeOf []int32
+	var lits []string
+	for i, r := range rules.set.Rules {
+		if r.Correlation != nil {
+			continue
+		}
+		atoms, ok := sigma.Necessary(r.Detection, usable)
+		if !ok {
+			always[i] = true
+			continue
+		}
+		for _, a := range atoms {
+			c := src.Column(a.Field)
+			if c == "" {
+				continue // the events lack the field: the atom never holds
+			}
+			fi, seen := fieldIdx[c]
+			if !seen {
+				fi = int32(len(fieldSQL))
+				fieldIdx[c] = fi
+				fieldSQL = append(fieldSQL, c)
+			}
+			ruleOf, fieldOf, shapeOf, lits = append(ruleOf, int32(i)), append(fieldOf, fi), append(shapeOf, int32(a.Shape)), append(lits, a.Lit)
+		}
+	}
+	hold := map[int]bool{}
+	if len(ruleOf) > 0 {
+		vals := make([]string, len(fieldSQL))
+		for i, c := range fieldSQL {
+			vals[i] = "SELECT DISTINCT " + strconv.Itoa(i) + " AS f, lower(CAST(" + c + " AS VARCHAR)) AS v FROM (" + f.sql + ") AS __s WHERE " + c + " IS NOT NULL"
+		}
+		q := "SELECT DISTINCT __a.r FROM (SELECT unnest(CAST(? AS INTEGER[])) AS r, unnest(CAST(? AS INTEGER[])) AS f, " +
+			"unnest(CAST(? AS INTEGER[])) AS s, unnest(CAST(? AS VARCHAR[])) AS l) AS __a JOIN (" + strings.Join(vals, "\nUNION ALL ") + ") AS __v ON __a.f = __v.f " +
+			"WHERE CASE __a.s WHEN " + strconv.Itoa(sigma.AtomEqual) + " THEN __v.v = __a.l WHEN " + strconv.Itoa(sigma.AtomPrefix) + " THEN starts_with(__v.v, __a.l) " +
+			"WHEN " + strconv.Itoa(sigma.AtomSuffix) + " THEN suffix(__v.v, __a.l) ELSE contains(__v.v, __a.l) END"
+		rows, err := f.eng.db.QueryContext(ctx, q, ruleOf, fieldOf, shapeOf, lits)
+		if err != nil {
+			return nil, fmt.Errorf("hunt: Detect: prefilter: %w", duckErr(err))
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r int32
+			if err := rows.Scan(&r); err != nil {
+				return nil, fmt.Errorf("hunt: Detect: prefilter: %w", duckErr(err))
+			}
+			hold[int(r)] = true
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("hunt: Detect: prefilter: %w", duckErr(err))
+		}
+	}
+	return func(rule int) bool { return always[rule] || hold[rule] }, nil
+}
+
+// sigmaPrefilterBudget bounds the text a field's contains atoms are tested against in Detect's
+// prefilter (distinct values x mean length x atoms, in bytes): about a second of CPU. A
+// variable for tests.
+var sigmaPrefilterBudget = 1e9
 
 // sigmaConstTarget is the target Detect renders rules with: values as quoted constants, the
 // fields' text and lower-cased text as columns projected once per event (named apart from the
@@ -225,7 +349,7 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, []column, error) {
 // SELECT list) once every rule has been rendered; the joined text is computed only for events
 // meeting one of keywordWhere (the log source conditions of the groups whose rules search
 // keywords). keywordUses counts the keyword text's uses so far.
-func (f *Frame) sigmaConstTarget(m *sigma.Mapping) (t *sigma.SQLTarget, projection func(keywordWhere []sigma.Node) string, keywordUses func() int) {
+func (f *Frame) sigmaConstTarget(m *sigma.Mapping) (t *sigma.SQLTarget, projection func(keywordWhere []sigma.Node) (inner, outer string), keywordUses func() int) {
 	t = f.sigmaTarget(m, quoteString)
 	src := f.sigmaTargetAs(m, quoteString, "__s")
 	alloc := newIdentAllocator()
@@ -279,32 +403,61 @@ func (f *Frame) sigmaConstTarget(m *sigma.Mapping) (t *sigma.SQLTarget, projecti
 		kwUsed[i] = true
 		return "__t." + kwIdent[i]
 	}
-	projection = func(keywordWhere []sigma.Node) string {
+	rawIdent := [2]string{quoteIdent(alloc.ident("__sigma_keywords_raw")), quoteIdent(alloc.ident("__sigma_keywords_n"))}
+	projection = func(keywordWhere []sigma.Node) (inner, outer string) {
 		out := proj
 		var where []string
 		for _, n := range keywordWhere {
 			where = append(where, "COALESCE("+sigma.SQL(n, src)+", FALSE)")
 		}
+		if !kwUsed[0] && !kwUsed[1] || len(src.Keywords) == 0 || len(where) == 0 {
+			for i, used := range kwUsed {
+				if used {
+					out = append(out, "CAST(NULL AS VARCHAR) AS "+kwIdent[i])
+				}
+			}
+			return strings.Join(out, ", "), ""
+		}
+		// The keyword text: the event's text values joined by KeywordSep, each value with any
+		// KeywordSep of its own replaced, so that a match never spans two values. Replacing in
+		// every value is most of the text's cost, and a value holding KeywordSep is rare: the
+		// text is joined once unchanged (raw) with the count of values joined (n), and when
+		// raw holds exactly n-1 separators no value held one and raw is the text; otherwise
+		// the text is joined again, value by value replaced.
 		sep := quoteString(sigma.KeywordSep)
+		cond := strings.Join(where, " OR ")
+		var nn []string
+		for _, k := range src.Keywords {
+			nn = append(nn, "CAST("+k+" IS NOT NULL AS INTEGER)")
+		}
+		out = append(out, "CASE WHEN "+cond+" THEN concat_ws("+sep+", "+strings.Join(src.Keywords, ", ")+") END AS "+rawIdent[0],
+			"CASE WHEN "+cond+" THEN "+strings.Join(nn, " + ")+" END AS "+rawIdent[1])
+		raw, n := "__r."+rawIdent[0], "__r."+rawIdent[1]
+		var fin []string
 		for i, used := range kwUsed {
 			if !used {
 				continue
 			}
 			var vals []string
-			for _, k := range src.Keywords {
-				v := k
+			for _, c := range f.cols {
+				if c.typ != "VARCHAR" {
+					continue
+				}
+				v := "__r." + quoteIdent(c.ident)
 				if i == 1 {
-					v = "lower(" + k + ")"
+					v = "lower(" + v + ")"
 				}
 				vals = append(vals, "replace("+v+", "+sep+", chr(30))")
 			}
-			e := "CAST(NULL AS VARCHAR)"
-			if len(vals) > 0 && len(where) > 0 {
-				e = "CASE WHEN " + strings.Join(where, " OR ") + " THEN " + sep + " || concat_ws(" + sep + ", " + strings.Join(vals, ", ") + ") || " + sep + " END"
+			fast := raw
+			if i == 1 {
+				fast = "lower(" + raw + ")"
 			}
-			out = append(out, e+" AS "+kwIdent[i])
+			fin = append(fin, "CASE WHEN "+raw+" IS NULL THEN NULL "+
+				"WHEN strlen("+raw+") - strlen(replace("+raw+", "+sep+", '')) + 1 = "+n+" THEN "+sep+" || "+fast+" || "+sep+" "+
+				"ELSE "+sep+" || concat_ws("+sep+", "+strings.Join(vals, ", ")+") || "+sep+" END AS "+kwIdent[i])
 		}
-		return strings.Join(out, ", ")
+		return strings.Join(out, ", "), strings.Join(fin, ", ")
 	}
 	return t, projection, func() int { return uses }
 }

@@ -340,3 +340,91 @@ func TestSigmaPlainForms(t *testing.T) {
 		})
 	}
 }
+
+// TestSigmaKeywordSeparatorInValue checks keyword search over events whose values hold the
+// separator of the joined keyword text (U+001F): such an event takes the value-by-value path, and
+// a value never matches as if the separator split it into two values; events without one take
+// the joined text as is, in the same scan.
+func TestSigmaKeywordSeparatorInValue(t *testing.T) {
+	events := []map[string]any{
+		{"n": 1, "A": "x\x1fcorp\\bob", "B": "tail"},
+		{"n": 2, "A": "corp\\bob", "B": "tail"},
+		{"n": 3, "A": "head\x1f", "B": "TAIL\x1f\x1fx"},
+		{"n": 4, "A": nil, "B": "\x1f"},
+	}
+	for _, c := range []struct {
+		name, det string
+		want      []int64
+	}{
+		{"equality", "kw:\n  - 'corp\\\\bob'\n  condition: kw", []int64{2}},
+		{"startswith", "kw:\n  - 'corp*'\n  condition: kw", []int64{2}},
+		{"endswith", "kw:\n  - '*tail'\n  condition: kw", []int64{1, 2}},
+		{"contains", "kw:\n  - '*TAIL*'\n  condition: kw", []int64{1, 2, 3}},
+		{"cased equality", "sel:\n    '|cased': 'tail'\n  condition: sel", []int64{1, 2}},
+		{"cased contains", "sel:\n    '|cased|contains': 'TAIL'\n  condition: sel", []int64{3}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rs := loadRuleText(t, "detection:\n  "+c.det)
+			if errs := rs.Errors(); len(errs) > 0 {
+				t.Fatalf("rule did not load: %v", errs)
+			}
+			hits, err := FromRows(events).Detect(rs).Select("n").Collect()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, h := range hits {
+				got = append(got, h["n"].(int64))
+			}
+			sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("hits %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestSigmaPrefilter runs rules the prefilter leaves out (no event has a value meeting their
+// necessary condition) next to rules it keeps, with contains atoms tested and, with a zero
+// budget, not tested: the hits are the same rule by rule, and equal to the rules' meaning.
+func TestSigmaPrefilter(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "rules.yml")
+	rules := []string{
+		"title: r1\nid: r1\ndetection:\n  sel:\n    Image|endswith: '\\cmd.exe'\n    CommandLine|contains: 'WHOAMI'\n  condition: sel",
+		"title: r2\nid: r2\ndetection:\n  sel:\n    Image|endswith: ['\\nope.exe', '\\none.exe']\n  condition: sel",
+		"title: r3\nid: r3\ndetection:\n  sel:\n    CommandLine|contains: 'secret'\n  filter:\n    User: 'corp\\bob'\n  condition: sel and not filter",
+		"title: r4\nid: r4\ndetection:\n  sel:\n    CommandLine|contains: 'absent text'\n  condition: sel",
+		"title: r5\nid: r5\ndetection:\n  a:\n    ParentImage: 'cmd.exe'\n  b:\n    NewProcessName|contains: 'a*b'\n  condition: a or b",
+		"title: r6\nid: r6\ndetection:\n  sel:\n    CommandLine|cased|contains: 'Whoami'\n  condition: sel",
+		"title: r7\nid: r7\ndetection:\n  sel:\n    EventID: 4688\n    CommandLine|startswith: 'LINE1'\n  condition: sel",
+		"title: r8\nid: r8\ndetection:\n  kw:\n    - 'absent value'\n  condition: kw",
+		"title: r9\nid: r9\ndetection:\n  kw:\n    - 'absent value'\n    - 'CORP\\bob'\n  condition: kw",
+	}
+	if err := os.WriteFile(p, []byte(strings.Join(rules, "\nlogsource:\n  product: test\n---\n")+"\nlogsource:\n  product: test\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]int64{"r1": {1}, "r3": {3}, "r5": {3, 4}, "r7": {3}, "r9": {2}}
+	for _, budget := range []float64{sigmaPrefilterBudget, 0} {
+		old := sigmaPrefilterBudget
+		sigmaPrefilterBudget = budget
+		rs := SigmaRules(p)
+		if errs := rs.Errors(); len(errs) > 0 || rs.Len() != len(rules) {
+			t.Fatalf("rules did not load: %v", errs)
+		}
+		hits, err := FromRows(sigmaEvents).Detect(rs).Select("rule_id", "n").Collect()
+		sigmaPrefilterBudget = old
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]int64{}
+		for _, h := range hits {
+			got[h["rule_id"].(string)] = append(got[h["rule_id"].(string)], h["n"].(int64))
+		}
+		for _, v := range got {
+			sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("budget %g: hits %v, want %v", budget, got, want)
+		}
+	}
+}

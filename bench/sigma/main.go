@@ -36,6 +36,7 @@ var (
 	child    = flag.String("child", "", "internal: run gohunt's side over this JSON-lines file and print JSON")
 	pyRows   = flag.Int("peer-events", 0, "events pySigma runs in the large run (0: the same as -events)")
 	onlyBig  = flag.Bool("large-only", false, "skip the run over the recordings")
+	parquet  = flag.Bool("large-parquet", false, "large run: the events in a Parquet file that Detect reads lazily (hunt.Read of the file, no table)")
 )
 
 func main() {
@@ -94,8 +95,17 @@ func run() error {
 	if *events <= 0 {
 		return nil
 	}
-	big := filepath.Join(dir, "large.jsonl")
 	copies := (*events + int(n) - 1) / int(n)
+	if *parquet {
+		// The copies written as Parquet straight from the recordings' frame (no JSON lines, no
+		// table of the large set); pySigma reads the first copy, the recordings themselves.
+		big := filepath.Join(dir, "large.parquet")
+		if err := exportParquet(big, small, copies, n); err != nil {
+			return err
+		}
+		return compare(fmt.Sprintf("%d events (%d copies of the recordings, host names suffixed per copy) in a Parquet file read lazily", int64(copies)*n, copies), big, small)
+	}
+	big := filepath.Join(dir, "large.jsonl")
 	if _, err := export(big, *data, copies); err != nil {
 		return err
 	}
@@ -170,6 +180,19 @@ func export(path, glob string, copies int) (int64, error) {
 		return 0, err
 	}
 	return n, out.Close()
+}
+
+// exportParquet writes copies of the events of the JSON-lines file small (n events, as export
+// wrote them) to a Parquet file: copy k with its host names suffixed -k and __row continued, the
+// same events export would write for the large run.
+func exportParquet(path, small string, copies int, n int64) error {
+	ev := hunt.Read(small).Cache().As("bench_recordings")
+	if ev.Err() != nil {
+		return ev.Err()
+	}
+	q := fmt.Sprintf(`SELECT * REPLACE (CASE WHEN __c.k = 0 THEN Hostname ELSE Hostname || '-' || __c.k END AS Hostname, __row + __c.k * %d AS __row)
+		FROM bench_recordings, range(%d) AS __c(k) ORDER BY __c.k, __row`, n, copies)
+	return hunt.DuckSQL(q).WriteParquet(path)
 }
 
 // head copies the first n lines of src to dst.
@@ -272,7 +295,10 @@ func runChild(file string) error {
 	var r result
 	base := proc.StatusKB("VmRSS")
 	t0 := time.Now()
-	ev := hunt.Read(file).Cache()
+	ev := hunt.Read(file)
+	if !strings.HasSuffix(file, ".parquet") {
+		ev = ev.Cache() // a table; a Parquet file is read lazily, by each query
+	}
 	if ev.Err() != nil {
 		return ev.Err()
 	}
