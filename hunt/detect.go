@@ -68,7 +68,9 @@ func (s *SigmaRuleSet) Mapping() *sigma.Mapping { return s.mapping }
 // Detection Rule License of SigmaHQ's rules asks of any message based on a match. Rule values
 // are constants of the query, quoted so that every byte stays inside its literal; rule
 // metadata is bound. All rules run in one scan of the events. Rows come rule by rule in the
-// set's order.
+// set's order. On DuckDB, Detect itself reads the distinct values of the fields the rules test
+// (one query, interrupted with the cell) to leave out the rules no event can match; the hits
+// are computed when the frame is used.
 func (f *Frame) Detect(rules *SigmaRuleSet) *Frame {
 	return f.runRules("Detect", rules, f.detectSQL, func(l *Frame) *Frame { return l.Detect(rules) })
 }
