@@ -128,7 +128,7 @@ func logonHashed(f *Frame, c eventCols) (*Graph, bool, error) {
 	if err != nil {
 		return nil, false, duckErr(err)
 	}
-	var whens []string
+	var hs, bits []string
 	for rows.Next() {
 		var kind int
 		var h uint64
@@ -139,7 +139,7 @@ func logonHashed(f *Frame, c eventCols) (*Graph, bool, error) {
 		}
 		switch kind {
 		case 0:
-			whens = append(whens, fmt.Sprintf("WHEN %d::UBIGINT THEN %d::UBIGINT", h, uint64(1)<<r))
+			hs, bits = append(hs, fmt.Sprintf("%d::UBIGINT", h)), append(bits, fmt.Sprintf("%d::UBIGINT", uint64(1)<<r))
 		case 1:
 			explicitBit = fmt.Sprint(uint64(1) << r)
 		default:
@@ -152,8 +152,10 @@ func logonHashed(f *Frame, c eventCols) (*Graph, bool, error) {
 	if err := rows.Err(); err != nil {
 		return nil, false, duckErr(err)
 	}
-	if len(whens) > 0 {
-		ltBit = "CASE hash(" + raw[4] + ") " + strings.Join(whens, " ") + " ELSE 0::UBIGINT END"
+	if len(hs) > 0 {
+		// One lookup in a constant list hashes the field once per event (a CASE over the
+		// hashes made DuckDB hash it again for each WHEN).
+		ltBit = "coalesce(list_extract([" + strings.Join(bits, ", ") + "], list_position([" + strings.Join(hs, ", ") + "], hash(" + raw[4] + "))), 0::UBIGINT)"
 	}
 	eidx := "TRY_CAST(" + quoteIdent(eid.ident) + " AS BIGINT)"
 	where := eidx + " IN (4624, 4625, 4648)"
@@ -163,17 +165,19 @@ func logonHashed(f *Frame, c eventCols) (*Graph, bool, error) {
 		}
 		where += " AND hash(" + raw[6] + ") IN (" + strings.Join(security, ", ") + ")"
 	}
-	sel := []string{"hash(" + raw[0] + ") AS hd", "hash(" + raw[1] + ") AS hu", "hash(" + raw[2] + ") AS hh", "hash(" + raw[3] + ") AS hi",
-		"CASE WHEN " + eidx + " = 4648 THEN hash(" + raw[5] + ") END AS hs", eidx + " = 4648 AS e48"}
+	sel := []string{"hash(" + raw[0] + ") AS hd", "hash(" + raw[1] + ") AS hu", "hash(" + raw[2] + ") AS hh", "CASE WHEN " + eidx + " <> 4648 THEN hash(" + raw[3] + ") END AS hi",
+		"CASE WHEN " + eidx + " = 4648 THEN hash(" + raw[5] + ") END AS hs"}
 	d := func(code int, alias string) string {
 		return dict + " AS " + alias + " ON " + alias + ".c = " + fmt.Sprint(code)
 	}
 	// One pass over the events aggregates both kinds of edge end at once: the account (and
 	// explicit-credential) edges by domain, user, host and server hash, the address edges by
-	// address and host hash; gi tells the two sets apart.
+	// address and host hash; gi tells the two sets apart. hs is set for 4648 events only and hi
+	// for the others (DuckDB's hash of NULL is a number, not NULL), so neither set needs the event
+	// id as a key: a NULL hs is a logon, a NULL hi an explicit-credential event.
 	q := "WITH __x AS MATERIALIZED (SELECT " + strings.Join(sel, ", ") + ", GROUPING(hi) AS gi, count(*) AS n, min(" + c.time() + ") AS f, max(" + c.time() + ") AS l,\n" +
 		"  bit_or(CASE WHEN " + eidx + " = 4648 THEN " + explicitBit + "::UBIGINT ELSE " + ltBit + " END) AS lb, count(*) FILTER (WHERE " + eidx + " = 4625) AS fl\n" +
-		"  FROM " + f.from() + " WHERE " + where + " GROUP BY GROUPING SETS ((hd, hu, hh, hs, e48), (hi, hh, e48))),\n" +
+		"  FROM " + f.from() + " WHERE " + where + " GROUP BY GROUPING SETS ((hd, hu, hh, hs), (hi, hh))),\n" +
 		"__lr AS MATERIALIZED (" + logonTypeRanks(dict) + "),\n" +
 		// accounts of the distinct (domain, user) pairs, and every vertex text numbered in byte order
 		"__p AS MATERIALIZED (SELECT p.hd, p.hu, CASE WHEN u.v IS NULL THEN NULL WHEN dm.v IS NULL OR dm.v = '-' THEN u.v ELSE dm.v || '\\' || u.v END AS a\n" +
@@ -184,9 +188,9 @@ func logonHashed(f *Frame, c eventCols) (*Graph, bool, error) {
 		"__im AS (SELECT h, n FROM " + dict + " JOIN __v USING (v) WHERE c = 3 AND v NOT IN ('-', '::1', '127.0.0.1')),\n" +
 		"__sm AS (SELECT h, n, v IS NULL OR lower(v) = 'localhost' AS loc FROM " + dict + " LEFT JOIN __v USING (v) WHERE c = 5),\n" +
 		// each kind of edge mapped to vertex numbers, then merged per (src, dst) number
-		"__a1 AS (SELECT hd, hu, hh, n, f, l, lb, fl FROM __x WHERE gi = 1 AND NOT e48),\n" +
-		"__a2 AS (SELECT hi, hh, n, f, l, lb, fl FROM __x WHERE gi = 0 AND NOT e48),\n" +
-		"__a3 AS (SELECT hd, hu, hh, hs, n, f, l, lb FROM __x WHERE gi = 1 AND e48),\n" +
+		"__a1 AS (SELECT hd, hu, hh, n, f, l, lb, fl FROM __x WHERE gi = 1 AND hs IS NULL),\n" +
+		"__a2 AS (SELECT hi, hh, n, f, l, lb, fl FROM __x WHERE gi = 0 AND hi IS NOT NULL),\n" +
+		"__a3 AS (SELECT hd, hu, hh, hs, n, f, l, lb FROM __x WHERE gi = 1 AND hs IS NOT NULL),\n" +
 		"__r AS (SELECT 0 AS kind, pa.n AS s, hm.n AS d, a.n, a.f, a.l, a.lb, a.fl FROM __a1 AS a JOIN __pa AS pa ON pa.hd = a.hd AND pa.hu = a.hu JOIN __hm AS hm ON hm.h = a.hh\n" +
 		"  UNION ALL SELECT 1, im.n, hm.n, a.n, a.f, a.l, a.lb, a.fl FROM __a2 AS a JOIN __im AS im ON im.h = a.hi JOIN __hm AS hm ON hm.h = a.hh\n" +
 		"  UNION ALL SELECT 0, pa.n, CASE WHEN sm.loc THEN hm.n ELSE sm.n END, a.n, a.f, a.l, a.lb, NULL FROM __a3 AS a JOIN __pa AS pa ON pa.hd = a.hd AND pa.hu = a.hu\n" +
