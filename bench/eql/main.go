@@ -33,6 +33,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/gohunt/gohunt/bench/internal/lines"
 	"github.com/gohunt/gohunt/bench/internal/proc"
 	"github.com/gohunt/gohunt/hunt"
 	"github.com/gohunt/gohunt/hunt/session"
@@ -180,8 +181,10 @@ func run() error {
 	k, sub, nSub, qSub, qCPUSub := *events, path, n, q, qCPU
 	if *peerN > 0 && *peerN < *events {
 		k, sub = *peerN, filepath.Join(dir, "events-head.jsonl")
-		if err := head(path, sub, k); err != nil {
+		if got, err := lines.Head(path, sub, k); err != nil {
 			return err
+		} else if got < k {
+			return fmt.Errorf("%s: %d lines, fewer than the peer's %d events", path, got, k)
 		}
 		evs := hunt.Read(sub)
 		if evs.Err() != nil {
@@ -219,32 +222,6 @@ func run() error {
 			*events, perGo*1e6, perGoCPU*1e6, k, perPeer*1e6, perPeerCPU*1e6, perPeer/perGo, perPeerCPU/perGoCPU)
 	}
 	return nil
-}
-
-// head copies the first n lines of src to dst.
-func head(src, dst string, n int) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	r := bufio.NewReaderSize(in, 1<<20)
-	w := bufio.NewWriterSize(out, 1<<20)
-	for i := 0; i < n; i++ {
-		line, err := r.ReadBytes('\n')
-		if err != nil {
-			return fmt.Errorf("%s line %d: %w", src, i+1, err)
-		}
-		w.Write(line)
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	return out.Close()
 }
 
 // sampleDuckDB reads DuckDB's memory account (duckdb_memory(): hash tables, sorts, windows,

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gohunt/gohunt/bench/internal/lines"
 	"github.com/gohunt/gohunt/bench/internal/proc"
 	"github.com/gohunt/gohunt/hunt"
 	"github.com/gohunt/gohunt/hunt/session"
@@ -112,7 +113,7 @@ func run() error {
 	peerFile := big
 	if *pyRows > 0 && *pyRows < *events {
 		peerFile = filepath.Join(dir, "large-peer.jsonl")
-		if err := head(big, peerFile, *pyRows); err != nil {
+		if _, err := lines.Head(big, peerFile, *pyRows); err != nil {
 			return err
 		}
 	}
@@ -193,30 +194,6 @@ func exportParquet(path, small string, copies int, n int64) error {
 	q := fmt.Sprintf(`SELECT * REPLACE (CASE WHEN __c.k = 0 THEN Hostname ELSE Hostname || '-' || __c.k END AS Hostname, __row + __c.k * %d AS __row)
 		FROM bench_recordings, range(%d) AS __c(k) ORDER BY __c.k, __row`, n, copies)
 	return hunt.DuckSQL(q).WriteParquet(path)
-}
-
-// head copies the first n lines of src to dst.
-func head(src, dst string, n int) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	w := bufio.NewWriter(out)
-	for i := 0; i < n && sc.Scan(); i++ {
-		w.Write(sc.Bytes())
-		w.WriteByte('\n')
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	return out.Close()
 }
 
 // compare runs gohunt (in a child process, for a clean peak RSS) over file and pySigma over
