@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 )
 
 // synthEdges is a small graph with a cycle, two components, a self-loop, a diamond (two
@@ -334,17 +333,7 @@ func TestGraphTablesAreDropped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	settle := func() int64 {
-		var n int64
-		for i := 0; i < 50; i++ {
-			runtime.GC()
-			time.Sleep(20 * time.Millisecond)
-			if n = duckTables(t, e); int(n) == e.ownedTables() {
-				break
-			}
-		}
-		return n
-	}
+	settle := func() int64 { return settleTables(t, e) }
 	before := settle()
 	g := LogonGraph(Read(sampleFlat)).Cache()
 	runtime.GC()

@@ -17,6 +17,22 @@ func duckTables(t *testing.T, e *engine) int64 {
 	return n
 }
 
+// settleTables collects until DuckDB holds exactly the tables the engine still owns (at most
+// one second) and returns how many it holds: cleanups run after a collection, and the DROPs
+// after them, on goroutines of their own.
+func settleTables(t *testing.T, e *engine) int64 {
+	t.Helper()
+	var n int64
+	for i := 0; i < 50; i++ {
+		runtime.GC()
+		time.Sleep(20 * time.Millisecond)
+		if n = duckTables(t, e); int(n) == e.ownedTables() {
+			break
+		}
+	}
+	return n
+}
+
 // TestUnreachableTablesAreDropped: re-reading a file 30 times, keeping only the last frame and
 // one registered frame, leaves DuckDB holding a bounded number of tables; the kept frames still
 // read, and once they go too, their tables are dropped.
@@ -25,18 +41,7 @@ func TestUnreachableTablesAreDropped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	settle := func() int64 {
-		// Cleanups run after a collection, and the DROPs after them, on goroutines of their own.
-		var n int64
-		for i := 0; i < 50; i++ {
-			runtime.GC()
-			time.Sleep(20 * time.Millisecond)
-			if n = duckTables(t, e); int(n) == e.ownedTables() {
-				break
-			}
-		}
-		return n
-	}
+	settle := func() int64 { return settleTables(t, e) }
 	before := settle()
 	kept := Read("../testdata/mordor/covenant_dcsync_dcerpc_drsuapi_DsGetNCChanges.zip").Where(Col("EventID").Eq(4662))
 	Register("lifetime_kept", kept)
