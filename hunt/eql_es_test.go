@@ -4,7 +4,6 @@ package hunt
 
 import (
 	"context"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -46,14 +45,7 @@ func TestESEQL(t *testing.T) {
 	for _, q := range queries {
 		pushed := eqlRows(t, idx.EQL(q), q)
 		local := eqlMatches(t, whole, q)
-		if strings.HasPrefix(q, "sequence") {
-			sortMatches(pushed)
-			sortMatches(local)
-		}
-		total += len(local)
-		if !reflect.DeepEqual(norm(pushed), norm(local)) {
-			t.Errorf("%s\n pushed %d: %v\n local  %d: %v", q, len(pushed), trunc(pushed), len(local), trunc(local))
-		}
+		total += sameMatches(t, q, strings.HasPrefix(q, "sequence"), "pushed", pushed, "local", local)
 	}
 	if total == 0 {
 		t.Fatal("no query matched: the comparison is empty")

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"testing"
 )
 
@@ -42,15 +41,7 @@ func TestEQLOracle(t *testing.T) {
 			total := 0
 			for i, q := range oracleQueries {
 				got := eqlMatches(t, ev, q)
-				w := want[i]
-				if q[:8] == "sequence" {
-					sortMatches(got)
-					sortMatches(w)
-				}
-				total += len(w)
-				if !reflect.DeepEqual(norm(got), norm(w)) {
-					t.Errorf("%s\n gohunt %d matches: %v\n eql    %d matches: %v", q, len(got), trunc(got), len(w), trunc(w))
-				}
+				total += sameMatches(t, q, q[:8] == "sequence", "gohunt", got, "eql", want[i])
 			}
 			if total == 0 {
 				t.Fatalf("no query matched anything in %s: the comparison is empty", path)

@@ -2,6 +2,7 @@ package hunt
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -117,6 +118,21 @@ func sortMatches(ms []match) {
 	for i, k := range idx {
 		ms[i] = cp[k]
 	}
+}
+
+// sameMatches fails t (Errorf) when the matches got and want of query q differ, naming each
+// side; unordered compares them sorted (sequences whose order among ties is not fixed). It
+// returns len(want), for the callers' check that the comparison was not empty.
+func sameMatches(t *testing.T, q string, unordered bool, gotName string, got []match, wantName string, want []match) int {
+	t.Helper()
+	if unordered {
+		sortMatches(got)
+		sortMatches(want)
+	}
+	if !reflect.DeepEqual(norm(got), norm(want)) {
+		t.Errorf("%s\n %-6s %d matches: %v\n %-6s %d matches: %v", q, gotName, len(got), trunc(got), wantName, len(want), trunc(want))
+	}
+	return len(want)
 }
 
 func trunc(ms []match) []string {
