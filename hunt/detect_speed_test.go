@@ -144,3 +144,43 @@ func TestDetectTableParts(t *testing.T) {
 		t.Errorf("derived frame: %d hits, want %d", len(derived), len(want))
 	}
 }
+
+// TestDeriveOverLargeQuery checks that operations on a frame of a large query, whose columns are
+// found by binding the new query against a stub of the frame, get the columns that binding the
+// new query itself gives: names, idents and types (lists, structs, decimals, timestamps, a
+// name with a space and a quote).
+func TestDeriveOverLargeQuery(t *testing.T) {
+	big := strings.Repeat("x", stubMin)
+	f := DuckSQL(`SELECT CAST(1.5 AS DECIMAL(18,3)) AS d, [1, 2] AS l, {'a': 1, 'b': 'x'} AS s,
+		TIMESTAMP '2020-01-01 00:00:00' AS ts, 'v' AS "we ""ird", 'h' AS host, '` + big + `' AS big`)
+	if f.Err() != nil {
+		t.Fatal(f.Err())
+	}
+	if len(f.sql) < stubMin {
+		t.Fatalf("query of %d bytes, want at least %d", len(f.sql), stubMin)
+	}
+	for name, g := range map[string]*Frame{
+		"GroupBy":    f.GroupBy("host").Agg(Count().As("n"), Max("d").As("top")),
+		"Select":     f.Select("l", "s", `we "ird`),
+		"Where":      f.Where(Col("d").Gt(1)),
+		"WithColumn": f.WithColumn("ts2", Col("ts")),
+		"Summary":    f.DetectSummary(),
+	} {
+		if name == "Summary" {
+			if g.Err() == nil || !strings.Contains(g.Err().Error(), "not a frame of Detect hits") {
+				t.Errorf("DetectSummary over a frame without hits: err %v", g.Err())
+			}
+			continue
+		}
+		if g.Err() != nil {
+			t.Fatalf("%s: %v", name, g.Err())
+		}
+		want, err := g.eng.describe(g.sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(g.cols, want) {
+			t.Errorf("%s: columns %+v, want %+v", name, g.cols, want)
+		}
+	}
+}
