@@ -3,9 +3,11 @@ package hunt
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gohunt/gohunt/hunt/sigma"
 )
@@ -217,15 +219,27 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, []column, error) {
 	default:
 		all = "flatten([" + strings.Join(lists, ", ") + "])"
 	}
-	events := "(" + f.sql + ")"
+	// A session table is read in rowid ranges, one per thread (tableParts); the hits of a rule
+	// then come in the events' order.
+	source, byPos := "("+f.sql+")", ""
+	pos := "__sigma_pos"
+	for f.hasIdent(pos) {
+		pos += "_"
+	}
+	if parts, ok, err := f.tableParts(ctx, pos); err != nil {
+		return "", nil, fmt.Errorf("hunt: Detect: %w", err)
+	} else if ok {
+		source, byPos = parts, ", __h."+quoteIdent(pos)
+	}
+	events := source
 	if p, q := projection(keywordWhere); q != "" {
-		events = "(SELECT __r.*, " + q + " FROM (SELECT __s.*, " + p + " FROM (" + f.sql + ") AS __s) AS __r)"
+		events = "(SELECT __r.*, " + q + " FROM (SELECT __s.*, " + p + " FROM " + source + " AS __s) AS __r)"
 	} else if p != "" {
-		events = "(SELECT __s.*, " + p + " FROM (" + f.sql + ") AS __s)"
+		events = "(SELECT __s.*, " + p + " FROM " + source + " AS __s)"
 	}
 	hits := "SELECT __t.*, unnest(" + all + ") AS __sigma_rule FROM " + events + " AS __t"
 	return "SELECT " + strings.Join(sel, ", ") +
-		"\nFROM (" + hits + ") AS __h JOIN " + quoteIdent(metaTable) + " AS __m ON __m.idx = __h.__sigma_rule\nORDER BY __h.__sigma_rule", cols, nil
+		"\nFROM (" + hits + ") AS __h JOIN " + quoteIdent(metaTable) + " AS __m ON __m.idx = __h.__sigma_rule\nORDER BY __h.__sigma_rule" + byPos, cols, nil
 }
 
 // sigmaConstTarget is the target Detect renders rules with: values as quoted constants, the
@@ -280,13 +294,15 @@ func (f *Frame) sigmaConstTarget(m *sigma.Mapping) (t *sigma.SQLTarget, projecti
 	uses := 0
 	kwIdent := [2]string{quoteIdent(alloc.ident("__sigma_keywords")), quoteIdent(alloc.ident("__sigma_keywords_lower"))}
 	kwUsed := [2]bool{}
-	t.KeywordText = func(lower bool) string {
+	var searches [2][]string
+	t.KeywordText = func(lower bool, search string) string {
 		uses++
 		i := 0
 		if lower {
 			i = 1
 		}
 		kwUsed[i] = true
+		searches[i] = append(searches[i], search)
 		return "__t." + kwIdent[i]
 	}
 	rawIdent := [2]string{quoteIdent(alloc.ident("__sigma_keywords_raw")), quoteIdent(alloc.ident("__sigma_keywords_n"))}
@@ -305,20 +321,55 @@ func (f *Frame) sigmaConstTarget(m *sigma.Mapping) (t *sigma.SQLTarget, projecti
 			return strings.Join(out, ", "), ""
 		}
 		// The keyword text: the event's text values joined by KeywordSep, each value with any
-		// KeywordSep of its own replaced, so that a match never spans two values. Replacing in
-		// every value is most of the text's cost, and a value holding KeywordSep is rare: the
-		// text is joined once unchanged (raw) with the count of values joined (n), and when
-		// raw holds exactly n-1 separators no value held one and raw is the text; otherwise
-		// the text is joined again, value by value replaced.
+		// KeywordSep of its own replaced, so that a match never spans two values. Most events
+		// hold none of the searched texts: regular expressions of the searches (keywordGate)
+		// over the values joined as they are find the events that may, and the others get
+		// NULL, which no search matches. A whole-value search is looked for only among the
+		// values short enough to equal it. When no such gate can be built, every event's
+		// text is computed: replacing in every value would be most of its cost, and a value
+		// holding KeywordSep is rare, so the values are joined once unchanged (raw) with the
+		// count of values joined (n); when raw holds exactly n-1 separators no value held one
+		// and raw is the text, otherwise the text is joined again, value by value replaced.
 		sep := quoteString(sigma.KeywordSep)
 		cond := strings.Join(where, " OR ")
-		var nn []string
-		for _, k := range src.Keywords {
-			nn = append(nn, "CAST("+k+" IS NOT NULL AS INTEGER)")
+		var gates [2]*sigmaGate
+		needRaw, needN, shortLen := false, false, 0
+		for i, used := range kwUsed {
+			if !used {
+				continue
+			}
+			var g *sigmaGate
+			if sigmaKeywordGates {
+				g = keywordGate(searches[i], i == 1)
+			}
+			gates[i] = g
+			switch {
+			case g == nil:
+				needRaw, needN = true, true
+			default:
+				needRaw = needRaw || len(g.other) > 0
+				shortLen = max(shortLen, g.wholeLen)
+			}
 		}
-		out = append(out, "CASE WHEN "+cond+" THEN concat_ws("+sep+", "+strings.Join(src.Keywords, ", ")+") END AS "+rawIdent[0],
-			"CASE WHEN "+cond+" THEN "+strings.Join(nn, " + ")+" END AS "+rawIdent[1])
-		raw, n := "__r."+rawIdent[0], "__r."+rawIdent[1]
+		shortIdent := quoteIdent(alloc.ident("__sigma_keywords_short"))
+		if needRaw {
+			out = append(out, "CASE WHEN "+cond+" THEN concat_ws("+sep+", "+strings.Join(src.Keywords, ", ")+") END AS "+rawIdent[0])
+		}
+		if needN {
+			var nn []string
+			for _, k := range src.Keywords {
+				nn = append(nn, "CAST("+k+" IS NOT NULL AS INTEGER)")
+			}
+			out = append(out, "CASE WHEN "+cond+" THEN "+strings.Join(nn, " + ")+" END AS "+rawIdent[1])
+		}
+		if shortLen > 0 {
+			var short []string
+			for _, k := range src.Keywords {
+				short = append(short, "CASE WHEN strlen("+k+") <= "+strconv.Itoa(shortLen)+" THEN "+k+" END")
+			}
+			out = append(out, "CASE WHEN "+cond+" THEN concat_ws("+sep+", "+strings.Join(short, ", ")+") END AS "+shortIdent)
+		}
+		raw, n, short := "__r."+rawIdent[0], "__r."+rawIdent[1], "__r."+shortIdent
 		var fin []string
 		for i, used := range kwUsed {
 			if !used {
@@ -335,17 +386,127 @@ func (f *Frame) sigmaConstTarget(m *sigma.Mapping) (t *sigma.SQLTarget, projecti
 				}
 				vals = append(vals, "replace("+v+", "+sep+", chr(30))")
 			}
+			text := sep + " || concat_ws(" + sep + ", " + strings.Join(vals, ", ") + ") || " + sep
+			if g := gates[i]; g != nil {
+				var m []string
+				for _, p := range g.whole {
+					m = append(m, "regexp_matches("+short+", "+quoteString(p)+")")
+				}
+				for _, p := range g.other {
+					m = append(m, "regexp_matches("+raw+", "+quoteString(p)+")")
+				}
+				fin = append(fin, "CASE WHEN "+strings.Join(m, " OR ")+" THEN "+text+" END AS "+kwIdent[i])
+				continue
+			}
 			fast := raw
 			if i == 1 {
 				fast = "lower(" + raw + ")"
 			}
 			fin = append(fin, "CASE WHEN "+raw+" IS NULL THEN NULL "+
 				"WHEN strlen("+raw+") - strlen(replace("+raw+", "+sep+", '')) + 1 = "+n+" THEN "+sep+" || "+fast+" || "+sep+" "+
-				"ELSE "+sep+" || concat_ws("+sep+", "+strings.Join(vals, ", ")+") || "+sep+" END AS "+kwIdent[i])
+				"ELSE "+text+" END AS "+kwIdent[i])
 		}
 		return strings.Join(out, ", "), strings.Join(fin, ", ")
 	}
 	return t, projection, func() int { return uses }
+}
+
+// sigmaKeywordGates turns the keyword gates on (a variable for tests, which compare the hits
+// with and without them).
+var sigmaKeywordGates = true
+
+// sigmaGate holds the regular expressions keywordGate builds for a set of keyword searches:
+// whole for the searches of a whole value, to run over the event's values of at most wholeLen
+// bytes joined by KeywordSep (as they are); other for the rest, to run over all its values
+// joined by KeywordSep.
+type sigmaGate struct {
+	whole, other []string
+	wholeLen     int
+}
+
+// keywordGate returns regular expressions (alternations of at most 256 texts each) such that
+// whenever an event's keyword text (sigmaConstTarget) holds one of searches, one of them
+// matches (see sigmaGate): a search anchored by KeywordSep to a value's start or end matches
+// after KeywordSep or at the joined text's start, before KeywordSep or at its end. A value
+// holding KeywordSep itself may make an expression match where the keyword text holds no
+// search, never the reverse. With fold (searches lower-cased, the keyword text built from
+// lower-cased values) the expressions ignore case, and a value's character that lower() maps
+// to an ASCII letter of the search also matches: İ (U+0130) for i, the Kelvin sign (U+212A)
+// for k, which take two and three bytes (so a whole value of a search of n bytes holds at
+// most 3n). It returns nil when searches hold non-ASCII characters under fold, a KeywordSep
+// inside, chr(30) (which stands for a value's own KeywordSep in the keyword text) or nothing
+// between their anchors: no gate is then possible.
+func keywordGate(searches []string, fold bool) *sigmaGate {
+	g := &sigmaGate{}
+	seen := map[string]bool{}
+	var whole, other []string
+	for _, s := range searches {
+		body := s
+		lead := strings.HasPrefix(body, sigma.KeywordSep)
+		if lead {
+			body = body[len(sigma.KeywordSep):]
+		}
+		trail := strings.HasSuffix(body, sigma.KeywordSep)
+		if trail {
+			body = body[:len(body)-len(sigma.KeywordSep)]
+		}
+		if body == "" || strings.Contains(body, sigma.KeywordSep) || strings.Contains(body, "\x1e") {
+			return nil
+		}
+		var b strings.Builder
+		for _, r := range body {
+			switch {
+			case fold && r >= utf8.RuneSelf:
+				return nil
+			case fold && r == 'i':
+				b.WriteString(`[i\x{130}]`)
+			case fold && r == 'k':
+				b.WriteString(`[k\x{212A}]`)
+			default:
+				b.WriteString(regexp.QuoteMeta(string(r)))
+			}
+		}
+		key := fmt.Sprint(lead, trail, b.String())
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if lead && trail {
+			whole = append(whole, b.String())
+			n := len(body)
+			if fold {
+				n *= 3
+			}
+			g.wholeLen = max(g.wholeLen, n)
+			continue
+		}
+		a := b.String()
+		if lead {
+			a = `(?:\A|\x1f)` + a
+		}
+		if trail {
+			a += `(?:\x1f|\z)`
+		}
+		other = append(other, a)
+	}
+	flags := ""
+	if fold {
+		flags = "(?i)"
+	}
+	for len(whole) > 0 { // RE2 bounds a program's memory: at most 256 alternatives an expression
+		n := min(len(whole), 256)
+		g.whole = append(g.whole, flags+`(?:\A|\x1f)(?:`+strings.Join(whole[:n], "|")+`)(?:\x1f|\z)`)
+		whole = whole[n:]
+	}
+	for len(other) > 0 {
+		n := min(len(other), 256)
+		g.other = append(g.other, flags+"(?:"+strings.Join(other[:n], "|")+")")
+		other = other[n:]
+	}
+	if g.whole == nil && g.other == nil {
+		return nil
+	}
+	return g
 }
 
 // sigmaTarget resolves Sigma field names to f's columns through the mapping: each candidate

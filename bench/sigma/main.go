@@ -38,6 +38,7 @@ var (
 	pyRows   = flag.Int("peer-events", 0, "events pySigma runs in the large run (0: the same as -events)")
 	onlyBig  = flag.Bool("large-only", false, "skip the run over the recordings")
 	parquet  = flag.Bool("large-parquet", false, "large run: the events in a Parquet file that Detect reads lazily (hunt.Read of the file, no table)")
+	ruleList = flag.String("rule-files", "", "internal: the child reads the rule files listed in this file (one a line) instead of -rules")
 )
 
 func main() {
@@ -200,15 +201,9 @@ func exportParquet(path, small string, copies int, n int64) error {
 // peerFile, checks the hits and prints the figures.
 func compare(title, file, peerFile string) error {
 	fmt.Printf("\n== %s\n", title)
-	var g result
-	cmd := exec.Command(must(os.Executable()), "-child", file, "-rules", *rulesDir)
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("gohunt side: %v\n%s", err, stderr.String())
-	}
-	if err := json.Unmarshal(out.Bytes(), &g); err != nil {
-		return fmt.Errorf("gohunt side output %q: %w", out.String(), err)
+	g, err := gohuntSide(file, "")
+	if err != nil {
+		return err
 	}
 	fmt.Printf("gohunt:  %d rules, %d events, %d hits: load %.2fs; rules read %.2fs (CPU %.2fs), Detect %.2fs (CPU %.2fs)\n",
 		g.Rules, g.Events, g.TotalHits, g.LoadS, g.ConvertS, g.ConvCPU, g.ExecS, g.ExecCPU)
@@ -217,9 +212,8 @@ func compare(title, file, peerFile string) error {
 		return nil
 	}
 	var p result
-	cmd = exec.Command(*py, "bench/sigma/peer.py", *rulesDir, peerFile, "hunt/sigma/logsources.yaml")
-	out.Reset()
-	stderr.Reset()
+	cmd := exec.Command(*py, "bench/sigma/peer.py", *rulesDir, peerFile, "hunt/sigma/logsources.yaml")
+	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("peer.py: %v\n%s", err, stderr.String())
@@ -262,7 +256,88 @@ func compare(title, file, peerFile string) error {
 	}
 	fmt.Printf("same hits rule by rule (%d rules with hits)\n", len(p.Hits))
 	fmt.Printf("ratio (convert + execute): wall pySigma %.2fs / gohunt %.2fs = %.1fx; CPU %.2fs / %.2fs = %.1fx\n", pTime, gTime, pTime/gTime, pCPU, gCPU, pCPU/gCPU)
+	if len(p.Refused) == 0 {
+		return nil
+	}
+	// Like for like: gohunt again over the rules pySigma converted (without the keyword rules
+	// its backend refuses, which gohunt runs above).
+	list, want, err := ruleFilesWithout(refused)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(list)
+	same, err := gohuntSide(file, list)
+	if err != nil {
+		return err
+	}
+	if same.Rules != want {
+		return fmt.Errorf("the rules pySigma converted: gohunt loaded %d, want %d", same.Rules, want)
+	}
+	for id, n := range p.Hits {
+		if same.Hits[id] != n {
+			return fmt.Errorf("the %d rules pySigma converted: hits of %s: gohunt %d, pySigma %d", same.Rules, id, same.Hits[id], n)
+		}
+	}
+	gTime, gCPU = same.ConvertS+same.ExecS, same.ConvCPU+same.ExecCPU
+	fmt.Printf("gohunt over the same %d rules pySigma converted: %d hits: rules read %.2fs (CPU %.2fs), Detect %.2fs (CPU %.2fs)\n",
+		same.Rules, same.TotalHits, same.ConvertS, same.ConvCPU, same.ExecS, same.ExecCPU)
+	fmt.Printf("ratio, same rules (convert + execute): wall pySigma %.2fs / gohunt %.2fs = %.1fx; CPU %.2fs / %.2fs = %.1fx\n", pTime, gTime, pTime/gTime, pCPU, gCPU, pCPU/gCPU)
 	return nil
+}
+
+// gohuntSide runs gohunt's side in a child process (for a clean peak RSS) over file, with the
+// rules of -rules, or of the files listed in ruleFiles when it is not "".
+func gohuntSide(file, ruleFiles string) (result, error) {
+	var g result
+	args := []string{"-child", file, "-rules", *rulesDir}
+	if ruleFiles != "" {
+		args = append(args, "-rule-files", ruleFiles)
+	}
+	cmd := exec.Command(must(os.Executable()), args...)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		return g, fmt.Errorf("gohunt side: %v\n%s", err, stderr.String())
+	}
+	if err := json.Unmarshal(out.Bytes(), &g); err != nil {
+		return g, fmt.Errorf("gohunt side output %q: %w", out.String(), err)
+	}
+	return g, nil
+}
+
+// ruleFilesWithout writes the files of the rules of -rules whose ids are not in skip, one a
+// line, to a temporary file, and returns its path and the number of rules those files hold. A
+// file holding a rule to skip is left out whole; the caller checks the count.
+func ruleFilesWithout(skip map[string]bool) (string, int, error) {
+	var b strings.Builder
+	rules := hunt.SigmaRules(*rulesDir).Rules()
+	drop := map[string]bool{}
+	for _, r := range rules {
+		if skip[r.ID] {
+			drop[r.File] = true
+		}
+	}
+	seen := map[string]bool{}
+	n := 0
+	for _, r := range rules {
+		if drop[r.File] {
+			continue
+		}
+		n++
+		if !seen[r.File] {
+			seen[r.File] = true
+			b.WriteString(r.File + "\n")
+		}
+	}
+	f, err := os.CreateTemp("", "bench-sigma-rules-")
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	if _, err := f.WriteString(b.String()); err != nil {
+		return "", 0, err
+	}
+	return f.Name(), n, nil
 }
 
 // runChild is gohunt's side: read the events into a table, read the rules, run Detect and count
@@ -288,7 +363,15 @@ func runChild(file string) error {
 	r.BaseKB = proc.StatusKB("VmRSS")
 	r.FrameKB = r.BaseKB - base
 	t1, c1 := time.Now(), proc.CPU().Seconds()
-	rules := hunt.SigmaRules(*rulesDir)
+	paths := []string{*rulesDir}
+	if *ruleList != "" {
+		b, err := os.ReadFile(*ruleList)
+		if err != nil {
+			return err
+		}
+		paths = strings.Split(strings.TrimSpace(string(b)), "\n")
+	}
+	rules := hunt.SigmaRules(paths...)
 	if len(rules.Errors()) > 0 {
 		return fmt.Errorf("rules not loaded: %v", rules.Errors()[0])
 	}

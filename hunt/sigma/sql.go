@@ -32,7 +32,12 @@ type SQLTarget struct {
 	// KeywordSep and holding no KeywordSep itself. A keyword search whose pattern is a plain
 	// text with only leading and trailing '*' is then one substring test of it instead of
 	// one test per text column.
-	KeywordText func(lower bool) string
+	//
+	// search is the text the returned expression will be searched for (lower-cased when lower,
+	// with a leading or trailing KeywordSep where the search is anchored to a value's start or
+	// end): a target may use the searches to give NULL instead of the text for an event whose
+	// text holds none of them (the renderer reads a NULL test as no match, also under NOT).
+	KeywordText func(lower bool, search string) string
 	// Number, when set (with Plain), returns the expression of a field held by one integer
 	// column, or "": an equality with a canonical integer text ("4688", "-1") then compares
 	// numbers, and an equality with any other text is false (no integer's text equals it).
@@ -435,7 +440,7 @@ func keywordSQL(x Str, t *SQLTarget) (string, bool) {
 	if trail == len(p) {
 		s += KeywordSep
 	}
-	return "contains(" + t.KeywordText(!x.Cased) + ", " + t.Bind(s) + ")", true
+	return "contains(" + t.KeywordText(!x.Cased, s) + ", " + t.Bind(s) + ")", true
 }
 
 // regexFlags prefixes the expression with its inline flags.
