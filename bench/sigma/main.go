@@ -237,7 +237,7 @@ func compare(title, file, peerFile string) error {
 		pTime, pCPU = p.ConvertS+p.ExecS*k, p.ConvCPU+p.ExecCPU*k
 		fmt.Printf("pySigma ran on the first %d events; its execution time scaled by %.1f to %d events\n", p.Events, k, g.Events)
 		fmt.Printf("ratio (convert + execute): wall pySigma %.2fs (scaled) / gohunt %.2fs = %.1fx; CPU %.2fs / %.2fs = %.1fx\n", pTime, gTime, pTime/gTime, pCPU, gCPU, pCPU/gCPU)
-		return nil
+		return sameRules(file, p, refused, nil, pTime, pCPU)
 	}
 	var diff []string
 	for id, n := range p.Hits {
@@ -256,11 +256,17 @@ func compare(title, file, peerFile string) error {
 	}
 	fmt.Printf("same hits rule by rule (%d rules with hits)\n", len(p.Hits))
 	fmt.Printf("ratio (convert + execute): wall pySigma %.2fs / gohunt %.2fs = %.1fx; CPU %.2fs / %.2fs = %.1fx\n", pTime, gTime, pTime/gTime, pCPU, gCPU, pCPU/gCPU)
-	if len(p.Refused) == 0 {
+	return sameRules(file, p, refused, p.Hits, pTime, pCPU)
+}
+
+// sameRules runs gohunt again over file with only the rules pySigma converted (without the
+// keyword rules its backend refuses, which gohunt's first run includes), checks its hits against
+// peerHits when given (the same events), and prints the like-for-like ratio against pySigma's
+// time and CPU.
+func sameRules(file string, p result, refused map[string]bool, peerHits map[string]int64, pTime, pCPU float64) error {
+	if len(refused) == 0 {
 		return nil
 	}
-	// Like for like: gohunt again over the rules pySigma converted (without the keyword rules
-	// its backend refuses, which gohunt runs above).
 	list, want, err := ruleFilesWithout(refused)
 	if err != nil {
 		return err
@@ -273,12 +279,12 @@ func compare(title, file, peerFile string) error {
 	if same.Rules != want {
 		return fmt.Errorf("the rules pySigma converted: gohunt loaded %d, want %d", same.Rules, want)
 	}
-	for id, n := range p.Hits {
+	for id, n := range peerHits {
 		if same.Hits[id] != n {
 			return fmt.Errorf("the %d rules pySigma converted: hits of %s: gohunt %d, pySigma %d", same.Rules, id, same.Hits[id], n)
 		}
 	}
-	gTime, gCPU = same.ConvertS+same.ExecS, same.ConvCPU+same.ExecCPU
+	gTime, gCPU := same.ConvertS+same.ExecS, same.ConvCPU+same.ExecCPU
 	fmt.Printf("gohunt over the same %d rules pySigma converted: %d hits: rules read %.2fs (CPU %.2fs), Detect %.2fs (CPU %.2fs)\n",
 		same.Rules, same.TotalHits, same.ConvertS, same.ConvCPU, same.ExecS, same.ExecCPU)
 	fmt.Printf("ratio, same rules (convert + execute): wall pySigma %.2fs / gohunt %.2fs = %.1fx; CPU %.2fs / %.2fs = %.1fx\n", pTime, gTime, pTime/gTime, pCPU, gCPU, pCPU/gCPU)
