@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,7 @@ import (
 // (its atoms count as holding): the estimate is the engine's statistics of the column (distinct
 // values x longest value) where it has them, else a first one-scan query.
 func (f *Frame) sigmaCandidates(rules *SigmaRuleSet) (func(rule int) bool, error) {
+	defer runtime.KeepAlive(f) // the values query reads f's table: see tableRef
 	src := f.sigmaTargetAs(rules.mapping, quoteString, "__s")
 	byCol := map[string]*prefilterField{}
 	var fields []*prefilterField
@@ -99,8 +101,10 @@ var (
 
 // sigmaPrefilterSizes returns the fields whose distinct values' text is estimated within
 // sigmaPrefilterBudget. The estimate is distinct values x longest value from the engine's
-// column statistics (stats(): kept by session tables; no scan), or, for a field without them,
-// approx_count_distinct x mean length from one scan of the frame.
+// column statistics (stats(): kept by session tables; no scan; the events' count stands for
+// the distinct values where the statistics lack them), or, where that bound is over the budget
+// or the statistics lack the longest value, approx_count_distinct x mean length from one scan
+// of the frame.
 func (f *Frame) sigmaPrefilterSizes(fields []*prefilterField) ([]*prefilterField, error) {
 	if len(fields) == 0 {
 		return nil, nil
@@ -108,12 +112,14 @@ func (f *Frame) sigmaPrefilterSizes(fields []*prefilterField) ([]*prefilterField
 	ctx := cellCtx()
 	sel := make([]string, len(fields))
 	stats := make([]sql.NullString, len(fields))
-	dest := make([]any, len(fields))
+	dest := make([]any, len(fields)+1)
 	for i, fl := range fields {
 		sel[i] = "CAST(stats(" + fl.sql + ") AS VARCHAR)"
 		dest[i] = &stats[i]
 	}
-	err := f.eng.db.QueryRowContext(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM ("+f.sql+") AS __s LIMIT 1").Scan(dest...)
+	var rows float64
+	dest[len(fields)] = &rows
+	err := f.eng.db.QueryRowContext(ctx, "SELECT "+strings.Join(sel, ", ")+", CAST((SELECT count(*) FROM ("+f.sql+")) AS DOUBLE) FROM ("+f.sql+") AS __s LIMIT 1").Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil // no events: no atom holds
 	}
@@ -122,21 +128,23 @@ func (f *Frame) sigmaPrefilterSizes(fields []*prefilterField) ([]*prefilterField
 	}
 	var read, scan []*prefilterField
 	for i, fl := range fields {
-		u := statsUnique.FindStringSubmatch(stats[i].String)
-		if u == nil {
-			scan = append(scan, fl)
-			continue
+		st := stats[i].String
+		distinct := rows // at most one distinct value per event
+		if u := statsUnique.FindStringSubmatch(st); u != nil {
+			distinct, _ = strconv.ParseFloat(u[1], 64)
 		}
-		n, _ := strconv.ParseFloat(u[1], 64)
 		width := 24.0 // a number, a date...: a short text
-		if l := statsMaxLen.FindStringSubmatch(stats[i].String); l != nil {
+		if l := statsMaxLen.FindStringSubmatch(st); l != nil {
 			width, _ = strconv.ParseFloat(l[1], 64)
-		} else if strings.Contains(stats[i].String, "Max String Length") {
-			scan = append(scan, fl) // a text of unknown length
+		} else if !strings.HasPrefix(st, "[Min:") || strings.Contains(st, "String") {
+			scan = append(scan, fl) // no statistics, or a text of unknown length
 			continue
 		}
-		if n*width <= sigmaPrefilterBudget {
+		switch {
+		case distinct*width <= sigmaPrefilterBudget:
 			read = append(read, fl)
+		case distinct == rows:
+			scan = append(scan, fl) // a bound too loose to judge by
 		}
 	}
 	if len(scan) == 0 {
@@ -161,8 +169,9 @@ func (f *Frame) sigmaPrefilterSizes(fields []*prefilterField) ([]*prefilterField
 	return read, nil
 }
 
-// sigmaPrefilterValues reads the distinct lower-cased values of the fields (one query, one
-// DISTINCT per field) and tests each field's atoms against them. A field whose values hold more
+// sigmaPrefilterValues reads the distinct values of the fields, lower-cased (one query, one
+// DISTINCT per field, before lower-casing: fewer values to lower-case; a value may then come
+// twice, which the Matcher does not mind) and tests each field's atoms against them. A field whose values hold more
 // text than twice sigmaPrefilterBudget (the estimate was low) stops being tested (m nil).
 func (f *Frame) sigmaPrefilterValues(fields []*prefilterField) error {
 	if len(fields) == 0 {
@@ -175,7 +184,7 @@ func (f *Frame) sigmaPrefilterValues(fields []*prefilterField) error {
 	vals := make([]string, len(fields))
 	for i, fl := range fields {
 		fl.m = sigma.NewMatcher(fl.atoms)
-		vals[i] = "SELECT DISTINCT " + strconv.Itoa(i) + " AS f, lower(CAST(" + fl.sql + " AS VARCHAR)) AS v FROM " + from + " AS __s WHERE " + fl.sql + " IS NOT NULL"
+		vals[i] = "SELECT " + strconv.Itoa(i) + " AS f, lower(CAST(v AS VARCHAR)) AS v FROM (SELECT DISTINCT " + fl.sql + " AS v FROM " + from + " AS __s WHERE " + fl.sql + " IS NOT NULL)"
 	}
 	rows, err := f.eng.db.QueryContext(cellCtx(), strings.Join(vals, "\nUNION ALL "))
 	if err != nil {

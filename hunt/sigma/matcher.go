@@ -19,7 +19,8 @@ type Matcher struct {
 	preLen, sufLen []int
 	short          []int32 // contains texts shorter than a gram
 	grams          map[uint32][]gramLit
-	filter         []uint64
+	filter         []uint64 // a bit per gram hash: some text is filed under a gram with it
+	bits           int      // log2 of the filter's bits
 	lits           []string
 }
 
@@ -28,18 +29,15 @@ type gramLit struct {
 	off  int32
 }
 
-const (
-	gramLen    = 4
-	filterBits = 1 << 18
-)
+const gramLen = 4
 
 // NewMatcher returns a Matcher of the atoms, of which only Shape and Lit are read; Held(i)
 // then refers to atoms[i].
 func NewMatcher(atoms []Atom) *Matcher {
 	m := &Matcher{held: make([]bool, len(atoms)), left: len(atoms), eq: map[string][]int32{}, pre: map[string][]int32{},
 		suf: map[string][]int32{}, grams: map[uint32][]gramLit{}, lits: make([]string, len(atoms))}
-	freq := map[uint32]int{}
 	var long []int32
+	grams := 0
 	preLens, sufLens := map[int]bool{}, map[int]bool{}
 	for i, a := range atoms {
 		id := int32(i)
@@ -59,28 +57,41 @@ func NewMatcher(atoms []Atom) *Matcher {
 				continue
 			}
 			long = append(long, id)
-			seen := map[uint32]bool{}
-			for j := 0; j+gramLen <= len(a.Lit); j++ {
-				g := gramAt(a.Lit, j)
-				if !seen[g] {
-					seen[g] = true
-					freq[g]++
-				}
-			}
+			grams += len(a.Lit) - gramLen + 1
 		}
 	}
 	m.preLen, m.sufLen = sortedLens(preLens), sortedLens(sufLens)
-	m.filter = make([]uint64, filterBits/64)
+	if len(long) == 0 {
+		return m
+	}
+	// How many texts have each gram (by hash: a collision only makes a gram look commoner).
+	bits := 6
+	for 1<<bits < 2*grams && bits < 16 {
+		bits++
+	}
+	freq := make([]int32, 1<<bits)
+	freqOf := func(g uint32) *int32 { return &freq[(g*2654435761)>>(32-bits)] }
+	for _, id := range long {
+		lit := m.lits[id]
+		for j := 0; j+gramLen <= len(lit); j++ {
+			*freqOf(gramAt(lit, j))++
+		}
+	}
+	m.bits = 6
+	for 1<<m.bits < 16*len(long) && m.bits < 20 {
+		m.bits++
+	}
+	m.filter = make([]uint64, (1<<m.bits+63)/64)
 	for _, id := range long {
 		lit := m.lits[id]
 		best, bestOff := uint32(0), -1
 		for j := 0; j+gramLen <= len(lit); j++ {
-			if g := gramAt(lit, j); bestOff < 0 || freq[g] < freq[best] {
+			if g := gramAt(lit, j); bestOff < 0 || *freqOf(g) < *freqOf(best) {
 				best, bestOff = g, j
 			}
 		}
 		m.grams[best] = append(m.grams[best], gramLit{atom: id, off: int32(bestOff)})
-		h := gramHash(best)
+		h := m.gramHash(best)
 		m.filter[h/64] |= 1 << (h % 64)
 	}
 	return m
@@ -99,7 +110,8 @@ func gramAt(s string, i int) uint32 {
 	return uint32(s[i]) | uint32(s[i+1])<<8 | uint32(s[i+2])<<16 | uint32(s[i+3])<<24
 }
 
-func gramHash(g uint32) uint32 { return (g * 2654435761) >> (32 - 18) }
+// gramHash is a gram's bit in the filter.
+func (m *Matcher) gramHash(g uint32) uint32 { return (g * 2654435761) >> (32 - m.bits) }
 
 // Add tests the atoms against one value.
 func (m *Matcher) Add(v string) {
@@ -129,7 +141,7 @@ func (m *Matcher) Add(v string) {
 	}
 	for i := 0; i+gramLen <= len(v); i++ {
 		g := gramAt(v, i)
-		if h := gramHash(g); m.filter[h/64]&(1<<(h%64)) == 0 {
+		if h := m.gramHash(g); m.filter[h/64]&(1<<(h%64)) == 0 {
 			continue
 		}
 		for _, e := range m.grams[g] {
