@@ -76,8 +76,8 @@ func writePrefilterRules(t *testing.T) string {
 // TestSigmaPrefilterCandidates checks that the prefilter keeps exactly the rules that may match
 // crafted events (equality, startswith, endswith, contains, inner wildcards; literal '.', '*',
 // '(', '\', '|', '%', quotes; case; AND, OR, negation, keywords, regular expressions, absent
-// fields), over a session table (its column statistics) and a derived frame (the statistics
-// scan), and that Detect's hits are the same with every field tested and with none (a zero
+// fields), over a session table (its column statistics), a derived frame and a Parquet file
+// read lazily, and that Detect's hits are the same with every field tested and with none (a zero
 // budget: every atom counts as holding).
 func TestSigmaPrefilterCandidates(t *testing.T) {
 	rs := SigmaRules(writePrefilterRules(t))
@@ -85,10 +85,14 @@ func TestSigmaPrefilterCandidates(t *testing.T) {
 		t.Fatalf("rules did not load: %v", errs)
 	}
 	ev := FromRows(prefilterEvents)
+	pq := filepath.Join(t.TempDir(), "events.parquet")
+	if err := ev.WriteParquet(pq); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		f    *Frame
-	}{{"table", ev}, {"derived frame", ev.Where(Col("n").Gt(0))}} {
+	}{{"table", ev}, {"derived frame", ev.Where(Col("n").Gt(0))}, {"parquet file", Read(pq)}} {
 		t.Run(c.name, func(t *testing.T) {
 			cand, err := c.f.sigmaCandidates(rs)
 			if err != nil {
