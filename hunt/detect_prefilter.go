@@ -23,8 +23,7 @@ import (
 // of SigmaHQ's rules look for values that no event of a given recording has).
 //
 // A field whose distinct values would hold more text than sigmaPrefilterBudget is not read
-// (its atoms count as holding): the estimate is the engine's statistics of the column (distinct
-// values x longest value) where it has them, else a first one-scan query.
+// (its atoms count as holding): see sigmaPrefilterSizes for the estimate.
 func (f *Frame) sigmaCandidates(rules *SigmaRuleSet) (func(rule int) bool, error) {
 	defer runtime.KeepAlive(f) // the values query reads f's table: see tableRef
 	src := f.sigmaTargetAs(rules.mapping, quoteString, "__s")
@@ -171,8 +170,9 @@ func (f *Frame) sigmaPrefilterSizes(fields []*prefilterField) ([]*prefilterField
 
 // sigmaPrefilterValues reads the distinct values of the fields, lower-cased (one query, one
 // DISTINCT per field, before lower-casing: fewer values to lower-case; a value may then come
-// twice, which the Matcher does not mind) and tests each field's atoms against them. A field whose values hold more
-// text than twice sigmaPrefilterBudget (the estimate was low) stops being tested (m nil).
+// twice, which the Matcher does not mind) and tests each field's atoms against them. A field
+// whose values hold more text than twice sigmaPrefilterBudget (the estimate was low) stops
+// being tested (m nil).
 func (f *Frame) sigmaPrefilterValues(fields []*prefilterField) error {
 	if len(fields) == 0 {
 		return nil
