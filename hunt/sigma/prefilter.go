@@ -2,8 +2,9 @@ package sigma
 
 import "strings"
 
-// Atom is one test of a necessary condition: the lower-cased text of Field equals Lit (Shape
-// AtomEqual), starts with it, ends with it or contains it. Lit is lower-cased (strings.ToLower).
+// Atom is a test that a field's string match implies: the lower-cased text of Field equals Lit
+// (Shape AtomEqual), starts with it, ends with it or contains it. Lit is lower-cased
+// (strings.ToLower).
 type Atom struct {
 	Field string
 	Shape int
@@ -18,93 +19,76 @@ const (
 	AtomContains = shapeContains
 )
 
-// Necessary returns a necessary condition of n as a disjunction of atoms: an event n matches
-// meets at least one of them (over the lower-cased text of the atom's field). ok is false when
-// no such condition is known (n reads keywords, regular expressions, negations, ...); ok with
-// no atoms means n never matches. An engine can test the atoms of many rules against the
-// distinct values of the events' fields at once and leave out the rules none of whose atoms
-// holds for any event.
+// Atoms calls fn with the atom of every field match in n that implies one and that Possible
+// asks about (not those under a negation), in the order they appear; an atom is passed as
+// often as it appears.
+func Atoms(n Node, fn func(Atom)) {
+	switch x := n.(type) {
+	case Str:
+		if a, ok := strAtom(x); ok {
+			fn(a)
+		}
+	case And:
+		for _, a := range x.Args {
+			Atoms(a, fn)
+		}
+	case Or:
+		for _, a := range x.Args {
+			Atoms(a, fn)
+		}
+	}
+}
+
+// Possible reports whether some event may meet n, knowing which atoms hold for no event:
+// holds(a) is false when no event has a value of a.Field whose lower-cased text meets a, true
+// when some event has one or when that is not known. A field match whose atom holds for no
+// event is false for every event, so an AND with such an argument is, and an OR all of whose
+// arguments are; a rule whose detection is not Possible matches no event and need not run.
+// Everything else (negations, keywords, regular expressions, exists, field references,
+// comparisons, matches without an atom) may hold.
 //
-// A case-insensitive match is its atom exactly (both sides lower-cased as the SQL renderer
-// does); a |cased match implies its lower-cased atom when its text is ASCII (lower-casing then
-// maps each character of the match to the atom's); a pattern with inner wildcards implies that
-// its longest literal run is contained. An AND takes the necessary condition of one argument
-// (the one with the fewest atoms, then the longest shortest text), an OR the union of its
-// arguments'.
-//
-// usable, when not nil, says which atoms the caller can test cheaply; a match whose atom is
-// not usable has no known necessary condition.
-func Necessary(n Node, usable func(Atom) bool) (atoms []Atom, ok bool) {
+// A case-insensitive match implies its atom exactly (both sides lower-cased as the SQL
+// renderer does); a |cased match implies its lower-cased atom when its text is ASCII
+// (lower-casing then maps each character of the match to the atom's); a pattern with inner
+// wildcards implies that its longest literal run is contained. A keyword, non-ASCII |cased
+// text and a pattern without text imply no atom.
+func Possible(n Node, holds func(Atom) bool) bool {
 	switch x := n.(type) {
 	case Const:
-		if x {
-			return nil, false
-		}
-		return nil, true
+		return bool(x)
 	case Str:
-		as, ok := strAtom(x)
-		if ok && usable != nil && !usable(as[0]) {
-			return nil, false
-		}
-		return as, ok
+		a, ok := strAtom(x)
+		return !ok || holds(a)
 	case And:
-		var best []Atom
-		found := false
 		for _, a := range x.Args {
-			as, ok := Necessary(a, usable)
-			if !ok {
-				continue
-			}
-			if !found || better(as, best) {
-				best, found = as, true
+			if !Possible(a, holds) {
+				return false
 			}
 		}
-		return best, found
+		return true
 	case Or:
-		var out []Atom
 		for _, a := range x.Args {
-			as, ok := Necessary(a, usable)
-			if !ok {
-				return nil, false
+			if Possible(a, holds) {
+				return true
 			}
-			out = append(out, as...)
 		}
-		return out, true
+		return false
 	}
-	return nil, false
-}
-
-// better reports whether atoms a make a more selective necessary condition than b: fewer atoms,
-// then a longer shortest text.
-func better(a, b []Atom) bool {
-	if len(a) != len(b) {
-		return len(a) < len(b)
-	}
-	return shortest(a) > shortest(b)
-}
-
-func shortest(as []Atom) int {
-	m := -1
-	for _, a := range as {
-		if m < 0 || len(a.Lit) < m {
-			m = len(a.Lit)
-		}
-	}
-	return m
+	return true
 }
 
 // strAtom returns the atom a field's string match implies.
-func strAtom(x Str) ([]Atom, bool) {
+func strAtom(x Str) (Atom, bool) {
 	if x.Field == "" {
-		return nil, false // keyword search: any field, not tested
+		return Atom{}, false // keyword search: any field, not tested
 	}
 	if x.Cased && !ascii(x.Pat) {
-		return nil, false
+		return Atom{}, false
 	}
 	lower := x
 	lower.Cased = false
 	if shape, s, ok := plainShape(lower); ok {
-		return []Atom{{Field: x.Field, Shape: shape, Lit: s}}, true
+		return Atom{Field: x.Field, Shape: shape, Lit: s}, true
 	}
 	// Inner wildcards: the longest literal run is contained.
 	run, best := "", ""
@@ -119,9 +103,9 @@ func strAtom(x Str) ([]Atom, bool) {
 		run += p.Lit
 	}
 	if best == "" {
-		return nil, false
+		return Atom{}, false
 	}
-	return []Atom{{Field: x.Field, Shape: AtomContains, Lit: strings.ToLower(best)}}, true
+	return Atom{Field: x.Field, Shape: AtomContains, Lit: strings.ToLower(best)}, true
 }
 
 // ascii reports whether the pattern's text is ASCII.
