@@ -153,7 +153,7 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, []column, error) {
 		}
 		before := keywordUses()
 		if !candidate(i) {
-			// No event has a value meeting the rule's necessary condition: it cannot match.
+			// The prefilter found that no event can meet the rule (sigmaCandidates).
 		} else if cond := sigma.SQL(r.Detection, target); cond != "FALSE" && g.where != "FALSE" {
 			// A rule whose detection reads only fields the events lack is FALSE: left out.
 			g.cases = append(g.cases, "CASE WHEN "+cond+" THEN "+strconv.Itoa(i)+" END")

@@ -384,9 +384,9 @@ func TestSigmaKeywordSeparatorInValue(t *testing.T) {
 	}
 }
 
-// TestSigmaPrefilter runs rules the prefilter leaves out (no event has a value meeting their
-// necessary condition) next to rules it keeps, with contains atoms tested and, with a zero
-// budget, not tested: the hits are the same rule by rule, and equal to the rules' meaning.
+// TestSigmaPrefilter runs rules the prefilter leaves out (no event can meet them) next to rules
+// it keeps, with every field's values tested and, with a zero budget, none read: the hits are
+// the same rule by rule, and equal to the rules' meaning.
 func TestSigmaPrefilter(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "rules.yml")
 	rules := []string{
