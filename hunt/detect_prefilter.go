@@ -120,7 +120,7 @@ func (f *Frame) sigmaPrefilterSizes(fields []*prefilterField) ([]*prefilterField
 	dest[len(fields)] = &rows
 	err := f.eng.db.QueryRowContext(ctx, "SELECT "+strings.Join(sel, ", ")+", CAST((SELECT count(*) FROM ("+f.sql+")) AS DOUBLE) FROM ("+f.sql+") AS __s LIMIT 1").Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil // no events: no atom holds
+		return nil, nil // no events: nothing to read (every rule is kept; none can match)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("hunt: Detect: prefilter statistics: %w", duckErr(err))
