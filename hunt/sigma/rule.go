@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -128,15 +130,36 @@ func Load(paths ...string) *Set {
 			}
 		}
 	}
-	for _, f := range files {
-		data, err := readLimited(f)
-		if err != nil {
-			s.Errors = append(s.Errors, &Error{File: f, Reason: err.Error()})
-			continue
-		}
-		rules, errs := Parse(data, f)
-		s.Rules = append(s.Rules, rules...)
-		s.Errors = append(s.Errors, errs...)
+	// Files are read and parsed on every core, and their rules and errors kept in file order.
+	type parsed struct {
+		rules []*Rule
+		errs  []*Error
+	}
+	out := make([]parsed, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(files)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				data, err := readLimited(files[i])
+				if err != nil {
+					out[i].errs = []*Error{{File: files[i], Reason: err.Error()}}
+					continue
+				}
+				out[i].rules, out[i].errs = Parse(data, files[i])
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, p := range out {
+		s.Rules = append(s.Rules, p.rules...)
+		s.Errors = append(s.Errors, p.errs...)
 	}
 	s.resolveCorrelations()
 	return s
