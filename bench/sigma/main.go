@@ -237,7 +237,7 @@ func compare(title, file, peerFile string) error {
 		pTime, pCPU = p.ConvertS+p.ExecS*k, p.ConvCPU+p.ExecCPU*k
 		fmt.Printf("pySigma ran on the first %d events; its execution time scaled by %.1f to %d events\n", p.Events, k, g.Events)
 		fmt.Printf("ratio (convert + execute): wall pySigma %.2fs (scaled) / gohunt %.2fs = %.1fx; CPU %.2fs / %.2fs = %.1fx\n", pTime, gTime, pTime/gTime, pCPU, gCPU, pCPU/gCPU)
-		return sameRules(file, p, refused, nil, pTime, pCPU)
+		return sameRules(file, refused, nil, pTime, pCPU)
 	}
 	var diff []string
 	for id, n := range p.Hits {
@@ -256,14 +256,14 @@ func compare(title, file, peerFile string) error {
 	}
 	fmt.Printf("same hits rule by rule (%d rules with hits)\n", len(p.Hits))
 	fmt.Printf("ratio (convert + execute): wall pySigma %.2fs / gohunt %.2fs = %.1fx; CPU %.2fs / %.2fs = %.1fx\n", pTime, gTime, pTime/gTime, pCPU, gCPU, pCPU/gCPU)
-	return sameRules(file, p, refused, p.Hits, pTime, pCPU)
+	return sameRules(file, refused, p.Hits, pTime, pCPU)
 }
 
 // sameRules runs gohunt again over file with only the rules pySigma converted (without the
 // keyword rules its backend refuses, which gohunt's first run includes), checks its hits against
 // peerHits when given (the same events), and prints the like-for-like ratio against pySigma's
 // time and CPU.
-func sameRules(file string, p result, refused map[string]bool, peerHits map[string]int64, pTime, pCPU float64) error {
+func sameRules(file string, refused map[string]bool, peerHits map[string]int64, pTime, pCPU float64) error {
 	if len(refused) == 0 {
 		return nil
 	}
