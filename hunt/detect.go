@@ -248,7 +248,8 @@ func (f *Frame) detectSQL(rules *SigmaRuleSet) (string, []column, error) {
 // the event's VARCHAR columns. projection returns the projected expressions (for the events'
 // SELECT list) once every rule has been rendered; the joined text is computed only for events
 // meeting one of keywordWhere (the log source conditions of the groups whose rules search
-// keywords). keywordUses counts the keyword text's uses so far.
+// keywords) and passing the keyword gate (keywordGate: they may hold a searched text).
+// keywordUses counts the keyword text's uses so far.
 func (f *Frame) sigmaConstTarget(m *sigma.Mapping) (t *sigma.SQLTarget, projection func(keywordWhere []sigma.Node) (inner, outer string), keywordUses func() int) {
 	t = f.sigmaTarget(m, quoteString)
 	src := f.sigmaTargetAs(m, quoteString, "__s")
