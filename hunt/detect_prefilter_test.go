@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 )
@@ -105,25 +104,10 @@ func TestSigmaPrefilterCandidates(t *testing.T) {
 			}
 		})
 	}
-	hits := func() map[string][]int64 {
-		t.Helper()
-		rows, err := ev.Detect(rs).Select("rule_id", "n").Collect()
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string][]int64{}
-		for _, h := range rows {
-			got[h["rule_id"].(string)] = append(got[h["rule_id"].(string)], h["n"].(int64))
-		}
-		for _, v := range got {
-			sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
-		}
-		return got
-	}
-	tested := hits()
+	tested := hitNumbersByRule(t, ev, rs)
 	old := sigmaPrefilterBudget
 	sigmaPrefilterBudget = 0
-	untested := hits()
+	untested := hitNumbersByRule(t, ev, rs)
 	sigmaPrefilterBudget = old
 	if !reflect.DeepEqual(tested, untested) {
 		t.Errorf("hits with the prefilter's fields tested %v, untested %v", tested, untested)

@@ -2,7 +2,6 @@ package hunt
 
 import (
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,16 +72,8 @@ func TestSigmaKeywordFolding(t *testing.T) {
 			for _, gates := range []bool{true, false} {
 				old := sigmaKeywordGates
 				sigmaKeywordGates = gates
-				hits, err := FromRows(events).Detect(rs).Select("n").Collect()
+				got := hitNumbers(t, FromRows(events), rs)
 				sigmaKeywordGates = old
-				if err != nil {
-					t.Fatal(err)
-				}
-				var got []int64
-				for _, h := range hits {
-					got = append(got, h["n"].(int64))
-				}
-				sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
 				if !reflect.DeepEqual(got, c.want) {
 					t.Errorf("gates %v: hits %v, want %v", gates, got, c.want)
 				}

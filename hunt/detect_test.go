@@ -368,16 +368,7 @@ func TestSigmaKeywordSeparatorInValue(t *testing.T) {
 			if errs := rs.Errors(); len(errs) > 0 {
 				t.Fatalf("rule did not load: %v", errs)
 			}
-			hits, err := FromRows(events).Detect(rs).Select("n").Collect()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []int64
-			for _, h := range hits {
-				got = append(got, h["n"].(int64))
-			}
-			sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
-			if !reflect.DeepEqual(got, c.want) {
+			if got := hitNumbers(t, FromRows(events), rs); !reflect.DeepEqual(got, c.want) {
 				t.Errorf("hits %v, want %v", got, c.want)
 			}
 		})
@@ -411,20 +402,42 @@ func TestSigmaPrefilter(t *testing.T) {
 		if errs := rs.Errors(); len(errs) > 0 || rs.Len() != len(rules) {
 			t.Fatalf("rules did not load: %v", errs)
 		}
-		hits, err := FromRows(sigmaEvents).Detect(rs).Select("rule_id", "n").Collect()
+		got := hitNumbersByRule(t, FromRows(sigmaEvents), rs)
 		sigmaPrefilterBudget = old
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string][]int64{}
-		for _, h := range hits {
-			got[h["rule_id"].(string)] = append(got[h["rule_id"].(string)], h["n"].(int64))
-		}
-		for _, v := range got {
-			sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
-		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("budget %g: hits %v, want %v", budget, got, want)
 		}
 	}
+}
+
+// hitNumbers runs the rules over f and returns the n column of the hits, sorted.
+func hitNumbers(t *testing.T, f *Frame, rs *SigmaRuleSet) []int64 {
+	t.Helper()
+	hits, err := f.Detect(rs).Select("n").Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	for _, h := range hits {
+		got = append(got, h["n"].(int64))
+	}
+	sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
+	return got
+}
+
+// hitNumbersByRule runs the rules over f and returns the n column of each rule's hits, sorted.
+func hitNumbersByRule(t *testing.T, f *Frame, rs *SigmaRuleSet) map[string][]int64 {
+	t.Helper()
+	hits, err := f.Detect(rs).Select("rule_id", "n").Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]int64{}
+	for _, h := range hits {
+		got[h["rule_id"].(string)] = append(got[h["rule_id"].(string)], h["n"].(int64))
+	}
+	for _, v := range got {
+		sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
+	}
+	return got
 }
